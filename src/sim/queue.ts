@@ -1,0 +1,169 @@
+/**
+ * The pending-event set: a 4-ary min-heap ordered by (time, seq), seq handed out in scheduling order so
+ * that events at equal times run first-in first-out (ns-3 scheduler.h orders by (timestamp, uid) too).
+ *
+ * Kept allocation-free on the hot path: each heap position holds its key (time, seq) in typed arrays, so a
+ * sift compares neighbouring memory; handlers and arguments live in slot-indexed arrays and slots are reused.
+ */
+export type Handler<T> = (arg: T) => void;
+
+const INITIAL = 1024;
+
+export class EventQueue {
+  // By heap position.
+  private hTime = new Float64Array(INITIAL);
+  private hSeq = new Float64Array(INITIAL);
+  private hSlot = new Int32Array(INITIAL);
+  // By slot.
+  private fns: Array<Handler<never> | undefined> = [];
+  private args: unknown[] = [];
+  private free: number[] = [];
+  private count = 0;
+  private nextSeq = 0;
+  /** Slot of the event being run, still at the heap's root until the handler's first push replaces it. */
+  private running = -1;
+  private runningTime = 0;
+  private runningSeq = 0;
+
+  /** Number of pending events (the running one excluded). */
+  get size(): number {
+    return this.running >= 0 ? this.count - 1 : this.count;
+  }
+
+  /** Adds an event; returns its sequence number (unique, increasing). */
+  push<T>(time: number, fn: Handler<T>, arg: T): number {
+    let slot: number;
+    if (this.free.length > 0) {
+      slot = this.free.pop() as number;
+      this.fns[slot] = fn as Handler<never>;
+      this.args[slot] = arg;
+    } else {
+      slot = this.fns.length;
+      this.fns.push(fn as Handler<never>);
+      this.args.push(arg);
+    }
+    const seq = this.nextSeq++;
+    if (this.running >= 0) {
+      // The hold pattern (an event schedules its successor): replace the root instead of pop + push.
+      this.release(this.running);
+      this.running = -1;
+      this.siftDown(0, time, seq, slot);
+      return seq;
+    }
+    if (this.count === this.hSlot.length) this.grow();
+    this.siftUp(this.count++, time, seq, slot);
+    return seq;
+  }
+
+  /** Time of the earliest pending event; Infinity when empty. */
+  peekTime(): number {
+    return this.count === 0 ? Number.POSITIVE_INFINITY : (this.hTime[0] as number);
+  }
+
+  /**
+   * Starts running the earliest event and returns its slot; `time`, `seq`, `fnOf` and `argOf` describe it.
+   * The event stays at the root until `finish()` or the handler's first `push()`. -1 when empty.
+   */
+  begin(): number {
+    if (this.count === 0) return -1;
+    this.running = this.hSlot[0] as number;
+    this.runningTime = this.hTime[0] as number;
+    this.runningSeq = this.hSeq[0] as number;
+    return this.running;
+  }
+
+  /** Time of the event started by `begin()`. */
+  get time(): number {
+    return this.runningTime;
+  }
+  /** Seq of the event started by `begin()`. */
+  get seq(): number {
+    return this.runningSeq;
+  }
+  fnOf(slot: number): Handler<unknown> | undefined {
+    return this.fns[slot] as Handler<unknown> | undefined;
+  }
+  argOf(slot: number): unknown {
+    return this.args[slot];
+  }
+
+  /** Ends the event started by `begin()`, removing it if the handler did not already replace it. */
+  finish(): void {
+    const top = this.running;
+    if (top < 0) return;
+    this.running = -1;
+    const last = --this.count;
+    if (last > 0) {
+      this.siftDown(0, this.hTime[last] as number, this.hSeq[last] as number, this.hSlot[last] as number);
+    }
+    this.release(top);
+  }
+
+  private release(slot: number): void {
+    this.fns[slot] = undefined;
+    this.args[slot] = undefined;
+    this.free.push(slot);
+  }
+
+  private siftUp(pos: number, time: number, seq: number, slot: number): void {
+    const hTime = this.hTime;
+    const hSeq = this.hSeq;
+    const hSlot = this.hSlot;
+    while (pos > 0) {
+      const parent = (pos - 1) >> 2;
+      const pt = hTime[parent] as number;
+      if (pt < time || (pt === time && (hSeq[parent] as number) < seq)) break;
+      hTime[pos] = pt;
+      hSeq[pos] = hSeq[parent] as number;
+      hSlot[pos] = hSlot[parent] as number;
+      pos = parent;
+    }
+    hTime[pos] = time;
+    hSeq[pos] = seq;
+    hSlot[pos] = slot;
+  }
+
+  private siftDown(pos: number, time: number, seq: number, slot: number): void {
+    const hTime = this.hTime;
+    const hSeq = this.hSeq;
+    const hSlot = this.hSlot;
+    const n = this.count;
+    for (;;) {
+      const first = pos * 4 + 1;
+      if (first >= n) break;
+      let best = first;
+      let bt = hTime[first] as number;
+      let bs = hSeq[first] as number;
+      const end = first + 4 < n ? first + 4 : n;
+      for (let c = first + 1; c < end; c++) {
+        const ct = hTime[c] as number;
+        if (ct < bt || (ct === bt && (hSeq[c] as number) < bs)) {
+          best = c;
+          bt = ct;
+          bs = hSeq[c] as number;
+        }
+      }
+      if (time < bt || (time === bt && seq < bs)) break;
+      hTime[pos] = bt;
+      hSeq[pos] = bs;
+      hSlot[pos] = hSlot[best] as number;
+      pos = best;
+    }
+    hTime[pos] = time;
+    hSeq[pos] = seq;
+    hSlot[pos] = slot;
+  }
+
+  private grow(): void {
+    const n = this.hSlot.length * 2;
+    const t = new Float64Array(n);
+    t.set(this.hTime);
+    this.hTime = t;
+    const s = new Float64Array(n);
+    s.set(this.hSeq);
+    this.hSeq = s;
+    const h = new Int32Array(n);
+    h.set(this.hSlot);
+    this.hSlot = h;
+  }
+}

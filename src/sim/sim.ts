@@ -1,0 +1,165 @@
+import { EventQueue, type Handler } from './queue.js';
+import { Rng } from './rng.js';
+
+/** Why a run stopped. */
+export type RunOutcome = 'idle' | 'until' | 'event-limit' | 'stopped';
+
+export interface RunOptions {
+  /** Stop before the first event later than this time (ns); the clock is then set to it. */
+  readonly until?: number;
+  /** Abort after this many events (guards against models that never go idle). */
+  readonly maxEvents?: number;
+}
+
+export interface RunResult {
+  readonly outcome: RunOutcome;
+  readonly events: number;
+  readonly now: number;
+}
+
+/**
+ * The discrete-event simulator: owns the clock (integer ns), the event queue and the seeded random
+ * streams. One instance per simulation; nothing here is global, so two simulations never interfere.
+ */
+export class Sim {
+  /** The cluster seed every random stream derives from. */
+  readonly seed: number;
+  private readonly queue = new EventQueue();
+  private clock = 0;
+  private seq = -1;
+  private stopRequested = false;
+  private executed = 0;
+  private readonly streams = new Map<string, Rng>();
+
+  constructor(options: { readonly seed?: number } = {}) {
+    const seed = options.seed ?? 1;
+    if (!Number.isInteger(seed)) throw new RangeError(`Sim seed must be an integer, got ${seed}`);
+    this.seed = seed >>> 0;
+  }
+
+  /** Current simulated time in nanoseconds. */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Sequence number of the event being executed (timers use it to recognise their own firing). */
+  get currentSeq(): number {
+    return this.seq;
+  }
+
+  /** Events executed so far. */
+  get eventsExecuted(): number {
+    return this.executed;
+  }
+
+  /** Number of pending events. */
+  get pending(): number {
+    return this.queue.size;
+  }
+
+  /** Runs `fn(arg)` after `delay` ns (0 = after the events already due now). Returns the event's seq. */
+  after<T>(delay: number, fn: Handler<T>, arg: T): number {
+    if (!(delay >= 0) || delay !== Math.floor(delay)) {
+      throw new RangeError(`Sim.after: delay must be a non-negative integer of ns, got ${delay}`);
+    }
+    return this.queue.push(this.clock + delay, fn, arg);
+  }
+
+  /** Runs `fn(arg)` at absolute time `time` (ns), which must not be in the past. */
+  at<T>(time: number, fn: Handler<T>, arg: T): number {
+    if (!(time >= this.clock) || time !== Math.floor(time)) {
+      throw new RangeError(`Sim.at: time must be an integer of ns not before now (${this.clock}), got ${time}`);
+    }
+    return this.queue.push(time, fn, arg);
+  }
+
+  /** The random stream called `name`, derived from the seed and the name alone. */
+  rng(name: string): Rng {
+    let r = this.streams.get(name);
+    if (r === undefined) {
+      r = new Rng(this.seed, name);
+      this.streams.set(name, r);
+    }
+    return r;
+  }
+
+  /** Asks the running loop to return after the current event. */
+  stop(): void {
+    this.stopRequested = true;
+  }
+
+  /** Runs events in (time, seq) order until idle, `until`, `maxEvents`, or `stop()`. */
+  run(options: RunOptions = {}): RunResult {
+    const until = options.until ?? Number.POSITIVE_INFINITY;
+    const limit = options.maxEvents ?? Number.POSITIVE_INFINITY;
+    const queue = this.queue;
+    let count = 0;
+    this.stopRequested = false;
+    for (;;) {
+      if (queue.size === 0) return this.result('idle', count, until);
+      if (queue.peekTime() > until) return this.result('until', count, until);
+      if (count >= limit) return this.result('event-limit', count, until);
+      const slot = queue.begin();
+      const time = queue.time;
+      if (time < this.clock) throw new Error(`Sim: time went backwards (${time} < ${this.clock})`);
+      this.clock = time;
+      this.seq = queue.seq;
+      const fn = queue.fnOf(slot);
+      const arg = queue.argOf(slot);
+      count++;
+      this.executed++;
+      // A throwing handler is a bug in the model; the run is over then, so no try/finally here.
+      if (fn !== undefined) fn(arg);
+      queue.finish();
+      if (this.stopRequested) return this.result('stopped', count, until);
+    }
+  }
+
+  private result(outcome: RunOutcome, events: number, until: number): RunResult {
+    if (outcome === 'until' || (outcome === 'idle' && Number.isFinite(until) && until > this.clock)) {
+      this.clock = until;
+    }
+    return { outcome, events, now: this.clock };
+  }
+}
+
+/**
+ * A restartable, cancellable timer (a neighbour entry's retransmit, a bridge's ageing sweep).
+ * Cancelling only forgets the scheduled event's seq; the queue skips it when it comes up (ns-3 style).
+ */
+export class Timer {
+  private armed = -1;
+  private due = -1;
+
+  constructor(
+    private readonly sim: Sim,
+    private readonly fire: () => void,
+  ) {}
+
+  /** (Re)arms the timer to fire `delay` ns from now, replacing any earlier arming. */
+  start(delay: number): void {
+    this.due = this.sim.now + delay;
+    this.armed = this.sim.after(delay, Timer.trampoline, this);
+  }
+
+  /** Disarms the timer; a no-op when not armed. */
+  cancel(): void {
+    this.armed = -1;
+  }
+
+  /** True while armed. */
+  get pending(): boolean {
+    return this.armed >= 0;
+  }
+
+  /** Absolute time the timer fires at, or -1 when not armed. */
+  get dueAt(): number {
+    return this.armed >= 0 ? this.due : -1;
+  }
+
+  private static trampoline(t: Timer): void {
+    if (t.armed !== t.sim.currentSeq) return; // cancelled or re-armed since
+    t.armed = -1;
+    t.fire();
+  }
+}
