@@ -7,4 +7,4 @@ export type { Handler } from './queue.js';
 export { Rng } from './rng.js';
 export { type RunOptions, type RunOutcome, type RunResult, Sim, Timer } from './sim.js';
 export { formatSeconds, MS, NS, parseDuration, SECOND, US } from './time.js';
-export { type TraceKind, type TraceListener, TraceBus, type TracePoint } from './trace.js';
+export { TraceBus, type TraceKind, type TraceListener, type TracePoint } from './trace.js';

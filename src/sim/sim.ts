@@ -68,7 +68,9 @@ export class Sim {
   /** Runs `fn(arg)` at absolute time `time` (ns), which must not be in the past. */
   at<T>(time: number, fn: Handler<T>, arg: T): number {
     if (!(time >= this.clock) || time !== Math.floor(time)) {
-      throw new RangeError(`Sim.at: time must be an integer of ns not before now (${this.clock}), got ${time}`);
+      throw new RangeError(
+        `Sim.at: time must be an integer of ns not before now (${this.clock}), got ${time}`,
+      );
     }
     return this.queue.push(time, fn, arg);
   }
