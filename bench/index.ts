@@ -1,0 +1,54 @@
+/**
+ * Benchmark runner (`npm run bench`, `npm run -s bench -- --json`). Prints a table on stdout, or
+ * with --json exactly one JSON object: events_per_s, packet_hops_per_s, pcapng_mb_per_s, heap_mb.
+ */
+import { holdBench } from './hold.js';
+import { pcapngBench } from './pcapng.js';
+import { routerChainBench } from './router-chain.js';
+
+const json = process.argv.slice(2).includes('--json');
+
+const hold = holdBench();
+const hops = await routerChainBench();
+const pcapFile = pcapngBench('file');
+const pcapMemory = pcapngBench('memory');
+const heapMb = process.memoryUsage().heapUsed / 1e6;
+const hopsPerSecond = hops === undefined ? null : hops.hops / hops.seconds;
+
+if (json) {
+  process.stdout.write(
+    `${JSON.stringify({
+      events_per_s: Math.round(hold.eventsPerSecond),
+      packet_hops_per_s: hopsPerSecond === null ? null : Math.round(hopsPerSecond),
+      pcapng_mb_per_s: Math.round(pcapFile.mbPerSecond),
+      heap_mb: Math.round(heapMb * 10) / 10,
+    })}\n`,
+  );
+} else {
+  const rows: Array<[string, string, string]> = [
+    [
+      'hold model (1,000 pending)',
+      `${(hold.eventsPerSecond / 1e6).toFixed(2)} M events/s`,
+      `${hold.events} events in ${hold.seconds.toFixed(2)} s`,
+    ],
+    [
+      'router chain',
+      hopsPerSecond === null ? 'n/a (datapath not built)' : `${(hopsPerSecond / 1e6).toFixed(2)} M hops/s`,
+      hops === undefined ? '' : `${hops.hops} hops in ${hops.seconds.toFixed(2)} s`,
+    ],
+    [
+      `pcapng → ${pcapFile.sink}`,
+      `${pcapFile.mbPerSecond.toFixed(0)} MB/s`,
+      `${pcapFile.packets} EPBs (98/1514 B mix)`,
+    ],
+    [
+      `pcapng → ${pcapMemory.sink}`,
+      `${pcapMemory.mbPerSecond.toFixed(0)} MB/s`,
+      `${pcapMemory.packets} EPBs (98/1514 B mix)`,
+    ],
+    ['heap used', `${heapMb.toFixed(1)} MB`, ''],
+  ];
+  const w0 = Math.max(...rows.map((r) => r[0].length));
+  const w1 = Math.max(...rows.map((r) => r[1].length));
+  for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+}
