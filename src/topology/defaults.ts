@@ -1,0 +1,49 @@
+/**
+ * Every default of the topology file, with its unit and where the value comes from. The schema applies
+ * them; nothing else in the loader invents a value.
+ */
+
+/** Seed of the run when the file gives none (DESIGN.md "The CLI": "the file's seed (or 1)"). */
+export const DEFAULT_SEED = 1;
+
+/** flannel's `Network` in kube-flannel.yml net-conf.json. */
+export const DEFAULT_CLUSTER_CIDR = '10.244.0.0/16';
+/** kube-controller-manager `--node-cidr-mask-size` (IPv4) default. */
+export const DEFAULT_NODE_CIDR_MASK_SIZE = 24;
+/** kubeadm `networking.serviceSubnet` default. */
+export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
+/** kube-flannel.yml `Backend.Type`. */
+export const DEFAULT_BACKEND = 'vxlan';
+/** kube-proxy `--proxy-mode` on Linux. */
+export const DEFAULT_KUBE_PROXY_MODE = 'iptables';
+/** kube-proxy `--ipvs-scheduler` (empty means rr). */
+export const DEFAULT_IPVS_SCHEDULER = 'rr';
+
+/** Ethernet MTU, bytes. */
+export const DEFAULT_MTU = 1500;
+/** One-way latency of an underlay segment: a switch hop in a rack. */
+export const DEFAULT_LATENCY = '50us';
+/** Underlay bandwidth, bits per second in SI units. */
+export const DEFAULT_BANDWIDTH = '10Gbps';
+/** Nodes without an `ip` get host numbers from .11 up, in declared order (the gateway is .1). */
+export const FIRST_NODE_HOST = 11;
+/** Name of the router made when there are several segments and no `routers` list. */
+export const IMPLICIT_ROUTER = 'router';
+
+/** Node capacity when not given: a small VM, like minikube's default of 2 CPUs. */
+export const DEFAULT_NODE_CPU = '2';
+export const DEFAULT_NODE_MEMORY = '4Gi';
+
+/** iputils ping: `-c` has no default (we take 3), `-i 1`, `-s 56`, `-t 64` (net.ipv4.ip_default_ttl), DF set (`-M want`/`do` on Linux). */
+export const DEFAULT_PING_COUNT = 3;
+export const DEFAULT_PING_INTERVAL = '1s';
+export const DEFAULT_PING_SIZE = 56;
+export const DEFAULT_PING_TTL = 64;
+/** How long ping waits for replies after its last request (iputils lingers 10 s unless -W is given). */
+export const DEFAULT_PING_WAIT = '10s';
+
+/** traceroute(8): `-q 3`, `-m 30`, UDP probes, `-w 5`. */
+export const DEFAULT_TRACEROUTE_QUERIES = 3;
+export const DEFAULT_TRACEROUTE_MAX_HOPS = 30;
+export const DEFAULT_TRACEROUTE_PROTO = 'udp';
+export const DEFAULT_TRACEROUTE_WAIT = '5s';

@@ -1,0 +1,53 @@
+/**
+ * topology/ — the topology file. This part owns the loader: multi-document YAML → schema (zod) →
+ * cross-field checks → a plain, readonly `Topology` with every default applied, or the complete list of
+ * issues, each with file:line:col and a field path, worded by one renderer. It reads files but never
+ * writes or prints. Address arithmetic on CIDRs happens here, at load time only. Building live devices
+ * from a `Topology` is the builder's job (build*.ts).
+ */
+export { type Cidr, formatCidr, formatIp4, parseIp4 } from './addr.js';
+export {
+  describeIssue,
+  type FormatName,
+  formatPath,
+  type IssueDetail,
+  type IssueSite,
+  type NamedKind,
+  type PathKey,
+  renderIssue,
+  renderIssues,
+  type TopologyIssue,
+  type TopologyIssueCode,
+} from './issues.js';
+export { type LoadResult, loadTopologyFile, loadTopologyText } from './load.js';
+export { API_VERSION, topologyJsonSchema } from './schema.js';
+export type {
+  CaptureSpec,
+  Expectation,
+  FlannelBackend,
+  IpvsScheduler,
+  KubeProxyMode,
+  LinkStep,
+  NetworkSpec,
+  NodeSpec,
+  PingStep,
+  Ref,
+  RouterInterfaceSpec,
+  RouterSpec,
+  ScenarioSpec,
+  SegmentSpec,
+  Step,
+  TaintEffect,
+  TaintSpec,
+  Topology,
+  TracerouteStep,
+} from './types.js';
+export { type BuildOptions, buildCluster, type Cluster, type Host } from './build.js';
+export { resolveFrom, resolveTo } from './resolve.js';
+export {
+  type ExpectationReport,
+  type RunReport,
+  type RunScenarioOptions,
+  runScenario,
+  type StepReport,
+} from './run.js';

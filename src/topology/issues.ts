@@ -1,0 +1,284 @@
+/**
+ * Topology issues: every problem the loader finds, as readonly data keyed by `code` (the shape of zod's
+ * `core/errors.ts`), and the one renderer that turns an issue into a line of text. No other file words a
+ * message; checks build issue data and `describeIssue` says what it means.
+ */
+
+/** A step from the document root: a mapping key or a list index. */
+export type PathKey = string | number;
+
+/** Formats a single string field is checked against. */
+export type FormatName =
+  | 'duration'
+  | 'bandwidth'
+  | 'cidr'
+  | 'ipv4'
+  | 'dns_label'
+  | 'node_name'
+  | 'quantity'
+  | 'reference'
+  | 'capture_point';
+
+/** Kinds of named things a field can refer to. */
+export type NamedKind = 'segment' | 'node' | 'router' | 'capture target';
+
+/** Where in the file an issue sits; `doc` is the 0-based document index, null for file-level issues. */
+export interface IssueSite {
+  readonly doc: number | null;
+  readonly path: readonly PathKey[];
+  /** 1-based line of the offending node (for a missing field, of its parent). */
+  readonly line: number;
+  /** 1-based column, counted in UTF-16 code units as `yaml` counts them. */
+  readonly col: number;
+}
+
+/** What is wrong, without where; one variant per `code`. */
+export type IssueDetail =
+  | { readonly code: 'file_unreadable'; readonly reason: string }
+  | { readonly code: 'yaml_syntax'; readonly yamlCode: string; readonly reason: string }
+  | { readonly code: 'missing_document'; readonly kind: 'Cluster' }
+  | { readonly code: 'duplicate_document'; readonly kind: string; readonly firstLine: number }
+  | {
+      readonly code: 'unsupported_kind';
+      readonly kind: string;
+      readonly arrivesWith: 'pods' | 'services' | null;
+    }
+  | { readonly code: 'unknown_field'; readonly field: string; readonly known: readonly string[] }
+  | { readonly code: 'missing_field'; readonly expected: readonly string[] }
+  | { readonly code: 'invalid_type'; readonly expected: readonly string[]; readonly received: unknown }
+  | {
+      readonly code: 'invalid_value';
+      readonly received: unknown;
+      readonly allowed: readonly (string | number | boolean | null)[];
+    }
+  | {
+      readonly code: 'out_of_range';
+      readonly origin: 'number' | 'string' | 'array' | 'duration';
+      /** The value (number), the length (string, array), or the text (duration). */
+      readonly received: number | string;
+      readonly min?: number | string;
+      readonly max?: number | string;
+    }
+  | { readonly code: 'invalid_format'; readonly format: FormatName; readonly received: string }
+  | { readonly code: 'not_network_address'; readonly received: string; readonly network: string }
+  | { readonly code: 'unsupported_reference'; readonly received: string; readonly prefix: string }
+  | { readonly code: 'choose_one'; readonly found: readonly string[]; readonly allowed: readonly string[] }
+  | {
+      readonly code: 'unknown_reference';
+      readonly kind: NamedKind;
+      readonly name: string;
+      readonly known: readonly string[];
+    }
+  | {
+      readonly code: 'duplicate_name';
+      readonly name: string;
+      readonly kind: 'node' | 'segment' | 'router';
+      readonly firstKind: 'node' | 'segment' | 'router';
+      /** Rendered path of the first use, or null for the implicit router. */
+      readonly firstPath: string | null;
+    }
+  | { readonly code: 'duplicate_entry'; readonly value: string; readonly firstPath: string }
+  | {
+      readonly code: 'overlap';
+      readonly cidr: string;
+      readonly other: string;
+      readonly otherKind: 'segment' | 'clusterCIDR' | 'serviceCIDR';
+      readonly otherName: string;
+    }
+  | { readonly code: 'segment_too_small'; readonly cidr: string }
+  | { readonly code: 'address_outside'; readonly ip: string; readonly segment: string; readonly cidr: string }
+  | {
+      readonly code: 'reserved_address';
+      readonly ip: string;
+      readonly segment: string;
+      readonly role: 'network' | 'broadcast' | 'gateway';
+    }
+  | { readonly code: 'duplicate_address'; readonly ip: string; readonly firstPath: string }
+  | { readonly code: 'segment_full'; readonly segment: string; readonly cidr: string; readonly node: string }
+  | {
+      readonly code: 'router_conflict';
+      readonly segment: string;
+      readonly router: string;
+      readonly ip: string;
+    }
+  | { readonly code: 'node_cidr_mask'; readonly maskSize: number; readonly clusterCIDR: string }
+  | {
+      readonly code: 'cluster_too_small';
+      readonly clusterCIDR: string;
+      readonly maskSize: number;
+      readonly room: number;
+      readonly nodes: number;
+    }
+  | { readonly code: 'unowned_address'; readonly ip: string };
+
+/** One problem in a topology file: what (`code` and its fields) and where (`doc`, `path`, `line`, `col`). */
+export type TopologyIssue = IssueDetail & IssueSite;
+
+/** The issue code union, e.g. `'unknown_field'`. */
+export type TopologyIssueCode = IssueDetail['code'];
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+/** Renders a path the way the messages show it: `spec.nodes[2].subnet`, `labels["app.kubernetes.io/name"]`. */
+export function formatPath(path: readonly PathKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else if (IDENT.test(key)) out += out === '' ? key : `.${key}`;
+    else out += `[${JSON.stringify(key)}]`;
+  }
+  return out;
+}
+
+/** Renders one issue as `FILE:LINE:COL: PATH: message` (the path part is left out for file-level issues). */
+export function renderIssue(issue: TopologyIssue, fileName: string): string {
+  const where = `${fileName}:${issue.line}:${issue.col}`;
+  const what = describeIssue(issue);
+  if (issue.doc === null) return `${where}: ${what}`;
+  const path = issue.path.length === 0 ? `(document ${issue.doc + 1})` : formatPath(issue.path);
+  return `${where}: ${path}: ${what}`;
+}
+
+/** Renders every issue, one line each, in the order given. */
+export function renderIssues(issues: readonly TopologyIssue[], fileName: string): string {
+  return issues.map((issue) => renderIssue(issue, fileName)).join('\n');
+}
+
+const q = (s: string): string => JSON.stringify(s);
+
+/** A received value in a message: scalars as JSON with their type, collections by kind. */
+function showValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+    return `${typeof value} ${JSON.stringify(value)}`;
+  }
+  return typeof value;
+}
+
+function list(items: readonly string[], last = 'or'): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} ${last} ${items.at(-1) ?? ''}`;
+}
+
+function known(items: readonly string[]): string {
+  return items.length === 0 ? 'none' : items.join(', ');
+}
+
+const TYPE_WORDS: ReadonlyMap<string, string> = new Map([
+  ['string', 'a string'],
+  ['number', 'a number'],
+  ['int', 'an integer'],
+  ['boolean', 'true/false'],
+  ['array', 'a list'],
+  ['object', 'a mapping'],
+  ['record', 'a mapping'],
+  ['null', 'null'],
+]);
+
+function expectedWords(expected: readonly string[]): string {
+  return list(expected.map((e) => TYPE_WORDS.get(e) ?? e));
+}
+
+const FORMAT_WORDS: Readonly<Record<FormatName, string>> = {
+  duration: 'a duration such as 50us, 250ms, 1s or 1.5s',
+  bandwidth: 'a bandwidth such as 100Mbps, 1Gbps or 10Gbps',
+  cidr: 'an IPv4 CIDR such as 192.168.56.0/24',
+  ipv4: 'an IPv4 address such as 192.168.56.11',
+  dns_label: 'a DNS label: lowercase letters, digits and "-", at most 63 characters',
+  node_name: 'a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters',
+  quantity: 'a Kubernetes quantity such as 4, 500m or 8Gi',
+  reference: 'node/NAME, router/NAME or an IPv4 address',
+  capture_point: 'a capture point such as node1/eth0, node1/cni0 or rack1/node1',
+};
+
+const ARRIVES: Readonly<Record<'pods' | 'services', string>> = {
+  pods: 'pod networking',
+  services: 'services',
+};
+
+function range(issue: Extract<IssueDetail, { code: 'out_of_range' }>): string {
+  const { origin, received, min, max } = issue;
+  if (origin === 'string') return 'must not be empty';
+  if (origin === 'array') {
+    if (min !== undefined) return `needs at least ${min} ${min === 1 ? 'entry' : 'entries'}`;
+    return `allows at most ${max ?? ''} entries, got ${received}`;
+  }
+  const shown = typeof received === 'string' ? q(received) : String(received);
+  if (min !== undefined && max !== undefined) return `${shown} is out of range (${min}..${max})`;
+  if (min !== undefined) return `${shown} is too small (minimum ${min})`;
+  return `${shown} is too large (maximum ${max ?? ''})`;
+}
+
+/** Says what is wrong in one sentence fragment, without the file position or path. */
+export function describeIssue(issue: IssueDetail): string {
+  switch (issue.code) {
+    case 'file_unreadable':
+      return `cannot read the file: ${issue.reason}`;
+    case 'yaml_syntax':
+      return `YAML syntax error: ${issue.reason}`;
+    case 'missing_document':
+      return 'no Cluster document (expected one with apiVersion: podwire/v1 and kind: Cluster)';
+    case 'duplicate_document':
+      return `a second ${issue.kind} document (the first is at line ${issue.firstLine}); only one is allowed`;
+    case 'unsupported_kind':
+      return issue.arrivesWith === null
+        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario)`
+        : `kind ${issue.kind} is not supported yet (arrives with ${ARRIVES[issue.arrivesWith]})`;
+    case 'unknown_field':
+      return `unknown field ${q(issue.field)} (known: ${known(issue.known)})`;
+    case 'missing_field':
+      return issue.expected.length === 0
+        ? 'missing required field'
+        : `missing required field (expected ${expectedWords(issue.expected)})`;
+    case 'invalid_type':
+      return `expected ${expectedWords(issue.expected)}, got ${showValue(issue.received)}`;
+    case 'invalid_value':
+      return issue.allowed.length === 0
+        ? `${showValue(issue.received)} is not allowed`
+        : `${showValue(issue.received)} is not allowed (expected ${list(issue.allowed.map((v) => JSON.stringify(v)))})`;
+    case 'out_of_range':
+      return range(issue);
+    case 'invalid_format':
+      return `${q(issue.received)} is not ${FORMAT_WORDS[issue.format]}`;
+    case 'not_network_address':
+      return `${q(issue.received)} has host bits set: expected a network address, ${issue.network}`;
+    case 'unsupported_reference':
+      return `${q(issue.received)}: ${issue.prefix}/ references are not supported yet (arrive with pod networking)`;
+    case 'choose_one':
+      return issue.found.length === 0
+        ? `needs one of ${list(issue.allowed)}`
+        : `has ${list(issue.found, 'and')}; exactly one of ${list(issue.allowed)} is allowed`;
+    case 'unknown_reference':
+      return `unknown ${issue.kind} ${q(issue.name)} (known: ${known(issue.known)})`;
+    case 'duplicate_name':
+      return issue.firstPath === null
+        ? `${issue.kind} name ${q(issue.name)} is taken by the implicit router that joins all segments`
+        : `${issue.kind} name ${q(issue.name)} is already used by the ${issue.firstKind} at ${issue.firstPath}`;
+    case 'duplicate_entry':
+      return `${q(issue.value)} is listed twice (first at ${issue.firstPath})`;
+    case 'overlap':
+      return issue.otherKind === 'segment'
+        ? `${issue.cidr} overlaps segment ${q(issue.otherName)} (${issue.other})`
+        : `${issue.cidr} overlaps the ${issue.otherKind} ${issue.other}`;
+    case 'segment_too_small':
+      return `${issue.cidr} is too small for a segment (needs a prefix of /30 or shorter)`;
+    case 'address_outside':
+      return `${issue.ip} is outside segment ${q(issue.segment)} (${issue.cidr})`;
+    case 'reserved_address':
+      return `${issue.ip} is the ${issue.role} address of segment ${q(issue.segment)}`;
+    case 'duplicate_address':
+      return `${issue.ip} is already used at ${issue.firstPath}`;
+    case 'segment_full':
+      return `segment ${q(issue.segment)} (${issue.cidr}) has no free address left for node ${q(issue.node)}`;
+    case 'router_conflict':
+      return `segment ${q(issue.segment)} is already joined by router ${q(issue.router)} at its gateway ${issue.ip}`;
+    case 'node_cidr_mask':
+      return `nodeCIDRMaskSize ${issue.maskSize} must be longer than the clusterCIDR prefix (${issue.clusterCIDR})`;
+    case 'cluster_too_small':
+      return `clusterCIDR ${issue.clusterCIDR} has room for ${issue.room} node subnets of /${issue.maskSize}, but there are ${issue.nodes} nodes`;
+    case 'unowned_address':
+      return `no node or router has the address ${issue.ip}; a step starts on a node or router`;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * The shape of the podwire documents as zod schemas: strict objects (unknown fields are issues), types,
+ * enums, ranges, per-field formats and defaults. Cross-field rules (names that must exist, overlaps,
+ * address allocation) live in `semantic.ts` and `scenario.ts`. The JSON Schema for editors is derived
+ * from these with `z.toJSONSchema`.
+ */
+
+import { z } from 'zod';
+import { formatCidr, parseCidr, parseIp4 } from './addr.js';
+import * as D from './defaults.js';
+import {
+  badFormat,
+  checkDuration,
+  isCapturePoint,
+  isDnsLabel,
+  isNodeName,
+  isQuantity,
+  parseBandwidth,
+  reject,
+} from './formats.js';
+import { parseRef } from './refs.js';
+
+export const API_VERSION = 'podwire/v1';
+
+const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ns|us|µs|ms|s|m|h)$';
+
+/** A duration string parsed to integer ns, at least `minNs`. */
+function duration(minNs = 0, minText = '0s') {
+  return z
+    .string()
+    .transform((s, ctx) => checkDuration(s, ctx, minNs, minText))
+    .meta({ pattern: DURATION_PATTERN, description: 'duration: 50us, 250ms, 1s, 1.5s' });
+}
+
+const bandwidth = z
+  .string()
+  .transform((s, ctx) => parseBandwidth(s) ?? badFormat(ctx, 'bandwidth', s))
+  .meta({ pattern: '^\\d+(\\.\\d+)?[kKMGT]?bps$', description: 'bits per second: 100Mbps, 1Gbps, 10Gbps' });
+
+const cidr = z
+  .string()
+  .transform((s, ctx) => {
+    const parsed = parseCidr(s);
+    if (parsed.kind === 'ok') return parsed.cidr;
+    if (parsed.kind === 'host_bits') {
+      return reject(ctx, s, {
+        code: 'not_network_address',
+        received: s,
+        network: formatCidr(parsed.network),
+      });
+    }
+    return badFormat(ctx, 'cidr', s);
+  })
+  .meta({ description: 'IPv4 network in CIDR form, e.g. 192.168.56.0/24' });
+
+const ipv4 = z
+  .string()
+  .transform((s, ctx) => parseIp4(s) ?? badFormat(ctx, 'ipv4', s))
+  .meta({ description: 'IPv4 address, e.g. 192.168.56.11' });
+
+const dnsLabel = z
+  .string()
+  .superRefine((s, ctx) => {
+    if (!isDnsLabel(s)) badFormat(ctx, 'dns_label', s);
+  })
+  .meta({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' });
+
+const nodeName = z.string().superRefine((s, ctx) => {
+  if (!isNodeName(s)) badFormat(ctx, 'node_name', s);
+});
+
+/** A Kubernetes quantity; YAML numbers (`cpu: 4`) are kept as their decimal text. */
+const quantity = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const text = String(v);
+  return isQuantity(text) ? text : badFormat(ctx, 'quantity', text);
+});
+
+/** A string map; YAML numbers and booleans (`net.ipv4.ip_forward: 1`) are kept as their text. */
+const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
+
+const ref = z
+  .string()
+  .transform((s, ctx) => {
+    const parsed = parseRef(s);
+    return parsed.ok ? parsed.ref : reject(ctx, s, parsed.detail);
+  })
+  .meta({ description: 'node/NAME, router/NAME or an IPv4 address' });
+
+const metadata = z.strictObject({
+  name: z.string().optional(),
+  labels: z.record(z.string(), z.string()).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+});
+
+const network = z.strictObject({
+  clusterCIDR: cidr.prefault(D.DEFAULT_CLUSTER_CIDR),
+  nodeCIDRMaskSize: z.int().min(1).max(30).default(D.DEFAULT_NODE_CIDR_MASK_SIZE),
+  serviceCIDR: cidr.prefault(D.DEFAULT_SERVICE_CIDR),
+  backend: z.enum(['vxlan', 'host-gw', 'vxlan-directrouting', 'udp']).default(D.DEFAULT_BACKEND),
+  kubeProxyMode: z.enum(['iptables', 'ipvs']).default(D.DEFAULT_KUBE_PROXY_MODE),
+  ipvsScheduler: z
+    .enum(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh'])
+    .default(D.DEFAULT_IPVS_SCHEDULER),
+});
+
+const segment = z.strictObject({
+  name: dnsLabel,
+  cidr,
+  mtu: z.int().min(68).max(65535).default(D.DEFAULT_MTU),
+  latency: duration().prefault(D.DEFAULT_LATENCY),
+  bandwidth: bandwidth.prefault(D.DEFAULT_BANDWIDTH),
+  gateway: ipv4.optional(),
+});
+
+const router = z.strictObject({
+  name: dnsLabel,
+  segments: z.array(z.string()).min(1),
+});
+
+const taint = z.strictObject({
+  key: z.string().min(1),
+  value: z.string().default(''),
+  effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']),
+});
+
+const node = z.strictObject({
+  name: nodeName,
+  subnet: z.string(),
+  ip: ipv4.optional(),
+  role: z.enum(['control-plane', 'worker']).default('worker'),
+  labels: stringMap.default({}),
+  taints: z.array(taint).default([]),
+  capacity: z
+    .strictObject({
+      cpu: quantity.prefault(D.DEFAULT_NODE_CPU),
+      memory: quantity.prefault(D.DEFAULT_NODE_MEMORY),
+    })
+    .prefault({}),
+  sysctls: stringMap.default({}),
+});
+
+const clusterSpec = z.strictObject({
+  seed: z.int().min(0).default(D.DEFAULT_SEED),
+  network: network.prefault({}),
+  underlay: z.array(segment).min(1),
+  routers: z.array(router).optional(),
+  nodes: z.array(node).min(1),
+});
+
+/** A `kind: Cluster` document. */
+export const clusterDocument = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Cluster'),
+  metadata: metadata.optional(),
+  spec: clusterSpec,
+});
+
+/** Requires exactly one of `keys` to be present on an object. */
+function exactlyOne<K extends string>(keys: readonly K[]) {
+  return (value: Partial<Record<K, unknown>>, ctx: z.RefinementCtx): void => {
+    const found = keys.filter((k) => value[k] !== undefined);
+    if (found.length !== 1) reject(ctx, value, { code: 'choose_one', found, allowed: [...keys] });
+  };
+}
+
+const ping = z.strictObject({
+  from: ref,
+  to: ref,
+  count: z.int().min(1).max(1_000_000).default(D.DEFAULT_PING_COUNT),
+  interval: duration(1, '1ns').prefault(D.DEFAULT_PING_INTERVAL),
+  size: z.int().min(0).max(65507).default(D.DEFAULT_PING_SIZE),
+  ttl: z.int().min(1).max(255).default(D.DEFAULT_PING_TTL),
+  // Absent: ping's own default (IP_PMTUDISC_WANT — DF when the packet fits the route MTU, else
+  // fragment locally); true = `-M do`, false = `-M dont`.
+  df: z.boolean().optional(),
+  wait: duration(1, '1ns').prefault(D.DEFAULT_PING_WAIT),
+});
+
+const traceroute = z.strictObject({
+  from: ref,
+  to: ref,
+  queries: z.int().min(1).max(10).default(D.DEFAULT_TRACEROUTE_QUERIES),
+  maxHops: z.int().min(1).max(255).default(D.DEFAULT_TRACEROUTE_MAX_HOPS),
+  proto: z.enum(['udp', 'icmp']).default(D.DEFAULT_TRACEROUTE_PROTO),
+  wait: duration(1, '1ns').prefault(D.DEFAULT_TRACEROUTE_WAIT),
+});
+
+const link = z.strictObject({ node: z.string() });
+
+const STEP_ACTIONS = ['ping', 'traceroute', 'linkDown', 'linkUp'] as const;
+
+const step = z
+  .strictObject({
+    at: duration(),
+    ping: ping.optional(),
+    traceroute: traceroute.optional(),
+    linkDown: link.optional(),
+    linkUp: link.optional(),
+  })
+  .superRefine(exactlyOne(STEP_ACTIONS));
+
+const pair = z.strictObject({ from: ref, to: ref });
+
+const expectation = z
+  .strictObject({ reachable: pair.optional(), unreachable: pair.optional() })
+  .superRefine(exactlyOne(['reachable', 'unreachable']));
+
+const capturePoint = z.string().superRefine((s, ctx) => {
+  if (!isCapturePoint(s)) badFormat(ctx, 'capture_point', s);
+});
+
+const scenarioSpec = z.strictObject({
+  capture: z.union([z.enum(['all', 'none']), z.array(capturePoint)]).default('all'),
+  steps: z.array(step).default([]),
+  expect: z.array(expectation).default([]),
+});
+
+/** A `kind: Scenario` document. */
+export const scenarioDocument = z.strictObject({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('Scenario'),
+  metadata: metadata.optional(),
+  spec: scenarioSpec.prefault({}),
+});
+
+/** The parsed (defaults applied, formats converted) Cluster document. */
+export type ClusterDocument = z.output<typeof clusterDocument>;
+/** The parsed Scenario document. */
+export type ScenarioDocument = z.output<typeof scenarioDocument>;
+
+/** JSON Schema (draft 2020-12) of one document of a topology file, for editors (`podwire schema`). */
+export function topologyJsonSchema(): object {
+  const document = z.union([clusterDocument, scenarioDocument]).meta({
+    title: 'podwire topology document',
+    description: 'One YAML document of a podwire topology file: a Cluster (exactly one) or a Scenario.',
+  });
+  return z.toJSONSchema(document, { io: 'input', unrepresentable: 'any' });
+}

@@ -1,0 +1,327 @@
+/**
+ * Cross-field checks of the Cluster document and the resolution of what it leaves implicit: segment
+ * gateways, the implicit router, node addresses. Works on the schema's output (types and formats are
+ * already right) and reports each problem at the field that causes it.
+ */
+
+import { type Cidr, contains, formatCidr, formatIp4, lastOf, overlaps, sizeOf } from './addr.js';
+import { FIRST_NODE_HOST, IMPLICIT_ROUTER } from './defaults.js';
+import type { IssueDraft } from './from-zod.js';
+import { formatPath, type IssueDetail, type PathKey } from './issues.js';
+import type { ClusterDocument } from './schema.js';
+import type { NodeSpec, RouterSpec, SegmentSpec, Topology } from './types.js';
+
+/** What the Scenario checks need to know about the cluster, even when the cluster has issues. */
+export interface ClusterFacts {
+  readonly nodes: readonly string[];
+  readonly routers: readonly string[];
+  readonly segments: readonly string[];
+  /** Addresses held by nodes and routers (only when the cluster resolved without issues). */
+  readonly addresses: ReadonlySet<number>;
+}
+
+/** The cluster part of a topology. */
+export type ResolvedCluster = Omit<Topology, 'scenario'>;
+
+/** Result of checking a Cluster document. */
+export interface ClusterCheck {
+  readonly cluster: ResolvedCluster | undefined;
+  readonly facts: ClusterFacts;
+  readonly issues: readonly IssueDraft[];
+}
+
+type Spec = ClusterDocument['spec'];
+type NameKind = 'node' | 'segment' | 'router';
+
+const SPEC = ['spec'] as const;
+
+class Checker {
+  readonly issues: IssueDraft[] = [];
+  private readonly names = new Map<string, { kind: NameKind; path: readonly PathKey[] | null }>();
+
+  report(path: readonly PathKey[], detail: IssueDetail): void {
+    this.issues.push({ detail, path, anchor: 'value' });
+  }
+
+  /** Nodes, segments and routers share one namespace: capture points are named `OWNER/IFACE`. */
+  claimName(name: string, kind: NameKind, path: readonly PathKey[] | null): void {
+    const first = this.names.get(name);
+    if (first === undefined) {
+      this.names.set(name, { kind, path });
+    } else if (path !== null) {
+      const firstPath = first.path === null ? null : formatPath(first.path);
+      this.report(path, { code: 'duplicate_name', name, kind, firstKind: first.kind, firstPath });
+    } else if (first.path !== null) {
+      // The implicit router (no path of its own) came second: point at the name it collides with.
+      this.report(first.path, {
+        code: 'duplicate_name',
+        name,
+        kind: first.kind,
+        firstKind: kind,
+        firstPath: null,
+      });
+    }
+  }
+}
+
+function sortedMap(record: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
+  const keys = Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return new Map(keys.map((k) => [k, record[k] ?? '']));
+}
+
+function checkSegments(spec: Spec, c: Checker): SegmentSpec[] {
+  const { clusterCIDR, serviceCIDR } = spec.network;
+  const segments: SegmentSpec[] = [];
+  spec.underlay.forEach((seg, i) => {
+    const path = [...SPEC, 'underlay', i];
+    const cidrPath = [...path, 'cidr'];
+    c.claimName(seg.name, 'segment', [...path, 'name']);
+    const text = formatCidr(seg.cidr);
+    if (seg.cidr.prefixLen > 30) {
+      c.report(cidrPath, { code: 'segment_too_small', cidr: text });
+      return;
+    }
+    spec.underlay.slice(0, i).forEach((other) => {
+      if (overlaps(seg.cidr, other.cidr)) {
+        c.report(cidrPath, {
+          code: 'overlap',
+          cidr: text,
+          other: formatCidr(other.cidr),
+          otherKind: 'segment',
+          otherName: other.name,
+        });
+      }
+    });
+    for (const [otherKind, other] of [
+      ['clusterCIDR', clusterCIDR],
+      ['serviceCIDR', serviceCIDR],
+    ] as const) {
+      if (overlaps(seg.cidr, other)) {
+        c.report(cidrPath, {
+          code: 'overlap',
+          cidr: text,
+          other: formatCidr(other),
+          otherKind,
+          otherName: otherKind,
+        });
+      }
+    }
+    let gateway = seg.cidr.network + 1;
+    if (seg.gateway !== undefined) {
+      gateway = seg.gateway;
+      const gwPath = [...path, 'gateway'];
+      const ip = formatIp4(gateway);
+      if (!contains(seg.cidr, gateway)) {
+        c.report(gwPath, { code: 'address_outside', ip, segment: seg.name, cidr: text });
+      } else if (gateway === seg.cidr.network || gateway === lastOf(seg.cidr)) {
+        const role = gateway === seg.cidr.network ? 'network' : 'broadcast';
+        c.report(gwPath, { code: 'reserved_address', ip, segment: seg.name, role });
+      }
+    }
+    segments.push({
+      name: seg.name,
+      network: seg.cidr.network,
+      prefixLen: seg.cidr.prefixLen,
+      mtu: seg.mtu,
+      latencyNs: seg.latency,
+      bandwidthBps: seg.bandwidth,
+      gateway,
+    });
+  });
+  return segments;
+}
+
+function checkNetwork(spec: Spec, c: Checker): void {
+  const { clusterCIDR, serviceCIDR, nodeCIDRMaskSize } = spec.network;
+  const net = [...SPEC, 'network'];
+  if (overlaps(clusterCIDR, serviceCIDR)) {
+    c.report([...net, 'serviceCIDR'], {
+      code: 'overlap',
+      cidr: formatCidr(serviceCIDR),
+      other: formatCidr(clusterCIDR),
+      otherKind: 'clusterCIDR',
+      otherName: 'clusterCIDR',
+    });
+  }
+  if (nodeCIDRMaskSize <= clusterCIDR.prefixLen) {
+    c.report([...net, 'nodeCIDRMaskSize'], {
+      code: 'node_cidr_mask',
+      maskSize: nodeCIDRMaskSize,
+      clusterCIDR: formatCidr(clusterCIDR),
+    });
+    return;
+  }
+  const room = 2 ** (nodeCIDRMaskSize - clusterCIDR.prefixLen);
+  if (room < spec.nodes.length) {
+    c.report([...net, 'clusterCIDR'], {
+      code: 'cluster_too_small',
+      clusterCIDR: formatCidr(clusterCIDR),
+      maskSize: nodeCIDRMaskSize,
+      room,
+      nodes: spec.nodes.length,
+    });
+  }
+}
+
+/** Segments by name (the first of a duplicated name wins) and the distinct declared names. */
+function segmentIndex(spec: Spec, segments: readonly SegmentSpec[]): [Map<string, SegmentSpec>, string[]] {
+  const byName = new Map<string, SegmentSpec>();
+  for (const s of segments) if (!byName.has(s.name)) byName.set(s.name, s);
+  return [byName, [...new Set(spec.underlay.map((s) => s.name))]];
+}
+
+function checkRouters(spec: Spec, segments: readonly SegmentSpec[], c: Checker): RouterSpec[] {
+  const [byName, known] = segmentIndex(spec, segments);
+  if (spec.routers === undefined) {
+    if (segments.length < 2) return [];
+    c.claimName(IMPLICIT_ROUTER, 'router', null);
+    const interfaces = segments.map((s) => ({ segment: s.name, ip: s.gateway }));
+    return [{ name: IMPLICIT_ROUTER, interfaces, implicit: true }];
+  }
+  const joinedBy = new Map<string, string>();
+  return spec.routers.map((router, i) => {
+    const path = [...SPEC, 'routers', i];
+    c.claimName(router.name, 'router', [...path, 'name']);
+    const interfaces: { segment: string; ip: number }[] = [];
+    router.segments.forEach((name, k) => {
+      const segPath = [...path, 'segments', k];
+      const seg = byName.get(name);
+      const firstK = router.segments.indexOf(name);
+      if (firstK < k) {
+        c.report(segPath, {
+          code: 'duplicate_entry',
+          value: name,
+          firstPath: formatPath([...path, 'segments', firstK]),
+        });
+        return;
+      }
+      if (seg === undefined) {
+        if (!known.includes(name))
+          c.report(segPath, { code: 'unknown_reference', kind: 'segment', name, known });
+        return;
+      }
+      const other = joinedBy.get(name);
+      if (other !== undefined) {
+        c.report(segPath, {
+          code: 'router_conflict',
+          segment: name,
+          router: other,
+          ip: formatIp4(seg.gateway),
+        });
+        return;
+      }
+      joinedBy.set(name, router.name);
+      interfaces.push({ segment: name, ip: seg.gateway });
+    });
+    return { name: router.name, interfaces, implicit: false };
+  });
+}
+
+function checkNodes(spec: Spec, segments: readonly SegmentSpec[], c: Checker): NodeSpec[] {
+  const [byName, known] = segmentIndex(spec, segments);
+  const taken = new Map<number, string>(segments.map((s) => [s.gateway, '']));
+  const ips: (number | undefined)[] = [];
+  // Explicit addresses first, so allocation skips them wherever they appear in the list.
+  spec.nodes.forEach((node, i) => {
+    const path = [...SPEC, 'nodes', i];
+    c.claimName(node.name, 'node', [...path, 'name']);
+    const seg = byName.get(node.subnet);
+    if (seg === undefined) {
+      if (!known.includes(node.subnet)) {
+        c.report([...path, 'subnet'], {
+          code: 'unknown_reference',
+          kind: 'segment',
+          name: node.subnet,
+          known,
+        });
+      }
+      ips.push(undefined);
+      return;
+    }
+    if (node.ip === undefined) {
+      ips.push(undefined);
+      return;
+    }
+    const ipPath = [...path, 'ip'];
+    const cidr: Cidr = { network: seg.network, prefixLen: seg.prefixLen };
+    const ip = formatIp4(node.ip);
+    const first = taken.get(node.ip);
+    if (!contains(cidr, node.ip)) {
+      c.report(ipPath, { code: 'address_outside', ip, segment: seg.name, cidr: formatCidr(cidr) });
+    } else if (node.ip === seg.network || node.ip === lastOf(cidr) || node.ip === seg.gateway) {
+      const role = node.ip === seg.network ? 'network' : node.ip === seg.gateway ? 'gateway' : 'broadcast';
+      c.report(ipPath, { code: 'reserved_address', ip, segment: seg.name, role });
+    } else if (first !== undefined) {
+      c.report(ipPath, { code: 'duplicate_address', ip, firstPath: first });
+    } else {
+      taken.set(node.ip, formatPath(ipPath));
+    }
+    ips.push(node.ip);
+  });
+  const cursor = new Map<string, number>();
+  return spec.nodes.flatMap((node, i): NodeSpec[] => {
+    const seg = byName.get(node.subnet);
+    if (seg === undefined) return [];
+    let ip = ips[i];
+    if (ip === undefined) {
+      const cidr: Cidr = { network: seg.network, prefixLen: seg.prefixLen };
+      // From .11 up; a segment too small for that (/29 and /30) allocates from its first host.
+      const start = sizeOf(seg.prefixLen) - 1 > FIRST_NODE_HOST ? FIRST_NODE_HOST : 1;
+      let next = cursor.get(seg.name) ?? seg.network + start;
+      while (taken.has(next)) next += 1;
+      if (next >= lastOf(cidr)) {
+        c.report([...SPEC, 'nodes', i, 'subnet'], {
+          code: 'segment_full',
+          segment: seg.name,
+          cidr: formatCidr(cidr),
+          node: node.name,
+        });
+        return [];
+      }
+      cursor.set(seg.name, next + 1);
+      taken.set(next, formatPath([...SPEC, 'nodes', i]));
+      ip = next;
+    }
+    return [
+      {
+        name: node.name,
+        segment: seg.name,
+        ip,
+        role: node.role,
+        labels: sortedMap(node.labels),
+        taints: node.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
+        capacity: { cpu: node.capacity.cpu, memory: node.capacity.memory },
+        sysctls: sortedMap(node.sysctls),
+      },
+    ];
+  });
+}
+
+/** Checks a schema-valid Cluster document and resolves it, or reports every cross-field problem. */
+export function checkCluster(doc: ClusterDocument): ClusterCheck {
+  const { spec } = doc;
+  const c = new Checker();
+  checkNetwork(spec, c);
+  const segments = checkSegments(spec, c);
+  const routers = checkRouters(spec, segments, c);
+  const nodes = checkNodes(spec, segments, c);
+  const ok = c.issues.length === 0;
+  const routerIps = routers.flatMap((r) => r.interfaces.map((i) => i.ip));
+  const addresses = new Set<number>(ok ? [...nodes.map((n) => n.ip), ...routerIps] : []);
+  const facts: ClusterFacts = {
+    nodes: spec.nodes.map((n) => n.name),
+    routers: routers.map((r) => r.name),
+    segments: spec.underlay.map((s) => s.name),
+    addresses,
+  };
+  if (!ok) return { cluster: undefined, facts, issues: c.issues };
+  const cluster: ResolvedCluster = {
+    name: doc.metadata?.name ?? null,
+    seed: spec.seed,
+    network: { ...spec.network },
+    segments,
+    routers,
+    nodes,
+  };
+  return { cluster, facts, issues: [] };
+}

@@ -1,0 +1,164 @@
+/**
+ * The validated topology: plain readonly data with every default applied, addresses as uint32, durations
+ * in integer nanoseconds, and lists in declared order. Maps are `ReadonlyMap`s filled in sorted key order,
+ * never plain objects. The builder reads only this; it never sees YAML.
+ */
+
+import type { Ip4 } from '../wire/index.js';
+import type { Cidr } from './addr.js';
+
+export type { Cidr } from './addr.js';
+
+/** flannel backends (`Backend.Type` in flannel's net-conf.json; DirectRouting is vxlan with that flag). */
+export type FlannelBackend = 'vxlan' | 'host-gw' | 'vxlan-directrouting' | 'udp';
+
+/** kube-proxy `--proxy-mode`. */
+export type KubeProxyMode = 'iptables' | 'ipvs';
+
+/** IPVS schedulers kube-proxy accepts for `--ipvs-scheduler`. */
+export type IpvsScheduler =
+  | 'rr'
+  | 'wrr'
+  | 'lc'
+  | 'wlc'
+  | 'lblc'
+  | 'lblcr'
+  | 'sh'
+  | 'dh'
+  | 'sed'
+  | 'nq'
+  | 'mh';
+
+/** Cluster-wide networking. */
+export interface NetworkSpec {
+  readonly clusterCIDR: Cidr;
+  readonly nodeCIDRMaskSize: number;
+  readonly serviceCIDR: Cidr;
+  readonly backend: FlannelBackend;
+  readonly kubeProxyMode: KubeProxyMode;
+  readonly ipvsScheduler: IpvsScheduler;
+}
+
+/** An underlay L2 segment (one broadcast domain, one IPv4 subnet). */
+export interface SegmentSpec {
+  readonly name: string;
+  readonly network: Ip4;
+  readonly prefixLen: number;
+  readonly mtu: number;
+  readonly latencyNs: number;
+  readonly bandwidthBps: number;
+  /** The router address on this segment and every node's default gateway. */
+  readonly gateway: Ip4;
+}
+
+/** A router interface: the router holds the segment's gateway address. */
+export interface RouterInterfaceSpec {
+  readonly segment: string;
+  readonly ip: Ip4;
+}
+
+/** A router joining segments; `implicit` when the loader made it because the file named none. */
+export interface RouterSpec {
+  readonly name: string;
+  readonly interfaces: readonly RouterInterfaceSpec[];
+  readonly implicit: boolean;
+}
+
+/** Kubernetes taint effects. */
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+/** A node taint (`kubectl taint`); `value` is '' when not given, as the API server stores it. */
+export interface TaintSpec {
+  readonly key: string;
+  readonly value: string;
+  readonly effect: TaintEffect;
+}
+
+/** A Kubernetes node on one underlay segment; its `eth0` holds `ip`. */
+export interface NodeSpec {
+  readonly name: string;
+  readonly segment: string;
+  readonly ip: Ip4;
+  readonly role: 'control-plane' | 'worker';
+  readonly labels: ReadonlyMap<string, string>;
+  readonly taints: readonly TaintSpec[];
+  /** Quantities kept as written (`"4"`, `"500m"`, `"8Gi"`). */
+  readonly capacity: { readonly cpu: string; readonly memory: string };
+  readonly sysctls: ReadonlyMap<string, string>;
+}
+
+/** A `from`/`to` reference; `text` is what the file said. */
+export type Ref =
+  | { readonly kind: 'node'; readonly name: string; readonly text: string }
+  | { readonly kind: 'router'; readonly name: string; readonly text: string }
+  | { readonly kind: 'ip'; readonly ip: Ip4; readonly text: string };
+
+/** `ping -c COUNT -i INTERVAL -s SIZE -t TTL [-M do|dont] -W WAIT`. */
+export interface PingStep {
+  readonly action: 'ping';
+  readonly atNs: number;
+  readonly from: Ref;
+  readonly to: Ref;
+  readonly count: number;
+  readonly intervalNs: number;
+  readonly size: number;
+  readonly ttl: number;
+  /** `-M do` (true) or `-M dont` (false); absent is ping's default, DF when the packet fits. */
+  readonly df?: boolean;
+  /** `-W`: how long to wait for replies after the last request. */
+  readonly waitNs: number;
+}
+
+/** `traceroute -q QUERIES -m MAXHOPS -w WAIT [-I]`. */
+export interface TracerouteStep {
+  readonly action: 'traceroute';
+  readonly atNs: number;
+  readonly from: Ref;
+  readonly to: Ref;
+  readonly queries: number;
+  readonly maxHops: number;
+  readonly proto: 'udp' | 'icmp';
+  readonly waitNs: number;
+}
+
+/** Takes a node's `eth0` link down or up (`ip link set eth0 down|up`). */
+export interface LinkStep {
+  readonly action: 'linkDown' | 'linkUp';
+  readonly atNs: number;
+  readonly node: string;
+}
+
+/** One timed action of the scenario. */
+export type Step = PingStep | TracerouteStep | LinkStep;
+
+/** What the scenario expects at the end of the run. */
+export interface Expectation {
+  readonly kind: 'reachable' | 'unreachable';
+  readonly from: Ref;
+  readonly to: Ref;
+}
+
+/** Which capture points `--pcap` writes. */
+export type CaptureSpec =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'none' }
+  | { readonly kind: 'points'; readonly points: readonly string[] };
+
+/** The scenario timeline; empty (capture all, no steps) when the file has no Scenario document. */
+export interface ScenarioSpec {
+  readonly capture: CaptureSpec;
+  readonly steps: readonly Step[];
+  readonly expectations: readonly Expectation[];
+}
+
+/** A whole validated topology file. */
+export interface Topology {
+  /** `metadata.name` of the Cluster document, if given. */
+  readonly name: string | null;
+  readonly seed: number;
+  readonly network: NetworkSpec;
+  readonly segments: readonly SegmentSpec[];
+  readonly routers: readonly RouterSpec[];
+  readonly nodes: readonly NodeSpec[];
+  readonly scenario: ScenarioSpec;
+}

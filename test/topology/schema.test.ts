@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { formatPath, topologyJsonSchema } from '../../src/topology/index.js';
+
+describe('topologyJsonSchema()', () => {
+  const schema = JSON.parse(JSON.stringify(topologyJsonSchema()));
+
+  it('describes one document: a Cluster or a Scenario, as strict objects', () => {
+    expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
+    expect(
+      schema.anyOf.map((d: { properties: { kind: { const: string } } }) => d.properties.kind.const),
+    ).toEqual(['Cluster', 'Scenario']);
+    const cluster = schema.anyOf[0];
+    expect(cluster.additionalProperties).toBe(false);
+    expect(cluster.properties.spec.additionalProperties).toBe(false);
+    expect(cluster.required).toEqual(['apiVersion', 'kind', 'spec']);
+  });
+
+  it('shows the defaults as written in the file, before conversion', () => {
+    const spec = schema.anyOf[0].properties.spec.properties;
+    const segment = spec.underlay.items.properties;
+    expect(segment.mtu).toMatchObject({ type: 'integer', default: 1500, minimum: 68, maximum: 65535 });
+    expect(segment.latency).toMatchObject({ type: 'string', default: '50us' });
+    expect(segment.bandwidth).toMatchObject({ type: 'string', default: '10Gbps' });
+    expect(spec.network.properties.clusterCIDR).toMatchObject({ type: 'string', default: '10.244.0.0/16' });
+    expect(spec.network.properties.backend.enum).toEqual(['vxlan', 'host-gw', 'vxlan-directrouting', 'udp']);
+    const ping = schema.anyOf[1].properties.spec.properties.steps.items.properties.ping.properties;
+    expect(ping.df).toMatchObject({ type: 'boolean' });
+    expect(ping.df.default).toBeUndefined();
+    expect(ping.wait).toMatchObject({ type: 'string', default: '10s' });
+    expect(ping.interval).toMatchObject({ type: 'string', default: '1s' });
+  });
+});
+
+describe('formatPath()', () => {
+  it('writes keys with dots and indices with brackets, quoting keys that are not identifiers', () => {
+    expect(formatPath(['spec', 'nodes', 2, 'subnet'])).toBe('spec.nodes[2].subnet');
+    expect(formatPath(['spec', 'nodes', 0, 'labels', 'app.kubernetes.io/name'])).toBe(
+      'spec.nodes[0].labels["app.kubernetes.io/name"]',
+    );
+    expect(formatPath([])).toBe('');
+  });
+});
