@@ -1,0 +1,101 @@
+import type { Sim, TraceBus, TracePoint } from '../../sim/index.js';
+import type { EthernetFrame, Mac } from '../../wire/index.js';
+
+/** What a device hands received frames to: the owning netns stack, or a bridge it is enslaved to. */
+export interface RxHandler {
+  receive(dev: NetDevice, frame: EthernetFrame): void;
+}
+
+/** The link types `ip -d link` names. */
+export type LinkKind = 'loopback' | 'veth' | 'ether' | 'bridge' | 'vxlan' | 'dummy' | 'tun';
+
+/** Counters `ip -s link` prints, plus drops by reason. */
+export class LinkStats {
+  rxPackets = 0;
+  rxBytes = 0;
+  txPackets = 0;
+  txBytes = 0;
+  rxDropped = 0;
+  txDropped = 0;
+}
+
+export interface DeviceOptions {
+  readonly name: string;
+  readonly ifindex: number;
+  readonly mac: Mac;
+  readonly mtu: number;
+  /** Capture point name, e.g. `node1/eth0` or `node1/pa/eth0`. */
+  readonly tracePoint: string;
+  readonly trace: TraceBus<EthernetFrame>;
+}
+
+/** Frame emitted trace events are fired for; also counts one "packet-hop" per received frame. */
+export abstract class NetDevice {
+  abstract readonly kind: LinkKind;
+  readonly name: string;
+  readonly ifindex: number;
+  mac: Mac;
+  mtu: number;
+  /** Administrative state (`ip link set up`). */
+  adminUp = true;
+  /** Where received frames go; set by the netns that owns the device. */
+  handler: RxHandler | undefined;
+  readonly stats = new LinkStats();
+  readonly point: TracePoint;
+  protected readonly trace: TraceBus<EthernetFrame>;
+
+  constructor(
+    protected readonly sim: Sim,
+    options: DeviceOptions,
+  ) {
+    this.name = options.name;
+    this.ifindex = options.ifindex;
+    this.mac = options.mac;
+    this.mtu = options.mtu;
+    this.trace = options.trace;
+    this.point = options.trace.point(options.tracePoint);
+  }
+
+  /** Carrier: up and, for point-to-point links, the far side up too. */
+  get carrier(): boolean {
+    return this.adminUp;
+  }
+
+  /** `UP,LOWER_UP` style state word `ip link` prints (`UP`, `DOWN`, `LOWERLAYERDOWN`, `UNKNOWN`). */
+  get operState(): string {
+    if (!this.adminUp) return 'DOWN';
+    return this.carrier ? 'UP' : 'LOWERLAYERDOWN';
+  }
+
+  /** Sends a frame out of this device. Frames sent on a down device are dropped and counted. */
+  xmit(frame: EthernetFrame, length: number): void {
+    if (!this.adminUp || !this.carrier) {
+      this.stats.txDropped++;
+      if (this.trace.active) this.trace.fire('drop', this.sim.now, this.point, frame, 'link down');
+      return;
+    }
+    this.stats.txPackets++;
+    this.stats.txBytes += length;
+    if (this.trace.active) this.trace.fire('tx', this.sim.now, this.point, frame);
+    this.transmit(frame, length);
+  }
+
+  /** Called by the medium when a frame arrives; hands it to the handler. */
+  deliver(frame: EthernetFrame, length: number): void {
+    if (!this.adminUp) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.stats.rxPackets++;
+    this.stats.rxBytes += length;
+    if (this.trace.active) this.trace.fire('rx', this.sim.now, this.point, frame);
+    if (this.handler === undefined) {
+      this.stats.rxDropped++;
+      return;
+    }
+    this.handler.receive(this, frame);
+  }
+
+  /** Device-specific transmission: put the frame on the medium. */
+  protected abstract transmit(frame: EthernetFrame, length: number): void;
+}

@@ -1,0 +1,11 @@
+/**
+ * net/dev/ — the devices a Kubernetes node really has: loopback, veth pairs, physical NICs cabled to an
+ * underlay segment (a learning switch with latency and bandwidth). Devices move frames and fire trace
+ * points; what happens to a received frame is decided by the `RxHandler` the owner plugs in.
+ */
+export { type DeviceOptions, type LinkKind, LinkStats, NetDevice, type RxHandler } from './device.js';
+export { FrameFifo } from './fifo.js';
+export { Loopback } from './loopback.js';
+export { Nic } from './nic.js';
+export { type PortPeer, Segment, type SegmentOptions, SwitchPort } from './segment.js';
+export { Veth, vethPair } from './veth.js';

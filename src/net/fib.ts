@@ -1,0 +1,103 @@
+import type { Ip4 } from '../wire/index.js';
+
+/** Route types as `ip route` prints them (RTN_*). */
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole' | 'prohibit';
+/** Route scopes (RT_SCOPE_*), ordered from widest to narrowest. */
+export type RouteScope = 'global' | 'link' | 'host';
+/** Who installed a route (RTPROT_*). */
+export type RouteProto = 'kernel' | 'boot' | 'static';
+
+/** The numeric scope values the kernel compares (RT_SCOPE_UNIVERSE 0, LINK 253, HOST 254). */
+export const SCOPE_VALUE: Readonly<Record<RouteScope, number>> = { global: 0, link: 253, host: 254 };
+
+/** One FIB entry; `dev` is an ifindex. */
+export interface Route {
+  readonly type: RouteType;
+  readonly dst: Ip4;
+  readonly prefixLen: number;
+  readonly gateway?: Ip4;
+  readonly dev: number;
+  readonly proto: RouteProto;
+  readonly scope: RouteScope;
+  /** Preferred source (`src`), when set. */
+  readonly prefsrc?: Ip4;
+  readonly metric: number;
+  readonly onlink: boolean;
+}
+
+/** Netmask of a prefix length as an unsigned 32-bit number. */
+export function prefixMask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/**
+ * A route table (`local` or `main`). Lookup is longest-prefix match, then lowest metric, then the entry
+ * added first — as fib_table_lookup picks among aliases. Routes are kept grouped by prefix length
+ * (longest first) so a lookup touches only candidate lengths.
+ */
+export class RouteTable {
+  private routes: Route[] = [];
+  /** Prefix lengths present, longest first, with their routes in insertion order. */
+  private byLen: Array<{ len: number; mask: number; routes: Route[] }> = [];
+
+  constructor(readonly name: 'local' | 'main') {}
+
+  /** All routes in the order `ip route show` prints them (by destination, then prefix, then metric). */
+  list(): readonly Route[] {
+    return [...this.routes].sort(compareForDisplay);
+  }
+
+  /** Adds a route; refuses an exact duplicate (same dst/len/metric/type) like `ip route add` (EEXIST). */
+  add(route: Route): boolean {
+    const dst = (route.dst & prefixMask(route.prefixLen)) >>> 0;
+    if (dst !== route.dst)
+      throw new RangeError(`route dst ${route.dst} has host bits for /${route.prefixLen}`);
+    if (this.routes.some((r) => sameKey(r, route))) return false;
+    this.routes.push(route);
+    let group = this.byLen.find((g) => g.len === route.prefixLen);
+    if (group === undefined) {
+      group = { len: route.prefixLen, mask: prefixMask(route.prefixLen), routes: [] };
+      this.byLen.push(group);
+      this.byLen.sort((a, b) => b.len - a.len);
+    }
+    group.routes.push(route);
+    return true;
+  }
+
+  /** Removes routes matching the predicate; returns how many. */
+  remove(match: (r: Route) => boolean): number {
+    const before = this.routes.length;
+    this.routes = this.routes.filter((r) => !match(r));
+    for (const g of this.byLen) g.routes = g.routes.filter((r) => !match(r));
+    this.byLen = this.byLen.filter((g) => g.routes.length > 0);
+    return before - this.routes.length;
+  }
+
+  /** Longest-prefix match for `dst`, skipping routes whose device `usable` rejects; undefined if none. */
+  lookup(dst: Ip4, usable?: (r: Route) => boolean): Route | undefined {
+    const groups = this.byLen;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i] as { len: number; mask: number; routes: Route[] };
+      const net = (dst & g.mask) >>> 0;
+      let best: Route | undefined;
+      const rs = g.routes;
+      for (let j = 0; j < rs.length; j++) {
+        const r = rs[j] as Route;
+        if (r.dst !== net) continue;
+        if (usable !== undefined && !usable(r)) continue;
+        if (best === undefined || r.metric < best.metric) best = r;
+      }
+      if (best !== undefined) return best;
+    }
+    return undefined;
+  }
+}
+
+function sameKey(a: Route, b: Route): boolean {
+  return a.dst === b.dst && a.prefixLen === b.prefixLen && a.metric === b.metric && a.type === b.type;
+}
+
+/** iproute2 prints the kernel's dump order: the FIB trie walks keys in ascending order, then by length. */
+function compareForDisplay(a: Route, b: Route): number {
+  return a.dst - b.dst || a.prefixLen - b.prefixLen || a.metric - b.metric;
+}

@@ -1,0 +1,402 @@
+import {
+  BROADCAST_MAC,
+  decrementTtl,
+  type EthernetFrame,
+  ethernet,
+  fragment,
+  IP_FLAG_DF,
+  IP_FLAG_MF,
+  IPPROTO_ICMP,
+  IPPROTO_UDP,
+  type Ip4,
+  type Ipv4Packet,
+  icmpEcho,
+  icmpError,
+  ipv4,
+} from '../wire/index.js';
+import { isBroadcast, isLocalAddress, isMulticast, selectSource } from './addr-select.js';
+import { Arp } from './arp.js';
+import { ICMP, IP } from './defaults.js';
+import type { NetDevice, RxHandler } from './dev/index.js';
+import type { Route } from './fib.js';
+import { IcmpRateLimit } from './icmp-limit.js';
+import { IpIdent } from './ident.js';
+import type { NeighEntry, NeighHost } from './neigh.js';
+import { Reassembly } from './reassembly.js';
+import type { StackView } from './view.js';
+
+/** Socket errors a local send can fail with (the errno names). */
+export type SendErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL' | 'EMSGSIZE' | 'EADDRNOTAVAIL';
+
+/** The route a local send takes (ip_route_output_key): device, chosen source, path MTU. */
+export type OutputRoute =
+  | {
+      readonly ok: true;
+      readonly route: Route;
+      readonly dev: NetDevice;
+      readonly src: Ip4;
+      readonly mtu: number;
+    }
+  | { readonly ok: false; readonly errno: SendErrno };
+
+/** IP_MTU_DISCOVER: `want` sets DF when the packet fits (ping's default), `do` always, `dont` never. */
+export type PmtuDisc = 'want' | 'do' | 'dont';
+
+export interface SendOptions {
+  readonly src: Ip4;
+  readonly dst: Ip4;
+  readonly protocol: number;
+  readonly payload: Ipv4Packet['payload'];
+  readonly ttl?: number;
+  readonly tos?: number;
+  readonly pmtudisc?: PmtuDisc;
+  /** IP identification; by default the per-destination counter. */
+  readonly id?: number;
+}
+
+export type SendResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly errno: SendErrno; readonly mtu?: number };
+
+/** ICMP types that are errors (no error is ever sent about one of these). */
+const ICMP_ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
+
+/**
+ * The IPv4 layer of one namespace: ip_rcv → local delivery or ip_forward → ip_output → neighbour
+ * output, with the ICMP errors Linux sends on the way (time exceeded, unreachable, fragmentation needed).
+ */
+export class Ipv4Stack implements RxHandler, NeighHost {
+  private readonly arp: Arp;
+  private readonly limit = new IcmpRateLimit();
+  private readonly ident: IpIdent;
+  private readonly frags: Reassembly;
+
+  constructor(private readonly view: StackView) {
+    this.arp = new Arp(view);
+    this.ident = new IpIdent(view.sim.rng(`${view.name}/ip-ident`));
+    this.frags = new Reassembly(view.sim, (first) => {
+      if (first !== undefined) this.icmpSend(first, 11, 1, 0);
+    });
+  }
+
+  /** A frame arrived on one of the namespace's devices (the netif_receive_skb → ip_rcv / arp_rcv step). */
+  receive(dev: NetDevice, frame: EthernetFrame): void {
+    const toUs = frame.dst === dev.mac;
+    if (!toUs && frame.dst !== BROADCAST_MAC && (frame.dst / 1099511627776) % 2 < 1) {
+      this.count('rx_otherhost'); // PACKET_OTHERHOST: not for this host's MAC
+      return;
+    }
+    const p = frame.payload;
+    if (p.kind === 'ipv4') this.ipRcv(dev, p);
+    else if (p.kind === 'arp') this.arp.receive(dev, p, toUs);
+    else this.count('rx_unknown_protocol');
+  }
+
+  /** ip_rcv + ip_route_input: deliver locally, forward, or drop with the ICMP error Linux sends. */
+  private ipRcv(dev: NetDevice, pkt: Ipv4Packet): void {
+    const hooks = this.view.hooks;
+    if (hooks !== undefined) {
+      const p = hooks.run('PREROUTING', pkt, dev.name, undefined);
+      if (p === undefined) {
+        this.count('nf_drop');
+        return;
+      }
+      pkt = p;
+    }
+    const localRoute = this.view.local.lookup(pkt.dst);
+    if (localRoute !== undefined && localRoute.type === 'local') {
+      this.localDeliver(dev, pkt, false);
+      return;
+    }
+    if (pkt.dst === 0xffffffff || (localRoute !== undefined && localRoute.type === 'broadcast')) {
+      this.localDeliver(dev, pkt, true);
+      return;
+    }
+    if (isMulticast(pkt.dst)) {
+      this.count('rx_multicast_dropped');
+      return;
+    }
+    if (this.view.sysctl('net.ipv4.ip_forward') !== '1') {
+      this.count('InAddrErrors'); // forwarding off: dropped without ICMP (ip_error)
+      return;
+    }
+    const route = this.view.main.lookup(pkt.dst, this.deviceUp);
+    if (route === undefined) {
+      if (this.limit.allowRouteError(this.view.sim.now, pkt.src)) this.icmpSend(pkt, 3, 0, 0);
+      this.count('no_route');
+      return;
+    }
+    if (route.type !== 'unicast') {
+      this.rejectByRoute(pkt, route);
+      return;
+    }
+    this.forward(dev, pkt, route);
+  }
+
+  /** ip_forward: TTL, MTU with DF, TTL decrement, then output. */
+  private forward(inDev: NetDevice, pkt: Ipv4Packet, route: Route): void {
+    if (pkt.ttl <= 1) {
+      this.icmpSend(pkt, 11, 0, 0);
+      this.count('ttl_exceeded');
+      return;
+    }
+    const out = this.view.device(route.dev);
+    if (out === undefined) {
+      this.count('no_device');
+      return;
+    }
+    if (pkt.totalLength > out.mtu && (pkt.flags & IP_FLAG_DF) !== 0) {
+      this.icmpSend(pkt, 3, 4, out.mtu);
+      this.count('frag_needed');
+      return;
+    }
+    let fwd = decrementTtl(pkt);
+    const hooks = this.view.hooks;
+    if (hooks !== undefined) {
+      const p = hooks.run('FORWARD', fwd, inDev.name, out.name);
+      if (p === undefined) {
+        this.count('nf_drop');
+        return;
+      }
+      fwd = p;
+    }
+    this.postRouting(out, route.gateway ?? fwd.dst, fwd);
+  }
+
+  /** POSTROUTING, then ip_finish_output: fragment if needed, then hand to the neighbour layer. */
+  private postRouting(out: NetDevice, nexthop: Ip4, pkt: Ipv4Packet): void {
+    const hooks = this.view.hooks;
+    if (hooks !== undefined) {
+      const p = hooks.run('POSTROUTING', pkt, undefined, out.name);
+      if (p === undefined) {
+        this.count('nf_drop');
+        return;
+      }
+      pkt = p;
+    }
+    if (pkt.totalLength <= out.mtu) {
+      this.neighOutput(out, nexthop, pkt);
+      return;
+    }
+    if ((pkt.flags & IP_FLAG_DF) !== 0) {
+      this.icmpSend(pkt, 3, 4, out.mtu);
+      this.count('frag_needed');
+      return;
+    }
+    for (const f of fragment(pkt, out.mtu)) this.neighOutput(out, nexthop, f);
+  }
+
+  /** neigh_output: loopback and broadcasts need no resolution; everything else goes through ARP. */
+  private neighOutput(out: NetDevice, nexthop: Ip4, pkt: Ipv4Packet): void {
+    if (out.kind === 'loopback') {
+      out.xmit(ethernet(0, 0, pkt), 14 + pkt.totalLength);
+      return;
+    }
+    if (nexthop === 0xffffffff || isBroadcast(this.view, nexthop)) {
+      out.xmit(ethernet(BROADCAST_MAC, out.mac, pkt), 14 + pkt.totalLength);
+      return;
+    }
+    this.view.neigh.output(out.ifindex, nexthop, pkt);
+  }
+
+  /** ip_local_deliver: reassembly, INPUT hook, raw sockets, then the protocol handler. */
+  private localDeliver(dev: NetDevice, pkt: Ipv4Packet, broadcast: boolean): void {
+    const hooks = this.view.hooks;
+    if (hooks !== undefined) {
+      const p = hooks.run('INPUT', pkt, dev.name, undefined);
+      if (p === undefined) {
+        this.count('nf_drop');
+        return;
+      }
+      pkt = p;
+    }
+    if ((pkt.flags & IP_FLAG_MF) !== 0 || pkt.fragOffset !== 0) {
+      const whole = this.frags.add(pkt);
+      if (whole === undefined) return;
+      pkt = whole;
+    }
+    const inName = dev.name;
+    const raw = this.view.sockets.rawListeners(pkt.protocol);
+    if (raw !== undefined) for (const l of raw) l(pkt, inName);
+    const l4 = pkt.payload;
+    if (l4.kind === 'icmp') {
+      if (
+        l4.type === 8 &&
+        l4.code === 0 &&
+        !broadcast &&
+        this.view.sysctl('net.ipv4.icmp_echo_ignore_all') !== '1'
+      ) {
+        this.echoReply(pkt, l4.rest, l4.data);
+      }
+      return;
+    }
+    if (l4.kind === 'udp') {
+      const sock = this.view.sockets.udpListener(l4.dstPort);
+      if (sock !== undefined) {
+        sock(pkt, l4, inName);
+        return;
+      }
+      if (!broadcast) this.icmpSend(pkt, 3, 3, 0);
+      this.count('udp_no_port');
+      return;
+    }
+    if (pkt.protocol !== IPPROTO_ICMP && pkt.protocol !== IPPROTO_UDP && raw === undefined && !broadcast) {
+      // ip_protocol_deliver_rcu: nobody wants it (TCP arrives with the services work).
+      if (l4.kind !== 'tcp') this.icmpSend(pkt, 3, 2, 0);
+    }
+    this.count('rx_no_socket');
+  }
+
+  /** icmp_echo → icmp_reply: same id/seq/data, from the address pinged, TOS copied, DF clear. */
+  private echoReply(req: Ipv4Packet, rest: number, data: Uint8Array): void {
+    const msg = icmpEcho({ type: 0, id: rest >>> 16, seq: rest & 0xffff, data });
+    this.sendKernel({
+      src: req.dst,
+      dst: req.src,
+      protocol: IPPROTO_ICMP,
+      payload: msg,
+      tos: req.tos,
+      pmtudisc: 'dont',
+    });
+  }
+
+  /**
+   * icmp_send: an error about `orig` back to its sender, unless Linux stays silent (an error about an
+   * error, a non-first fragment, a broadcast, a rate-limited destination).
+   */
+  icmpSend(orig: Ipv4Packet, type: number, code: number, rest: number): void {
+    if (orig.fragOffset !== 0) return;
+    if (orig.src === 0 || isBroadcast(this.view, orig.dst) || isMulticast(orig.dst) || isMulticast(orig.src))
+      return;
+    if (orig.protocol === IPPROTO_ICMP) {
+      const inner = orig.payload;
+      const innerType =
+        inner.kind === 'icmp' ? inner.type : inner.kind === 'raw' ? inner.bytes[0] : undefined;
+      if (innerType !== undefined && ICMP_ERROR_TYPES.has(innerType)) return;
+    }
+    // Errors about packets addressed to us come from that address; otherwise routing picks the source.
+    const ourDst = isLocalAddress(this.view, orig.dst);
+    const back = this.routeOutput(orig.src, ourDst ? orig.dst : undefined);
+    if (!back.ok) return;
+    if (back.dev.kind !== 'loopback' && !this.limit.allow(this.view.sim.now, orig.src, type, code)) {
+      this.count('icmp_ratelimited');
+      return;
+    }
+    const msg = icmpError({ type, code, rest, original: orig });
+    this.sendKernel({
+      src: back.src,
+      dst: orig.src,
+      protocol: IPPROTO_ICMP,
+      payload: msg,
+      tos: ICMP.errorTos | (orig.tos & 0x1e),
+      pmtudisc: 'dont',
+    });
+    this.count(`icmp_out_${type}_${code}`);
+  }
+
+  /** ip_route_output_key: route, device and source for a locally generated packet. */
+  routeOutput(dst: Ip4, src?: Ip4): OutputRoute {
+    if (src !== undefined && !isLocalAddress(this.view, src)) return { ok: false, errno: 'EADDRNOTAVAIL' };
+    const local = this.view.local.lookup(dst);
+    if (local !== undefined && local.type === 'local') {
+      const lo = this.view.deviceByName('lo');
+      if (lo === undefined) return { ok: false, errno: 'ENETUNREACH' };
+      return { ok: true, route: local, dev: lo, src: src ?? dst, mtu: lo.mtu };
+    }
+    const route = this.view.main.lookup(dst, this.deviceUp);
+    if (route === undefined) return { ok: false, errno: 'ENETUNREACH' };
+    if (route.type === 'unreachable') return { ok: false, errno: 'EHOSTUNREACH' };
+    if (route.type === 'prohibit') return { ok: false, errno: 'EACCES' };
+    if (route.type === 'blackhole') return { ok: false, errno: 'EINVAL' };
+    const dev = this.view.device(route.dev);
+    if (dev === undefined) return { ok: false, errno: 'ENETUNREACH' };
+    const chosen =
+      src ?? route.prefsrc ?? selectSource(this.view, route.dev, route.gateway ?? dst, route.scope);
+    if (chosen === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
+    return { ok: true, route, dev, src: chosen, mtu: dev.mtu };
+  }
+
+  /** A locally generated packet: route, DF per IP_MTU_DISCOVER, OUTPUT hook, fragmentation, neighbour output. */
+  send(opts: SendOptions): SendResult {
+    const r = this.routeOutput(opts.dst, opts.src);
+    if (!r.ok) return r;
+    const payloadLen = l4Length(opts.payload);
+    const fits = 20 + payloadLen <= r.mtu;
+    const mode = opts.pmtudisc ?? 'want';
+    if (mode === 'do' && !fits) return { ok: false, errno: 'EMSGSIZE', mtu: r.mtu };
+    const df = mode === 'do' || (mode === 'want' && fits);
+    let pkt = ipv4({
+      src: opts.src,
+      dst: opts.dst,
+      protocol: opts.protocol,
+      ttl: opts.ttl ?? IP.defaultTtl,
+      tos: opts.tos ?? 0,
+      id: opts.id ?? this.ident.take(opts.dst),
+      flags: df ? IP_FLAG_DF : 0,
+      payload: opts.payload,
+    });
+    const hooks = this.view.hooks;
+    if (hooks !== undefined) {
+      const p = hooks.run('OUTPUT', pkt, undefined, r.dev.name);
+      if (p === undefined) return { ok: false, errno: 'EINVAL' };
+      pkt = p;
+    }
+    this.postRouting(r.dev, r.route.type === 'local' ? pkt.dst : (r.route.gateway ?? pkt.dst), pkt);
+    return { ok: true };
+  }
+
+  /** Packets the kernel itself generates (ICMP): failures are silent. */
+  private sendKernel(opts: SendOptions): void {
+    this.send(opts);
+  }
+
+  // NeighHost: the neighbour table's calls back into the stack.
+
+  solicit(entry: NeighEntry, unicastTo: number | undefined): void {
+    const dev = this.view.device(entry.dev);
+    if (dev !== undefined) this.arp.solicit(dev, entry, unicastTo);
+  }
+
+  transmit(entry: NeighEntry, packet: Ipv4Packet): void {
+    const dev = this.view.device(entry.dev);
+    if (dev === undefined || entry.mac === undefined) return;
+    dev.xmit(ethernet(entry.mac, dev.mac, packet), 14 + packet.totalLength);
+  }
+
+  unreachable(_entry: NeighEntry, packet: Ipv4Packet): void {
+    this.count('neigh_failed');
+    this.icmpSend(packet, 3, 1, 0);
+  }
+
+  private rejectByRoute(pkt: Ipv4Packet, route: Route): void {
+    if (route.type !== 'blackhole' && this.limit.allowRouteError(this.view.sim.now, pkt.src)) {
+      this.icmpSend(pkt, 3, route.type === 'prohibit' ? 13 : 1, 0);
+    }
+    this.count(`route_${route.type}`);
+  }
+
+  /** Routes through a device that is down are skipped (fib_table_lookup ignores dead nexthops). */
+  private readonly deviceUp = (r: Route): boolean => {
+    const d = this.view.device(r.dev);
+    return d?.adminUp === true;
+  };
+
+  private count(reason: string): void {
+    const s = this.view.stats;
+    s.set(reason, (s.get(reason) ?? 0) + 1);
+  }
+}
+
+/** Bytes of an IPv4 payload record. */
+function l4Length(p: Ipv4Packet['payload']): number {
+  switch (p.kind) {
+    case 'raw':
+      return p.bytes.length;
+    case 'icmp':
+      return 8 + p.data.length;
+    case 'udp':
+      return p.length;
+    case 'tcp':
+      return p.dataOffset * 4 + p.payload.length;
+  }
+}

@@ -1,0 +1,274 @@
+import { MS, type Rng, type Sim, Timer } from '../sim/index.js';
+import type { Ip4, Ipv4Packet, Mac } from '../wire/index.js';
+import { NEIGH } from './defaults.js';
+
+/** NUD states (include/uapi/linux/neighbour.h) as `ip neigh` prints them. */
+export type NudState =
+  | 'INCOMPLETE'
+  | 'REACHABLE'
+  | 'STALE'
+  | 'DELAY'
+  | 'PROBE'
+  | 'FAILED'
+  | 'NOARP'
+  | 'PERMANENT'
+  | 'NONE';
+
+/** What the neighbour table needs from its stack: send ARP, send a resolved packet, report a failure. */
+export interface NeighHost {
+  /** Sends an ARP request for `entry.ip` on its device: broadcast, or unicast to `unicastTo` (PROBE). */
+  solicit(entry: NeighEntry, unicastTo: Mac | undefined): void;
+  /** Transmits a packet that waited for resolution. */
+  transmit(entry: NeighEntry, packet: Ipv4Packet): void;
+  /** A packet that waited in vain: the stack answers with ICMP host unreachable (arp_error_report). */
+  unreachable(entry: NeighEntry, packet: Ipv4Packet): void;
+}
+
+/** One neighbour entry: an IPv4 address on a device and what is known of its MAC. */
+export class NeighEntry {
+  state: NudState = 'NONE';
+  mac: Mac | undefined;
+  /** Last time reachability was confirmed (ARP reply). */
+  confirmed = 0;
+  /** Last time the entry was used to send. */
+  used = 0;
+  /** Last time the state or address changed. */
+  updated = 0;
+  probes = 0;
+  queue: Ipv4Packet[] = [];
+  queueBytes = 0;
+  readonly timer: Timer;
+
+  constructor(
+    readonly table: NeighTable,
+    readonly ip: Ip4,
+    readonly dev: number,
+  ) {
+    this.timer = new Timer(table.sim, () => table.timerFired(this));
+  }
+}
+
+/** States in which the MAC may be used to send (NUD_CONNECTED | NUD_DELAY | NUD_PROBE | NUD_STALE). */
+function usable(state: NudState): boolean {
+  return state !== 'NONE' && state !== 'INCOMPLETE' && state !== 'FAILED';
+}
+
+/**
+ * The ARP neighbour table of one netns, after net/core/neighbour.c: resolution with queued packets,
+ * retries, FAILED with error reports, and REACHABLE → STALE/DELAY → PROBE ageing on real timers.
+ */
+export class NeighTable {
+  private readonly entries = new Map<number, Map<Ip4, NeighEntry>>();
+  private reachableNs = 0;
+  private reachableDrawnAt = Number.NEGATIVE_INFINITY;
+  /** Packets dropped because the unresolved queue was full (unres_discards). */
+  unresDiscards = 0;
+
+  constructor(
+    readonly sim: Sim,
+    private readonly host: NeighHost,
+    private readonly rng: Rng,
+  ) {}
+
+  /** The entry for `ip` on device `dev`, if any. */
+  get(dev: number, ip: Ip4): NeighEntry | undefined {
+    return this.entries.get(dev)?.get(ip);
+  }
+
+  /** All entries, in creation order per device (ifindex order). */
+  list(): NeighEntry[] {
+    const devs = [...this.entries.keys()].sort((a, b) => a - b);
+    return devs.flatMap((d) => [...(this.entries.get(d)?.values() ?? [])]);
+  }
+
+  /** The current randomised reachable time (neigh_rand_reach_time, redrawn every 300 s). */
+  reachableTime(): number {
+    const now = this.sim.now;
+    if (now - this.reachableDrawnAt >= NEIGH.reachableRedrawNs) {
+      // neigh_rand_reach_time: base/2 + a uniform draw below base (drawn here in whole milliseconds).
+      const base = NEIGH.baseReachableNs;
+      this.reachableNs = base / 2 + this.rng.int(0, base / MS - 1) * MS;
+      this.reachableDrawnAt = now;
+    }
+    return this.reachableNs;
+  }
+
+  /** Sends `packet` to neighbour `ip` on `dev` once its MAC is known (neigh_output / neigh_event_send). */
+  output(dev: number, ip: Ip4, packet: Ipv4Packet): void {
+    let e = this.get(dev, ip);
+    if (e === undefined) e = this.create(dev, ip);
+    const now = this.sim.now;
+    e.used = now;
+    switch (e.state) {
+      case 'REACHABLE':
+        if (now - e.confirmed >= this.reachableTime()) {
+          // The kernel's timer would have moved it on by now; it was just used, so DELAY.
+          this.enterDelay(e);
+        }
+        this.host.transmit(e, packet);
+        return;
+      case 'PERMANENT':
+      case 'NOARP':
+      case 'DELAY':
+      case 'PROBE':
+        this.host.transmit(e, packet);
+        return;
+      case 'STALE':
+        this.enterDelay(e);
+        this.host.transmit(e, packet);
+        return;
+      case 'NONE':
+      case 'FAILED':
+        this.setState(e, 'INCOMPLETE');
+        e.probes = 0;
+        this.enqueue(e, packet);
+        this.probe(e);
+        return;
+      case 'INCOMPLETE':
+        this.enqueue(e, packet);
+        return;
+    }
+  }
+
+  /**
+   * Records what an ARP packet from `ip` says its MAC is (neigh_update from arp_process). `solicited` is
+   * an ARP reply to us (→ REACHABLE); a request only makes a STALE entry, and only `create`s one when it
+   * was addressed to us.
+   */
+  update(dev: number, ip: Ip4, mac: Mac, solicited: boolean, create: boolean): void {
+    let e = this.get(dev, ip);
+    if (e === undefined) {
+      if (!create) return;
+      e = this.create(dev, ip);
+    }
+    if (e.state === 'PERMANENT' || e.state === 'NOARP') return;
+    const now = this.sim.now;
+    const changed = e.mac !== mac;
+    if (solicited) {
+      e.mac = mac;
+      e.confirmed = now;
+      this.setState(e, 'REACHABLE');
+      e.timer.start(this.reachableTime());
+    } else if (changed || !usable(e.state)) {
+      e.mac = mac;
+      this.setState(e, 'STALE');
+      e.timer.cancel();
+    }
+    if (usable(e.state)) this.flush(e);
+  }
+
+  /** Adds or replaces a static entry (`ip neigh replace … nud permanent`). */
+  setPermanent(dev: number, ip: Ip4, mac: Mac): void {
+    const e = this.get(dev, ip) ?? this.create(dev, ip);
+    e.mac = mac;
+    e.timer.cancel();
+    this.setState(e, 'PERMANENT');
+    this.flush(e);
+  }
+
+  /** Deletes an entry (`ip neigh del`); queued packets are dropped. */
+  delete(dev: number, ip: Ip4): boolean {
+    const e = this.get(dev, ip);
+    if (e === undefined) return false;
+    e.timer.cancel();
+    this.entries.get(dev)?.delete(ip);
+    return true;
+  }
+
+  /** Drops every entry of a device (device down or deleted: neigh_ifdown). */
+  flushDev(dev: number): void {
+    for (const e of this.entries.get(dev)?.values() ?? []) e.timer.cancel();
+    this.entries.delete(dev);
+  }
+
+  /** neigh_timer_handler. */
+  timerFired(e: NeighEntry): void {
+    const now = this.sim.now;
+    switch (e.state) {
+      case 'REACHABLE':
+        if (now - e.confirmed < this.reachableTime()) {
+          e.timer.start(e.confirmed + this.reachableTime() - now);
+        } else if (now - e.used < NEIGH.delayFirstProbeNs) {
+          this.enterDelay(e);
+        } else {
+          this.setState(e, 'STALE');
+        }
+        return;
+      case 'DELAY':
+        if (now - e.confirmed < this.reachableTime()) {
+          this.setState(e, 'REACHABLE');
+          e.timer.start(e.confirmed + this.reachableTime() - now);
+        } else {
+          this.setState(e, 'PROBE');
+          e.probes = 0;
+          this.probe(e);
+        }
+        return;
+      case 'INCOMPLETE':
+      case 'PROBE': {
+        const max = e.state === 'INCOMPLETE' ? NEIGH.mcastSolicit : NEIGH.ucastSolicit;
+        if (e.probes >= max) this.fail(e);
+        else this.probe(e);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  private create(dev: number, ip: Ip4): NeighEntry {
+    let byIp = this.entries.get(dev);
+    if (byIp === undefined) {
+      byIp = new Map();
+      this.entries.set(dev, byIp);
+    }
+    const e = new NeighEntry(this, ip, dev);
+    e.updated = this.sim.now;
+    byIp.set(ip, e);
+    return e;
+  }
+
+  private setState(e: NeighEntry, state: NudState): void {
+    if (e.state !== state) e.updated = this.sim.now;
+    e.state = state;
+  }
+
+  private enterDelay(e: NeighEntry): void {
+    this.setState(e, 'DELAY');
+    e.timer.start(NEIGH.delayFirstProbeNs);
+  }
+
+  private probe(e: NeighEntry): void {
+    e.probes++;
+    this.host.solicit(e, e.state === 'PROBE' ? e.mac : undefined);
+    e.timer.start(NEIGH.retransNs);
+  }
+
+  private enqueue(e: NeighEntry, packet: Ipv4Packet): void {
+    const size = packet.totalLength;
+    while (e.queue.length > 0 && e.queueBytes + size > NEIGH.unresQlenBytes) {
+      const dropped = e.queue.shift();
+      if (dropped !== undefined) e.queueBytes -= dropped.totalLength;
+      this.unresDiscards++;
+    }
+    e.queue.push(packet);
+    e.queueBytes += size;
+  }
+
+  private flush(e: NeighEntry): void {
+    if (e.queue.length === 0) return;
+    const queued = e.queue;
+    e.queue = [];
+    e.queueBytes = 0;
+    for (const p of queued) this.host.transmit(e, p);
+  }
+
+  private fail(e: NeighEntry): void {
+    this.setState(e, 'FAILED');
+    e.timer.cancel();
+    const queued = e.queue;
+    e.queue = [];
+    e.queueBytes = 0;
+    for (const p of queued) this.host.unreachable(e, p);
+  }
+}

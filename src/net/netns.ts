@@ -1,0 +1,193 @@
+import type { Sim, TraceBus } from '../sim/index.js';
+import type { EthernetFrame, Ip4 } from '../wire/index.js';
+import { DEFAULT_SYSCTLS } from './defaults.js';
+import { Loopback, type NetDevice } from './dev/index.js';
+import { prefixMask, type Route, RouteTable } from './fib.js';
+import type { NetfilterHooks } from './hooks.js';
+import { Ipv4Stack, type OutputRoute, type SendOptions, type SendResult } from './ipv4.js';
+import { NeighTable } from './neigh.js';
+import { Sockets } from './sockets.js';
+import type { IfAddr, StackView } from './view.js';
+
+export interface NetNsOptions {
+  /** The namespace's name: a node (`node1`), a router, or a pod (`node1/pa`). */
+  readonly name: string;
+  readonly trace: TraceBus<EthernetFrame>;
+  /** Prefix for capture point names of its devices (`node1` → `node1/eth0`); defaults to `name`. */
+  readonly tracePrefix?: string;
+}
+
+/** Arguments of `ip route add`. */
+export interface RouteSpec {
+  readonly dst: Ip4;
+  readonly prefixLen: number;
+  readonly gateway?: Ip4;
+  readonly dev: string;
+  readonly onlink?: boolean;
+  readonly metric?: number;
+  readonly prefsrc?: Ip4;
+  readonly proto?: Route['proto'];
+  readonly scope?: Route['scope'];
+  readonly type?: Route['type'];
+}
+
+/** Why `addRoute` refused, in iproute2's words. */
+export type RouteError = 'Cannot find device' | 'Nexthop has invalid gateway.' | 'File exists';
+
+/**
+ * A network namespace: its devices (with `lo` at ifindex 1), addresses, `local` and `main` route tables,
+ * neighbour table, sysctls and sockets, and the IPv4 stack that moves packets between them.
+ */
+export class NetNs implements StackView {
+  readonly name: string;
+  readonly trace: TraceBus<EthernetFrame>;
+  readonly tracePrefix: string;
+  readonly local = new RouteTable('local');
+  readonly main = new RouteTable('main');
+  readonly neigh: NeighTable;
+  readonly sockets = new Sockets();
+  readonly stats = new Map<string, number>();
+  readonly ip: Ipv4Stack;
+  readonly lo: Loopback;
+  hooks: NetfilterHooks | undefined;
+  private readonly devs: NetDevice[] = [];
+  private readonly byIndex = new Map<number, NetDevice>();
+  private readonly byName = new Map<string, NetDevice>();
+  private readonly addrs = new Map<number, IfAddr[]>();
+  private readonly sysctls = new Map<string, string>(DEFAULT_SYSCTLS);
+  private nextIfindex = 1;
+
+  constructor(
+    readonly sim: Sim,
+    options: NetNsOptions,
+  ) {
+    this.name = options.name;
+    this.trace = options.trace;
+    this.tracePrefix = options.tracePrefix ?? options.name;
+    this.ip = new Ipv4Stack(this);
+    this.neigh = new NeighTable(sim, this.ip, sim.rng(`${this.name}/neigh`));
+    this.lo = new Loopback(sim, this.deviceOptions('lo', 0, 65536));
+    this.attach(this.lo);
+    this.addAddress('lo', 0x7f000001, 8, 'host');
+  }
+
+  /** Options for a new device of this namespace: next ifindex, capture point `PREFIX/NAME`. */
+  deviceOptions(name: string, mac: number, mtu: number) {
+    return {
+      name,
+      ifindex: this.nextIfindex++,
+      mac,
+      mtu,
+      tracePoint: `${this.tracePrefix}/${name}`,
+      trace: this.trace,
+    };
+  }
+
+  /** Takes ownership of a device created with `deviceOptions`; its frames now reach this stack. */
+  attach(dev: NetDevice): void {
+    if (this.byName.has(dev.name)) throw new Error(`${this.name}: device ${dev.name} already exists`);
+    this.devs.push(dev);
+    this.byIndex.set(dev.ifindex, dev);
+    this.byName.set(dev.name, dev);
+    dev.handler = this.ip;
+  }
+
+  device(ifindex: number): NetDevice | undefined {
+    return this.byIndex.get(ifindex);
+  }
+
+  deviceByName(name: string): NetDevice | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Devices in ifindex order. */
+  devices(): readonly NetDevice[] {
+    return this.devs;
+  }
+
+  addresses(ifindex: number): readonly IfAddr[] {
+    return this.addrs.get(ifindex) ?? [];
+  }
+
+  sysctl(key: string): string {
+    return this.sysctls.get(key) ?? '0';
+  }
+
+  setSysctl(key: string, value: string): void {
+    this.sysctls.set(key, value);
+  }
+
+  /**
+   * `ip addr add IP/LEN dev DEV`: the address plus the routes the kernel adds for it (fib_add_ifaddr):
+   * `local` in table local, `broadcast` for the subnet (not for /31 and /32), and the connected prefix
+   * route in main (not for /32).
+   */
+  addAddress(devName: string, ip: Ip4, prefixLen: number, scope: IfAddr['scope'] = 'global'): void {
+    const dev = this.mustDevice(devName);
+    const mask = prefixMask(prefixLen);
+    const net = (ip & mask) >>> 0;
+    const broadcast = prefixLen < 31 ? (net | ~mask) >>> 0 : undefined;
+    const list = this.addrs.get(dev.ifindex) ?? [];
+    list.push({ ip, prefixLen, dev: dev.ifindex, broadcast, scope });
+    this.addrs.set(dev.ifindex, list);
+    const base = { dev: dev.ifindex, proto: 'kernel' as const, metric: 0, onlink: false, prefsrc: ip };
+    if (dev.kind === 'loopback' && prefixLen < 32) {
+      this.local.add({ ...base, type: 'local', dst: net, prefixLen, scope: 'host' });
+    }
+    this.local.add({ ...base, type: 'local', dst: ip, prefixLen: 32, scope: 'host' });
+    if (broadcast !== undefined) {
+      this.local.add({ ...base, type: 'broadcast', dst: broadcast, prefixLen: 32, scope: 'link' });
+    }
+    if (prefixLen < 32 && dev.kind !== 'loopback') {
+      this.main.add({ ...base, type: 'unicast', dst: net, prefixLen, scope: 'link' });
+    }
+  }
+
+  /** `ip route add`; refuses what iproute2 refuses (unknown device, a gateway not on a link without onlink). */
+  addRoute(spec: RouteSpec): RouteError | undefined {
+    const dev = this.byName.get(spec.dev);
+    if (dev === undefined) return 'Cannot find device';
+    if (spec.gateway !== undefined && spec.onlink !== true) {
+      const via = this.main.lookup(spec.gateway);
+      if (via === undefined || via.gateway !== undefined || via.dev !== dev.ifindex) {
+        return 'Nexthop has invalid gateway.';
+      }
+    }
+    const route: Route = {
+      type: spec.type ?? 'unicast',
+      dst: spec.dst,
+      prefixLen: spec.prefixLen,
+      dev: dev.ifindex,
+      proto: spec.proto ?? 'boot',
+      scope: spec.scope ?? (spec.gateway === undefined ? 'link' : 'global'),
+      metric: spec.metric ?? 0,
+      onlink: spec.onlink ?? false,
+      ...(spec.gateway !== undefined ? { gateway: spec.gateway } : {}),
+      ...(spec.prefsrc !== undefined ? { prefsrc: spec.prefsrc } : {}),
+    };
+    return this.main.add(route) ? undefined : 'File exists';
+  }
+
+  /** `ip link set DEV up|down`; down flushes the device's neighbours, as neigh_ifdown does. */
+  setLinkUp(devName: string, up: boolean): void {
+    const dev = this.mustDevice(devName);
+    dev.adminUp = up;
+    if (!up) this.neigh.flushDev(dev.ifindex);
+  }
+
+  /** The route and source a local send to `dst` would use (`ip route get DST`). */
+  routeOutput(dst: Ip4, src?: Ip4): OutputRoute {
+    return this.ip.routeOutput(dst, src);
+  }
+
+  /** Sends a locally generated packet. */
+  send(opts: SendOptions): SendResult {
+    return this.ip.send(opts);
+  }
+
+  private mustDevice(name: string): NetDevice {
+    const dev = this.byName.get(name);
+    if (dev === undefined) throw new Error(`${this.name}: no device ${name}`);
+    return dev;
+  }
+}

@@ -1,0 +1,35 @@
+import type { Sim, TraceBus } from '../sim/index.js';
+import type { EthernetFrame, Ip4 } from '../wire/index.js';
+import type { NetDevice } from './dev/index.js';
+import type { RouteTable } from './fib.js';
+import type { NetfilterHooks } from './hooks.js';
+import type { NeighTable } from './neigh.js';
+import type { Sockets } from './sockets.js';
+
+/** An IPv4 address on a device (`ip addr`). */
+export interface IfAddr {
+  readonly ip: Ip4;
+  readonly prefixLen: number;
+  readonly dev: number;
+  /** Directed broadcast, absent for /31 and /32. */
+  readonly broadcast: Ip4 | undefined;
+  readonly scope: 'global' | 'link' | 'host';
+}
+
+/** What the IPv4 stack reads from its namespace: the state `NetNs` owns. */
+export interface StackView {
+  readonly name: string;
+  readonly sim: Sim;
+  readonly trace: TraceBus<EthernetFrame>;
+  readonly local: RouteTable;
+  readonly main: RouteTable;
+  readonly neigh: NeighTable;
+  readonly sockets: Sockets;
+  readonly hooks: NetfilterHooks | undefined;
+  readonly stats: Map<string, number>;
+  device(ifindex: number): NetDevice | undefined;
+  deviceByName(name: string): NetDevice | undefined;
+  /** Addresses of a device, primary first. */
+  addresses(ifindex: number): readonly IfAddr[];
+  sysctl(key: string): string;
+}
