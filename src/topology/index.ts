@@ -6,6 +6,7 @@
  * from a `Topology` is the builder's job (build*.ts).
  */
 export { type Cidr, formatCidr, formatIp4, parseIp4 } from './addr.js';
+export { type BuildOptions, buildCluster, type Cluster, type Host } from './build.js';
 export {
   describeIssue,
   type FormatName,
@@ -20,6 +21,14 @@ export {
   type TopologyIssueCode,
 } from './issues.js';
 export { type LoadResult, loadTopologyFile, loadTopologyText } from './load.js';
+export { resolveFrom, resolveTo } from './resolve.js';
+export {
+  type ExpectationReport,
+  type RunReport,
+  type RunScenarioOptions,
+  runScenario,
+  type StepReport,
+} from './run.js';
 export { API_VERSION, topologyJsonSchema } from './schema.js';
 export type {
   CaptureSpec,
@@ -42,12 +51,3 @@ export type {
   Topology,
   TracerouteStep,
 } from './types.js';
-export { type BuildOptions, buildCluster, type Cluster, type Host } from './build.js';
-export { resolveFrom, resolveTo } from './resolve.js';
-export {
-  type ExpectationReport,
-  type RunReport,
-  type RunScenarioOptions,
-  runScenario,
-  type StepReport,
-} from './run.js';

@@ -1,0 +1,97 @@
+import { NetNs, Nic, Segment } from '../net/index.js';
+import { Sim, TraceBus } from '../sim/index.js';
+import type { EthernetFrame } from '../wire/index.js';
+import type { NodeSpec, RouterSpec, Topology } from './types.js';
+
+/** A host of the fabric: a Kubernetes node or an underlay router, each its own network namespace. */
+export interface Host {
+  readonly kind: 'node' | 'router';
+  readonly name: string;
+  readonly ns: NetNs;
+}
+
+/** The live fabric built from a topology: one simulator, its trace bus, segments and hosts. */
+export interface Cluster {
+  readonly topology: Topology;
+  readonly sim: Sim;
+  readonly trace: TraceBus<EthernetFrame>;
+  readonly segments: ReadonlyMap<string, Segment>;
+  readonly nodes: ReadonlyMap<string, Host>;
+  readonly routers: ReadonlyMap<string, Host>;
+}
+
+export interface BuildOptions {
+  /** Overrides the file's seed (`--seed`). */
+  readonly seed?: number;
+}
+
+/**
+ * Builds the fabric in a fixed order — segments, then routers, then nodes, each in declared order — so
+ * every run of the same file and seed gets the same ifindexes and MACs (Mininet's buildFromTopo habit).
+ * MACs are drawn from a stream named after the device (`mac/node1/eth0`), so adding a host never changes
+ * another host's addresses.
+ */
+export function buildCluster(topology: Topology, options: BuildOptions = {}): Cluster {
+  const sim = new Sim({ seed: options.seed ?? topology.seed });
+  const trace = new TraceBus<EthernetFrame>();
+  const segments = new Map<string, Segment>();
+  for (const s of topology.segments) {
+    segments.set(
+      s.name,
+      new Segment(sim, { name: s.name, latencyNs: s.latencyNs, bandwidthBps: s.bandwidthBps, trace }),
+    );
+  }
+  const routers = new Map<string, Host>();
+  for (const r of topology.routers)
+    routers.set(r.name, { kind: 'router', name: r.name, ns: buildRouter(sim, trace, topology, segments, r) });
+  const nodes = new Map<string, Host>();
+  for (const n of topology.nodes)
+    nodes.set(n.name, { kind: 'node', name: n.name, ns: buildNode(sim, trace, topology, segments, n) });
+  return { topology, sim, trace, segments, nodes, routers };
+}
+
+function buildRouter(
+  sim: Sim,
+  trace: TraceBus<EthernetFrame>,
+  topology: Topology,
+  segments: ReadonlyMap<string, Segment>,
+  spec: RouterSpec,
+): NetNs {
+  const ns = new NetNs(sim, { name: spec.name, trace });
+  ns.setSysctl('net.ipv4.ip_forward', '1');
+  spec.interfaces.forEach((itf, i) => {
+    const seg = topology.segments.find((s) => s.name === itf.segment);
+    const medium = segments.get(itf.segment);
+    if (seg === undefined || medium === undefined)
+      throw new Error(`router ${spec.name}: no segment ${itf.segment}`);
+    const name = `eth${i}`;
+    const nic = new Nic(sim, ns.deviceOptions(name, sim.rng(`mac/${spec.name}/${name}`).mac(), seg.mtu));
+    ns.attach(nic);
+    medium.attach(nic, spec.name);
+    ns.addAddress(name, itf.ip, seg.prefixLen);
+  });
+  return ns;
+}
+
+function buildNode(
+  sim: Sim,
+  trace: TraceBus<EthernetFrame>,
+  topology: Topology,
+  segments: ReadonlyMap<string, Segment>,
+  spec: NodeSpec,
+): NetNs {
+  const ns = new NetNs(sim, { name: spec.name, trace });
+  const seg = topology.segments.find((s) => s.name === spec.segment);
+  const medium = segments.get(spec.segment);
+  if (seg === undefined || medium === undefined)
+    throw new Error(`node ${spec.name}: no segment ${spec.segment}`);
+  const nic = new Nic(sim, ns.deviceOptions('eth0', sim.rng(`mac/${spec.name}/eth0`).mac(), seg.mtu));
+  ns.attach(nic);
+  medium.attach(nic, spec.name);
+  ns.addAddress('eth0', spec.ip, seg.prefixLen);
+  // The segment's gateway is the default route only where a router actually holds that address.
+  const routed = topology.routers.some((r) => r.interfaces.some((i) => i.segment === seg.name));
+  if (routed) ns.addRoute({ dst: 0, prefixLen: 0, gateway: seg.gateway, dev: 'eth0' });
+  for (const [key, value] of spec.sysctls) ns.setSysctl(key, value);
+  return ns;
+}

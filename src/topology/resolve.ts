@@ -1,0 +1,32 @@
+import { isLocalAddress, type NetNs } from '../net/index.js';
+import type { Ip4 } from '../wire/index.js';
+import type { Cluster, Host } from './build.js';
+import type { Ref } from './types.js';
+
+/** The host a `from` reference runs in: a named node or router, or whoever owns the address. */
+export function resolveFrom(cluster: Cluster, ref: Ref): Host | undefined {
+  if (ref.kind === 'node') return cluster.nodes.get(ref.name);
+  if (ref.kind === 'router') return cluster.routers.get(ref.name);
+  for (const h of [...cluster.nodes.values(), ...cluster.routers.values()]) {
+    if (isLocalAddress(h.ns, ref.ip)) return h;
+  }
+  return undefined;
+}
+
+/**
+ * The address a `to` reference stands for: a node's eth0 address; for a router, its address on a segment
+ * the sender shares with it, else its first interface; a plain IP as written.
+ */
+export function resolveTo(cluster: Cluster, ref: Ref, from: NetNs | undefined): Ip4 | undefined {
+  if (ref.kind === 'ip') return ref.ip;
+  if (ref.kind === 'node') return cluster.topology.nodes.find((n) => n.name === ref.name)?.ip;
+  const spec = cluster.topology.routers.find((r) => r.name === ref.name);
+  if (spec === undefined) return undefined;
+  const fromSegments = new Set<string>();
+  if (from !== undefined) {
+    for (const n of cluster.topology.nodes) if (n.name === from.name) fromSegments.add(n.segment);
+    for (const r of cluster.topology.routers)
+      if (r.name === from.name) for (const i of r.interfaces) fromSegments.add(i.segment);
+  }
+  return (spec.interfaces.find((i) => fromSegments.has(i.segment)) ?? spec.interfaces[0])?.ip;
+}

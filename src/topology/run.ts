@@ -1,0 +1,216 @@
+import { type AppLine, Ping, type PingResult, Traceroute, type TracerouteResult } from '../apps/index.js';
+import { type RunOutcome, SECOND } from '../sim/index.js';
+import { formatIp4 } from '../wire/index.js';
+import type { Cluster } from './build.js';
+import { resolveFrom, resolveTo } from './resolve.js';
+import type { Expectation, PingStep, Ref, Step, TracerouteStep } from './types.js';
+
+/** What one scenario step did: the command as typed on the host, and what it printed. */
+export interface StepReport {
+  readonly step: Step;
+  readonly host: string | undefined;
+  readonly command: string;
+  readonly startNs: number;
+  readonly lines: readonly AppLine[];
+  readonly ping?: PingResult;
+  readonly traceroute?: TracerouteResult;
+}
+
+/** An expectation and whether it held, with the probe's evidence. */
+export interface ExpectationReport {
+  readonly expectation: Expectation;
+  readonly held: boolean;
+  readonly detail: string;
+}
+
+export interface RunReport {
+  readonly seed: number;
+  readonly outcome: RunOutcome;
+  readonly endNs: number;
+  readonly events: number;
+  readonly steps: readonly StepReport[];
+  readonly expectations: readonly ExpectationReport[];
+}
+
+export interface RunScenarioOptions {
+  /** Stop the timeline here (ns); expectations are still probed afterwards. */
+  readonly untilNs?: number;
+  /** Abort when this many events ran without the model going idle (exit code 3). */
+  readonly maxEvents?: number;
+}
+
+/** How long an expectation probe waits for its echo reply: longer than ARP's 3 s give-up. */
+const PROBE_WAIT_NS = 5 * SECOND;
+const DEFAULT_MAX_EVENTS = 50_000_000;
+
+/**
+ * Plays the scenario on a built cluster: schedules every step at its time, runs the simulator until idle
+ * (or `untilNs`), then probes each expectation with a one-packet ping, one after another.
+ */
+export function runScenario(cluster: Cluster, options: RunScenarioOptions = {}): RunReport {
+  const { sim, topology } = cluster;
+  const reports: Array<StepReport | undefined> = topology.scenario.steps.map(() => undefined);
+  topology.scenario.steps.forEach((step, i) => {
+    sim.at(
+      step.atNs,
+      () => {
+        reports[i] = startStep(cluster, step);
+      },
+      undefined,
+    );
+  });
+  const maxEvents = options.maxEvents ?? DEFAULT_MAX_EVENTS;
+  const r = sim.run({ ...(options.untilNs !== undefined ? { until: options.untilNs } : {}), maxEvents });
+  let events = r.events;
+  const expectations: ExpectationReport[] = [];
+  if (r.outcome !== 'event-limit') {
+    for (const e of topology.scenario.expectations) {
+      const { report, events: n } = probe(cluster, e, maxEvents);
+      events += n;
+      expectations.push(report);
+    }
+  }
+  return {
+    seed: sim.seed,
+    outcome: r.outcome,
+    endNs: sim.now,
+    events,
+    steps: reports.flatMap((rep) => (rep === undefined ? [] : [rep])),
+    expectations,
+  };
+}
+
+function startStep(cluster: Cluster, step: Step): StepReport {
+  const now = cluster.sim.now;
+  if (step.action !== 'ping' && step.action !== 'traceroute') {
+    const host = cluster.nodes.get(step.node);
+    const up = step.action === 'linkUp';
+    host?.ns.setLinkUp('eth0', up);
+    return {
+      step,
+      host: step.node,
+      command: `ip link set eth0 ${up ? 'up' : 'down'}`,
+      startNs: now,
+      lines: [],
+    };
+  }
+  const from = resolveFrom(cluster, step.from);
+  const dst = resolveTo(cluster, step.to, from?.ns);
+  const command = step.action === 'ping' ? pingCommand(step, dst) : tracerouteCommand(step, dst);
+  if (from === undefined || dst === undefined) {
+    const why = from === undefined ? refText(step.from) : refText(step.to);
+    return {
+      step,
+      host: from?.name,
+      command,
+      startNs: now,
+      lines: [{ atNs: now, text: `podwire: cannot resolve ${why}` }],
+    };
+  }
+  if (step.action === 'ping') {
+    const app = new Ping(from.ns, {
+      dst,
+      count: step.count,
+      intervalNs: step.intervalNs,
+      size: step.size,
+      ttl: step.ttl,
+      pmtudisc: step.df === undefined ? 'want' : step.df ? 'do' : 'dont',
+      lingerNs: step.waitNs,
+    });
+    app.start();
+    return {
+      step,
+      host: from.name,
+      command,
+      startNs: now,
+      get lines() {
+        return app.result().lines;
+      },
+      get ping() {
+        return app.result();
+      },
+    };
+  }
+  const app = new Traceroute(from.ns, {
+    dst,
+    queries: step.queries,
+    maxHops: step.maxHops,
+    proto: step.proto,
+    waitNs: step.waitNs,
+  });
+  app.start();
+  return {
+    step,
+    host: from.name,
+    command,
+    startNs: now,
+    get lines() {
+      return app.result().lines;
+    },
+    get traceroute() {
+      return app.result();
+    },
+  };
+}
+
+/** One echo request from `from` to `to`; held when a reply comes back (or none does, for `unreachable`). */
+function probe(
+  cluster: Cluster,
+  e: Expectation,
+  maxEvents: number,
+): { report: ExpectationReport; events: number } {
+  const from = resolveFrom(cluster, e.from);
+  const dst = resolveTo(cluster, e.to, from?.ns);
+  if (from === undefined || dst === undefined) {
+    return {
+      report: {
+        expectation: e,
+        held: false,
+        detail: `cannot resolve ${from === undefined ? refText(e.from) : refText(e.to)}`,
+      },
+      events: 0,
+    };
+  }
+  let result: PingResult | undefined;
+  const app = new Ping(
+    from.ns,
+    { dst, count: 1, intervalNs: SECOND, size: 56, ttl: 64, pmtudisc: 'want', lingerNs: PROBE_WAIT_NS },
+    (r) => {
+      result = r;
+    },
+  );
+  app.start();
+  const r = cluster.sim.run({ maxEvents });
+  const res = result ?? app.result();
+  const replied = res.received > 0;
+  const held = e.kind === 'reachable' ? replied : !replied;
+  const last = res.lines.find(
+    (l) => l.text.includes('bytes from') || l.text.startsWith('From ') || l.text.startsWith('ping:'),
+  );
+  const detail = replied ? `reply ttl=${res.ttls[0]}` : (last?.text ?? 'no reply');
+  return { report: { expectation: e, held, detail }, events: r.events };
+}
+
+function pingCommand(s: PingStep, dst: number | undefined): string {
+  const parts = ['ping', '-c', String(s.count)];
+  if (s.intervalNs !== SECOND) parts.push('-i', String(s.intervalNs / SECOND));
+  if (s.size !== 56) parts.push('-s', String(s.size));
+  if (s.ttl !== 64) parts.push('-t', String(s.ttl));
+  if (s.df !== undefined) parts.push('-M', s.df ? 'do' : 'dont');
+  if (s.waitNs !== 10 * SECOND) parts.push('-W', String(s.waitNs / SECOND));
+  parts.push(dst === undefined ? refText(s.to) : formatIp4(dst));
+  return parts.join(' ');
+}
+
+function tracerouteCommand(s: TracerouteStep, dst: number | undefined): string {
+  const parts = ['traceroute', '-n'];
+  if (s.proto === 'icmp') parts.push('-I');
+  if (s.queries !== 3) parts.push('-q', String(s.queries));
+  if (s.maxHops !== 30) parts.push('-m', String(s.maxHops));
+  parts.push(dst === undefined ? refText(s.to) : formatIp4(dst));
+  return parts.join(' ');
+}
+
+function refText(r: Ref): string {
+  return r.text;
+}
