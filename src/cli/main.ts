@@ -1,0 +1,121 @@
+import { pathToFileURL } from 'node:url';
+import yargs from 'yargs';
+import { topologyJsonSchema } from '../topology/index.js';
+import { InputError } from './load.js';
+import { type Output, processOutput } from './output.js';
+import { runCommand } from './run.js';
+import { type ShowWhat, showCommand } from './show.js';
+import { validateCommand } from './validate.js';
+
+/**
+ * The `podwire` command. Exit codes: 0 all expectations held, 1 an expectation failed, 2 bad input,
+ * 3 aborted (event limit). Returns the exit code instead of exiting, so tests can call it.
+ */
+export async function main(argv: readonly string[], io: Output = processOutput): Promise<number> {
+  let code = 0;
+  const guard = (fn: () => number) => {
+    try {
+      code = fn();
+    } catch (e: unknown) {
+      if (!(e instanceof InputError)) throw e;
+      for (const line of e.lines) io.err(line);
+      code = 2;
+    }
+  };
+  const parser = yargs([...argv])
+    .scriptName('podwire')
+    .usage('$0 <command> FILE [options]')
+    .strict()
+    .recommendCommands()
+    .demandCommand(1, 'podwire: a command is required (run, validate, show, schema)')
+    .command(
+      'run <file>',
+      'play the topology file: build the fabric, run the scenario, check the expectations',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true, describe: 'topology YAML file' })
+          .option('seed', {
+            type: 'string',
+            describe: 'seed (number) or "random"; default: the file\'s seed',
+          })
+          .option('until', {
+            type: 'string',
+            describe: 'stop the timeline at this simulated time (10s, 250ms)',
+          })
+          .option('pcap', { type: 'string', describe: 'write pcapng captures into this directory' })
+          .option('json', { type: 'boolean', default: false, describe: 'one JSON report on stdout' }),
+      (a) =>
+        guard(() =>
+          runCommand(
+            {
+              file: a.file,
+              json: a.json,
+              ...(a.seed !== undefined ? { seed: a.seed } : {}),
+              ...(a.until !== undefined ? { until: a.until } : {}),
+              ...(a.pcap !== undefined ? { pcap: a.pcap } : {}),
+            },
+            io,
+          ),
+        ),
+    )
+    .command(
+      'validate <file>',
+      'check a topology file; one line per problem (file:line:col path: message), exit 2 if any',
+      (y) => y.positional('file', { type: 'string', demandOption: true }),
+      (a) => guard(() => validateCommand(a.file, io)),
+    )
+    .command(
+      'show <file> <what>',
+      "print a host's state as the kernel tools print it, after the scenario (or at --at)",
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .positional('what', { choices: ['routes', 'neigh', 'links'] as const, demandOption: true })
+          .option('node', { type: 'string', demandOption: true, describe: 'node or router name' })
+          .option('at', { type: 'string', describe: 'simulated time to stop at (e.g. 2s)' })
+          .option('seed', { type: 'string' })
+          .option('table', { choices: ['main', 'local'] as const, describe: 'routes: which table' })
+          .option('get', { type: 'string', describe: 'routes: print `ip route get ADDR` instead' })
+          .option('json', { type: 'boolean', default: false, describe: 'the `ip -j` JSON form' }),
+      (a) =>
+        guard(() =>
+          showCommand(
+            {
+              file: a.file,
+              what: a.what as ShowWhat,
+              node: a.node,
+              json: a.json,
+              ...(a.at !== undefined ? { at: a.at } : {}),
+              ...(a.seed !== undefined ? { seed: a.seed } : {}),
+              ...(a.table !== undefined ? { table: a.table } : {}),
+              ...(a.get !== undefined ? { get: a.get } : {}),
+            },
+            io,
+          ),
+        ),
+    )
+    .command(
+      'schema',
+      'print the JSON Schema of the topology file (for editors)',
+      (y) => y,
+      () => {
+        io.out(JSON.stringify(topologyJsonSchema(), null, 2));
+        code = 0;
+      },
+    )
+    .fail((msg, err) => {
+      if (err !== undefined && err !== null) throw err;
+      io.err(`podwire: ${msg}`);
+      code = 2;
+    })
+    .help()
+    .version(false)
+    .wrap(100);
+  await parser.parseAsync();
+  return code;
+}
+
+// Run when executed directly (`tsx src/cli/main.ts …`); bin/podwire.js imports main() from dist/.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  process.exitCode = await main(process.argv.slice(2));
+}
