@@ -64,6 +64,10 @@ function printReport(report: RunReport, file: string, print: (s: string) => void
     for (const l of s.lines) print(l.text);
   }
   const ex = report.expectations;
+  if (report.outcome === 'until') {
+    print('');
+    print(`timeline stopped at ${formatSeconds(report.endNs)}s by --until: expectations not checked`);
+  }
   if (ex.length > 0) {
     print('');
     print('expectations:');
