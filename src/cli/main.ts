@@ -22,12 +22,12 @@ export async function main(argv: readonly string[], io: Output = processOutput):
       code = 2;
     }
   };
-  const parser = yargs([...argv])
+  const parser = yargs()
     .scriptName('podwire')
     .usage('$0 <command> FILE [options]')
     .strict()
     .recommendCommands()
-    .demandCommand(1, 'podwire: a command is required (run, validate, show, schema)')
+    .demandCommand(1, 'a command is required (run, validate, show, schema)')
     .command(
       'run <file>',
       'play the topology file: build the fabric, run the scenario, check the expectations',
@@ -105,14 +105,32 @@ export async function main(argv: readonly string[], io: Output = processOutput):
     )
     .fail((msg, err) => {
       if (err !== undefined && err !== null) throw err;
-      io.err(`podwire: ${msg}`);
-      code = 2;
+      // Throw rather than print: yargs would otherwise go on and run the command without its arguments.
+      throw new InputError([`podwire: ${oneLine(msg)}`]);
     })
     .help()
     .version(false)
     .wrap(100);
-  await parser.parseAsync();
+  try {
+    // With a callback yargs neither prints (help goes to `io`) nor calls process.exit.
+    await parser.parseAsync([...argv], {}, (_err, _args, output) => {
+      if (output !== '') io.out(output);
+    });
+  } catch (e: unknown) {
+    if (!(e instanceof InputError)) throw e;
+    for (const line of e.lines) io.err(line);
+    return 2;
+  }
   return code;
+}
+
+/** yargs words some failures over several lines ("Invalid values:\n  Argument: …"); one problem, one line. */
+function oneLine(msg: string): string {
+  return msg
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
 }
 
 // Run when executed directly (`tsx src/cli/main.ts …`); bin/podwire.js imports main() from dist/.

@@ -39,7 +39,13 @@ export function showCommand(args: ShowArgs, io: Output): number {
   if (args.what === 'routes' && args.get !== undefined) {
     const dst = parseIp4(args.get);
     if (dst === undefined) throw new InputError([`--get: expected an IPv4 address, got "${args.get}"`]);
-    io.out(ipRouteGet(ns, dst).replace(/\n$/, ''));
+    const text = ipRouteGet(ns, dst).replace(/\n$/, '');
+    // iproute2 says "RTNETLINK answers: …" on stderr and fails when there is no route; so do we (exit 1).
+    if (!ns.routeOutput(dst).ok) {
+      io.err(text);
+      return 1;
+    }
+    io.out(text);
     return 0;
   }
   const table = args.table ?? 'main';
