@@ -31,6 +31,37 @@ export function prefixMask(len: number): number {
 }
 
 /**
+ * The routes of one prefix length. Destinations are kept again as signed 32-bit keys in a typed array
+ * beside the routes, so a lookup scans packed integers rather than reading `dst` from each record
+ * (addresses from 128.0.0.0 up would otherwise be compared as heap doubles).
+ */
+class PrefixGroup {
+  /** The netmask as a signed 32-bit number: `dst & mask` is then signed 32-bit too. */
+  readonly mask: number;
+  keys = new Int32Array(0);
+  routes: Route[] = [];
+
+  constructor(readonly len: number) {
+    this.mask = prefixMask(len) | 0;
+  }
+
+  add(route: Route): void {
+    this.routes.push(route);
+    this.rekey();
+  }
+
+  /** Keeps the routes `keep` accepts, in order. */
+  retain(keep: (r: Route) => boolean): void {
+    this.routes = this.routes.filter(keep);
+    this.rekey();
+  }
+
+  private rekey(): void {
+    this.keys = Int32Array.from(this.routes, (r) => r.dst | 0);
+  }
+}
+
+/**
  * A route table (`local` or `main`). Lookup is longest-prefix match, then lowest metric, then the entry
  * added first — as fib_table_lookup picks among aliases. Routes are kept grouped by prefix length
  * (longest first) so a lookup touches only candidate lengths.
@@ -38,7 +69,7 @@ export function prefixMask(len: number): number {
 export class RouteTable {
   private routes: Route[] = [];
   /** Prefix lengths present, longest first, with their routes in insertion order. */
-  private byLen: Array<{ len: number; mask: number; routes: Route[] }> = [];
+  private byLen: PrefixGroup[] = [];
 
   constructor(readonly name: 'local' | 'main') {}
 
@@ -56,11 +87,11 @@ export class RouteTable {
     this.routes.push(route);
     let group = this.byLen.find((g) => g.len === route.prefixLen);
     if (group === undefined) {
-      group = { len: route.prefixLen, mask: prefixMask(route.prefixLen), routes: [] };
+      group = new PrefixGroup(route.prefixLen);
       this.byLen.push(group);
       this.byLen.sort((a, b) => b.len - a.len);
     }
-    group.routes.push(route);
+    group.add(route);
     return true;
   }
 
@@ -68,7 +99,7 @@ export class RouteTable {
   remove(match: (r: Route) => boolean): number {
     const before = this.routes.length;
     this.routes = this.routes.filter((r) => !match(r));
-    for (const g of this.byLen) g.routes = g.routes.filter((r) => !match(r));
+    for (const g of this.byLen) g.retain((r) => !match(r));
     this.byLen = this.byLen.filter((g) => g.routes.length > 0);
     return before - this.routes.length;
   }
@@ -77,13 +108,13 @@ export class RouteTable {
   lookup(dst: Ip4, usable?: (r: Route) => boolean): Route | undefined {
     const groups = this.byLen;
     for (let i = 0; i < groups.length; i++) {
-      const g = groups[i] as { len: number; mask: number; routes: Route[] };
-      const net = (dst & g.mask) >>> 0;
+      const g = groups[i] as PrefixGroup;
+      const net = dst & g.mask;
+      const keys = g.keys;
       let best: Route | undefined;
-      const rs = g.routes;
-      for (let j = 0; j < rs.length; j++) {
-        const r = rs[j] as Route;
-        if (r.dst !== net) continue;
+      for (let j = 0; j < keys.length; j++) {
+        if (keys[j] !== net) continue;
+        const r = g.routes[j] as Route;
         if (usable !== undefined && !usable(r)) continue;
         if (best === undefined || r.metric < best.metric) best = r;
       }

@@ -17,7 +17,7 @@ import {
 import { isBroadcast, isLocalAddress, isMulticast, selectSource } from './addr-select.js';
 import { Arp } from './arp.js';
 import { ICMP, IP } from './defaults.js';
-import type { NetDevice, RxHandler } from './dev/index.js';
+import { isGroupMac, type NetDevice, type RxHandler } from './dev/index.js';
 import type { Route } from './fib.js';
 import { IcmpRateLimit } from './icmp-limit.js';
 import { IpIdent } from './ident.js';
@@ -82,7 +82,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   /** A frame arrived on one of the namespace's devices (the netif_receive_skb → ip_rcv / arp_rcv step). */
   receive(dev: NetDevice, frame: EthernetFrame): void {
     const toUs = frame.dst === dev.mac;
-    if (!toUs && frame.dst !== BROADCAST_MAC && (frame.dst / 1099511627776) % 2 < 1) {
+    if (!toUs && frame.dst !== BROADCAST_MAC && !isGroupMac(frame.dst)) {
       this.count('rx_otherhost'); // PACKET_OTHERHOST: not for this host's MAC
       return;
     }
@@ -116,7 +116,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       this.count('rx_multicast_dropped');
       return;
     }
-    if (this.view.sysctl('net.ipv4.ip_forward') !== '1') {
+    if (!this.view.ipForward) {
       this.count('InAddrErrors'); // forwarding off: dropped without ICMP (ip_error)
       return;
     }
@@ -220,12 +220,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (raw !== undefined) for (const l of raw) l(pkt, inName);
     const l4 = pkt.payload;
     if (l4.kind === 'icmp') {
-      if (
-        l4.type === 8 &&
-        l4.code === 0 &&
-        !broadcast &&
-        this.view.sysctl('net.ipv4.icmp_echo_ignore_all') !== '1'
-      ) {
+      if (l4.type === 8 && l4.code === 0 && !broadcast && !this.view.icmpEchoIgnoreAll) {
         this.echoReply(pkt, l4.rest, l4.data);
       }
       return;

@@ -51,10 +51,15 @@ export class NetNs implements StackView {
   readonly lo: Loopback;
   hooks: NetfilterHooks | undefined;
   private readonly devs: NetDevice[] = [];
-  private readonly byIndex = new Map<number, NetDevice>();
+  /** Devices by ifindex (dense from 1): an array index on the per-packet path instead of a Map lookup. */
+  private readonly byIndex: Array<NetDevice | undefined> = [];
   private readonly byName = new Map<string, NetDevice>();
   private readonly addrs = new Map<number, IfAddr[]>();
   private readonly sysctls = new Map<string, string>(DEFAULT_SYSCTLS);
+  /** net.ipv4.ip_forward is "1": read for every packet not addressed to us, so kept decoded. */
+  ipForward = DEFAULT_SYSCTLS.get('net.ipv4.ip_forward') === '1';
+  /** net.ipv4.icmp_echo_ignore_all is "1": read for every echo request. */
+  icmpEchoIgnoreAll = DEFAULT_SYSCTLS.get('net.ipv4.icmp_echo_ignore_all') === '1';
   private nextIfindex = 1;
 
   constructor(
@@ -87,13 +92,13 @@ export class NetNs implements StackView {
   attach(dev: NetDevice): void {
     if (this.byName.has(dev.name)) throw new Error(`${this.name}: device ${dev.name} already exists`);
     this.devs.push(dev);
-    this.byIndex.set(dev.ifindex, dev);
+    this.byIndex[dev.ifindex] = dev;
     this.byName.set(dev.name, dev);
     dev.handler = this.ip;
   }
 
   device(ifindex: number): NetDevice | undefined {
-    return this.byIndex.get(ifindex);
+    return this.byIndex[ifindex];
   }
 
   deviceByName(name: string): NetDevice | undefined {
@@ -115,6 +120,8 @@ export class NetNs implements StackView {
 
   setSysctl(key: string, value: string): void {
     this.sysctls.set(key, value);
+    if (key === 'net.ipv4.ip_forward') this.ipForward = value === '1';
+    else if (key === 'net.ipv4.icmp_echo_ignore_all') this.icmpEchoIgnoreAll = value === '1';
   }
 
   /**

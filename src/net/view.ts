@@ -32,4 +32,8 @@ export interface StackView {
   /** Addresses of a device, primary first. */
   addresses(ifindex: number): readonly IfAddr[];
   sysctl(key: string): string;
+  /** `sysctl(net.ipv4.ip_forward) === '1'`, kept up to date by the namespace. */
+  readonly ipForward: boolean;
+  /** `sysctl(net.ipv4.icmp_echo_ignore_all) === '1'`. */
+  readonly icmpEchoIgnoreAll: boolean;
 }

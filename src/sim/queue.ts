@@ -2,8 +2,9 @@
  * The pending-event set: a binary min-heap ordered by (time, seq), seq handed out in scheduling order so
  * that events at equal times run first-in first-out (ns-3 scheduler.h orders by (timestamp, uid) too).
  *
- * Kept allocation-free on the hot path: each heap position holds its key (time, seq) in typed arrays, so a
- * sift compares neighbouring memory; handlers and arguments live in slot-indexed arrays and slots are reused.
+ * Kept allocation-free on the hot path: each heap position holds its time and slot in typed arrays, so a
+ * sift compares neighbouring memory; seq, handler and argument live in slot-indexed arrays (seq is only
+ * read to break a tie in time, so sifts do not move it) and slots are reused.
  */
 export type Handler<T> = (arg: T) => void;
 
@@ -13,9 +14,9 @@ export class EventQueue {
   // By heap position.
   // Positions >= count hold time +Infinity: replaceTop() reads one past the last child unchecked.
   private hTime = new Float64Array(INITIAL).fill(Number.POSITIVE_INFINITY);
-  private hSeq = new Float64Array(INITIAL);
   private hSlot = new Int32Array(INITIAL);
   // By slot.
+  private seqs: number[] = [];
   private fns: Array<Handler<never> | undefined> = [];
   private args: unknown[] = [];
   private free: number[] = [];
@@ -40,6 +41,7 @@ export class EventQueue {
       // event's slot and heap root, replacing a pop + push with one sift down.
       this.fns[running] = fn as Handler<never>;
       this.args[running] = arg;
+      this.seqs[running] = seq;
       this.running = -1;
       this.replaceTop(time, seq, running);
       return seq;
@@ -49,10 +51,12 @@ export class EventQueue {
       slot = this.free.pop() as number;
       this.fns[slot] = fn as Handler<never>;
       this.args[slot] = arg;
+      this.seqs[slot] = seq;
     } else {
       slot = this.fns.length;
       this.fns.push(fn as Handler<never>);
       this.args.push(arg);
+      this.seqs.push(seq);
     }
     if (this.count + 1 >= this.hSlot.length) this.grow(); // keep room for the sentinel
     this.siftUp(this.count++, time, seq, slot);
@@ -72,7 +76,7 @@ export class EventQueue {
     if (this.count === 0) return -1;
     this.running = this.hSlot[0] as number;
     this.runningTime = this.hTime[0] as number;
-    this.runningSeq = this.hSeq[0] as number;
+    this.runningSeq = this.seqs[this.running] as number;
     return this.running;
   }
 
@@ -99,7 +103,8 @@ export class EventQueue {
     const last = --this.count;
     const time = this.hTime[last] as number;
     this.hTime[last] = Number.POSITIVE_INFINITY; // the vacated position becomes the sentinel
-    if (last > 0) this.replaceTop(time, this.hSeq[last] as number, this.hSlot[last] as number);
+    const slot = this.hSlot[last] as number;
+    if (last > 0) this.replaceTop(time, this.seqs[slot] as number, slot);
     this.release(top);
   }
 
@@ -111,19 +116,17 @@ export class EventQueue {
 
   private siftUp(pos: number, time: number, seq: number, slot: number): void {
     const hTime = this.hTime;
-    const hSeq = this.hSeq;
     const hSlot = this.hSlot;
     while (pos > 0) {
       const parent = (pos - 1) >> 1;
       const pt = hTime[parent] as number;
-      if (pt < time || (pt === time && (hSeq[parent] as number) < seq)) break;
+      const ps = hSlot[parent] as number;
+      if (pt < time || (pt === time && (this.seqs[ps] as number) < seq)) break;
       hTime[pos] = pt;
-      hSeq[pos] = hSeq[parent] as number;
-      hSlot[pos] = hSlot[parent] as number;
+      hSlot[pos] = ps;
       pos = parent;
     }
     hTime[pos] = time;
-    hSeq[pos] = seq;
     hSlot[pos] = slot;
   }
 
@@ -136,9 +139,18 @@ export class EventQueue {
    */
   private replaceTop(time: number, seq: number, slot: number): void {
     const hTime = this.hTime;
-    const hSeq = this.hSeq;
     const hSlot = this.hSlot;
     const n = this.count;
+    // A key due strictly before both children of the root (a switch forwarding a frame a few ns on) stays
+    // at the root: two comparisons instead of a sink to a leaf and a rise all the way back. Equal times
+    // take the long way, where seq decides.
+    const first = hTime[1] as number;
+    const second = hTime[2] as number;
+    if (time < first && time < second) {
+      hTime[0] = time;
+      hSlot[0] = slot;
+      return;
+    }
     let pos = 0;
     let child = 1;
     while (child < n) {
@@ -146,9 +158,8 @@ export class EventQueue {
       const rt = hTime[child + 1] as number;
       child += Number(rt < lt); // 0 or 1 without a branch (a ternary here is ~30% slower)
       // Equal times: the smaller seq wins (rare, so a branch is fine here).
-      if (rt === lt && (hSeq[child + 1] as number) < (hSeq[child] as number)) child++;
+      if (rt === lt && this.tieGoesRight(child)) child++;
       hTime[pos] = hTime[child] as number;
-      hSeq[pos] = hSeq[child] as number;
       hSlot[pos] = hSlot[child] as number;
       pos = child;
       child = 2 * child + 1;
@@ -156,14 +167,17 @@ export class EventQueue {
     this.siftUp(pos, time, seq, slot);
   }
 
+  /** Whether the right sibling of heap position `left` holds the smaller seq (both have equal times). */
+  private tieGoesRight(left: number): boolean {
+    const seqs = this.seqs;
+    return (seqs[this.hSlot[left + 1] as number] as number) < (seqs[this.hSlot[left] as number] as number);
+  }
+
   private grow(): void {
     const n = this.hSlot.length * 2;
     const t = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
     t.set(this.hTime);
     this.hTime = t;
-    const s = new Float64Array(n);
-    s.set(this.hSeq);
-    this.hSeq = s;
     const h = new Int32Array(n);
     h.set(this.hSlot);
     this.hSlot = h;

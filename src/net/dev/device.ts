@@ -1,6 +1,17 @@
 import type { Sim, TraceBus, TracePoint } from '../../sim/index.js';
 import type { EthernetFrame, Mac } from '../../wire/index.js';
 
+/** 2^-40: scales a 48-bit MAC so that its first octet's low bit is the integer part's low bit. */
+const MAC_OCTET0_SCALE = 2 ** -40;
+
+/**
+ * True for a group (multicast or broadcast) MAC: bit 0 of the first octet. A power-of-two multiply and
+ * an int32 truncation, because `%` on a double is a library call on the per-frame path.
+ */
+export function isGroupMac(mac: Mac): boolean {
+  return ((mac * MAC_OCTET0_SCALE) & 1) === 1;
+}
+
 /** What a device hands received frames to: the owning netns stack, or a bridge it is enslaved to. */
 export interface RxHandler {
   receive(dev: NetDevice, frame: EthernetFrame): void;

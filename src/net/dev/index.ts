@@ -3,7 +3,14 @@
  * underlay segment (a learning switch with latency and bandwidth). Devices move frames and fire trace
  * points; what happens to a received frame is decided by the `RxHandler` the owner plugs in.
  */
-export { type DeviceOptions, type LinkKind, LinkStats, NetDevice, type RxHandler } from './device.js';
+export {
+  type DeviceOptions,
+  isGroupMac,
+  type LinkKind,
+  LinkStats,
+  NetDevice,
+  type RxHandler,
+} from './device.js';
 export { FrameFifo } from './fifo.js';
 export { Loopback } from './loopback.js';
 export { Nic } from './nic.js';

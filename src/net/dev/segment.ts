@@ -1,6 +1,7 @@
 import type { Sim, TraceBus, TracePoint } from '../../sim/index.js';
 import { SECOND } from '../../sim/index.js';
 import type { EthernetFrame, Mac } from '../../wire/index.js';
+import { isGroupMac } from './device.js';
 import { FrameFifo } from './fifo.js';
 
 /** Bytes a frame occupies on the wire beyond what a capture shows: FCS 4 + preamble/SFD 8 + IFG 12. */
@@ -9,6 +10,8 @@ const WIRE_OVERHEAD = 24;
 const MIN_FRAME = 60;
 /** A learned switch entry is forgotten after this long unseen (IEEE 802.1D default, like Linux bridges). */
 const AGEING_NS = 300 * SECOND;
+/** Slots of the per-segment serialisation memo (a power of two). */
+const SER_SLOTS = 16;
 
 export interface SegmentOptions {
   readonly name: string;
@@ -22,6 +25,14 @@ export interface SegmentOptions {
 export interface PortPeer {
   port: SwitchPort | undefined;
   deliver(frame: EthernetFrame, length: number): void;
+}
+
+/** A learned switch entry: where a MAC was last heard, and when. */
+class FdbEntry {
+  constructor(
+    public port: SwitchPort,
+    public seen: number,
+  ) {}
 }
 
 /** A switch port with a host NIC on the far side; capture point `SEGMENT/HOST`. */
@@ -38,11 +49,6 @@ export class SwitchPort {
   ) {}
 }
 
-interface FdbEntry {
-  port: SwitchPort;
-  seen: number;
-}
-
 /**
  * An underlay L2 segment: a store-and-forward learning switch whose ports each lead to one host NIC.
  * Each port serialises frames at the segment bandwidth; the host-to-switch link adds `latency`.
@@ -54,6 +60,9 @@ export class Segment {
   readonly ports: SwitchPort[] = [];
   private readonly fdb = new Map<Mac, FdbEntry>();
   private readonly trace: TraceBus<EthernetFrame>;
+  /** serialisation() results by frame length, direct-mapped on the low bits (-1 = empty slot). */
+  private readonly serLen = new Int32Array(SER_SLOTS).fill(-1);
+  private readonly serNs = new Float64Array(SER_SLOTS);
 
   constructor(
     private readonly sim: Sim,
@@ -75,8 +84,14 @@ export class Segment {
 
   /** Nanoseconds a frame of `length` bytes occupies the wire. */
   serialisation(length: number): number {
+    // Memoised: a stream repeats a few lengths, and this saves a division and a ceil twice per hop.
+    const slot = length & (SER_SLOTS - 1);
+    if (this.serLen[slot] === length) return this.serNs[slot] as number;
     const bits = (Math.max(length, MIN_FRAME) + WIRE_OVERHEAD) * 8;
-    return Math.ceil((bits * 1e9) / this.bandwidthBps);
+    const ns = Math.ceil((bits * 1e9) / this.bandwidthBps);
+    this.serLen[slot] = length;
+    this.serNs[slot] = ns;
+    return ns;
   }
 
   /** A frame fully received by the switch on `port` (scheduled by the NIC). */
@@ -87,11 +102,13 @@ export class Segment {
     if (!port.up) return;
     if (seg.trace.active) seg.trace.fire('rx', seg.sim.now, port.point, frame);
     const now = seg.sim.now;
-    if ((frame.src / 1099511627776) % 2 < 1) {
-      // Learn unicast sources only (bit 40 is the group bit of the first octet).
-      const e = seg.fdb.get(frame.src);
-      if (e === undefined) seg.fdb.set(frame.src, { port, seen: now });
-      else {
+    const src = frame.src;
+    if (!isGroupMac(src)) {
+      // Learn unicast sources only.
+      const e = seg.fdb.get(src);
+      if (e === undefined) {
+        seg.fdb.set(src, new FdbEntry(port, now));
+      } else {
         e.port = port;
         e.seen = now;
       }
