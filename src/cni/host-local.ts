@@ -1,0 +1,203 @@
+/**
+ * The host-local IPAM plugin over an in-memory model of its state directory
+ * (`/var/lib/cni/networks/<network>/`). ADD mirrors plugins/ipam/host-local/main.go `cmdAdd` and
+ * backend/allocator/allocator.go `IPAllocator.Get`; the files mirror backend/disk/backend.go: one file
+ * per reserved address holding `<containerID>\r\n<ifname>`, `last_reserved_ip.<rangeSet>` holding the
+ * last address handed out from that set, and the empty `lock`.
+ */
+import { formatIp4, type Ip4, parseIp4 } from '../wire/index.js';
+import {
+  HOST_LOCAL_DATA_DIR,
+  HOST_LOCAL_LINE_BREAK,
+  HOST_LOCAL_LOCK_FILE,
+  LAST_RESERVED_IP_PREFIX,
+} from './defaults.js';
+import type { HostLocalConfig, HostLocalRoute } from './host-local-config.js';
+import { candidates, formatRangeSet, type HostLocalRangeSet, rangeFor } from './host-local-range.js';
+import { cniFail, cniOk } from './result.js';
+import { CNI_ERR, type CniResult } from './types.js';
+
+/** One address handed out, with its subnet's prefix length and gateway (current.IPConfig). */
+export interface AllocatedIp {
+  readonly address: Ip4;
+  readonly prefixLen: number;
+  readonly gateway: Ip4;
+}
+
+/** What ADD returns: one address per range set, in config order, and the config's routes. */
+export interface Allocation {
+  readonly ips: readonly AllocatedIp[];
+  readonly routes: readonly HostLocalRoute[];
+}
+
+/** A file of the state directory: its name and exact content (no trailing newline is ever written). */
+export interface HostLocalFile {
+  readonly name: string;
+  readonly content: string;
+}
+
+// Get's outcome before cmdAdd prefixes "failed to allocate for range N: ".
+type GetResult =
+  | { readonly ok: true; readonly ip: AllocatedIp }
+  | { readonly ok: false; readonly msg: string };
+
+// Go's sort.Strings / `LC_ALL=C ls`: byte order (names here are ASCII, so code-unit order is byte order).
+function byteOrder(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+
+/** The state directory of one network name, and the host-local ADD/DEL that work on it. */
+export class HostLocalStore {
+  /** The network name (the config's `name`, `cbr0` with stock flannel). */
+  readonly network: string;
+  /** The directory that holds the network's directory (`dataDir`, default /var/lib/cni/networks). */
+  readonly dataDir: string;
+  readonly #files = new Map<string, string>();
+
+  constructor(network: string, dataDir: string = HOST_LOCAL_DATA_DIR) {
+    this.network = network;
+    this.dataDir = dataDir;
+  }
+
+  /** The directory path, as disk.New joins it. */
+  get dir(): string {
+    return `${this.dataDir.replace(/\/+$/, '')}/${this.network}`;
+  }
+
+  /**
+   * ADD: reserves one address from each range set for (containerId, ifname), or fails with the
+   * plugin's error (code 999) after releasing what this call reserved. Throws RangeError when the
+   * config names another network or data directory (a caller bug: that is another store).
+   */
+  allocate(config: HostLocalConfig, containerId: string, ifname: string): CniResult<Allocation> {
+    if (config.name !== this.network || config.dataDir !== this.dataDir)
+      throw new RangeError(`config for ${config.dataDir}/${config.name} given to the store of ${this.dir}`);
+    this.#files.set(HOST_LOCAL_LOCK_FILE, '');
+    const requested: Ip4[] = [];
+    for (const ip of config.requestedIps) if (!requested.includes(ip)) requested.push(ip);
+    const ips: AllocatedIp[] = [];
+    for (const [idx, set] of config.ranges.entries()) {
+      const at = requested.findIndex((ip) => rangeFor(set, ip) !== undefined);
+      const want = requested[at];
+      if (at >= 0) requested.splice(at, 1);
+      const got = this.#get(set, idx, containerId, ifname, want);
+      if (!got.ok) {
+        if (ips.length > 0) this.#releaseById(containerId, ifname);
+        return cniFail(
+          config.cniVersion,
+          CNI_ERR.internal,
+          `failed to allocate for range ${idx}: ${got.msg}`,
+        );
+      }
+      ips.push(got.ip);
+    }
+    if (requested.length > 0) {
+      this.#releaseById(containerId, ifname);
+      const list = requested.map((ip) => ` ${formatIp4(ip)}`).join('');
+      return cniFail(config.cniVersion, CNI_ERR.internal, `failed to allocate all requested IPs:${list}`);
+    }
+    return cniOk({ ips, routes: config.routes });
+  }
+
+  /** DEL: frees every address held by (containerId, ifname); `last_reserved_ip` stays. Idempotent. */
+  release(containerId: string, ifname: string): void {
+    this.#files.set(HOST_LOCAL_LOCK_FILE, '');
+    this.#releaseById(containerId, ifname);
+  }
+
+  /** The files of the state directory in `LC_ALL=C ls` order (empty before the first ADD or DEL). */
+  listFiles(): readonly HostLocalFile[] {
+    return [...this.#files.keys()]
+      .sort(byteOrder)
+      .map((name) => ({ name, content: this.#files.get(name) ?? '' }));
+  }
+
+  /** The container ID and ifname holding `ip`, or undefined when it is free. */
+  holder(ip: Ip4): { readonly containerId: string; readonly ifname: string } | undefined {
+    const content = this.#files.get(formatIp4(ip));
+    if (content === undefined) return undefined;
+    const cut = content.indexOf(HOST_LOCAL_LINE_BREAK);
+    if (cut < 0) return { containerId: content, ifname: '' };
+    return { containerId: content.slice(0, cut), ifname: content.slice(cut + HOST_LOCAL_LINE_BREAK.length) };
+  }
+
+  // allocator.go IPAllocator.Get.
+  #get(
+    set: HostLocalRangeSet,
+    rangeId: number,
+    id: string,
+    ifname: string,
+    want: Ip4 | undefined,
+  ): GetResult {
+    if (want !== undefined) {
+      const r = rangeFor(set, want);
+      if (r === undefined)
+        return { ok: false, msg: `${formatIp4(want)} not in range set ${formatRangeSet(set)}` };
+      if (want === r.gateway)
+        return { ok: false, msg: `requested ip ${formatIp4(want)} is subnet's gateway` };
+      if (!this.#reserve(id, ifname, want, rangeId)) {
+        const msg = `requested IP address ${formatIp4(want)} is not available in range set ${formatRangeSet(set)}`;
+        return { ok: false, msg };
+      }
+      return { ok: true, ip: { address: want, prefixLen: r.prefixLen, gateway: r.gateway } };
+    }
+    // The spec forbids a second ADD for the same container and interface.
+    for (const held of this.#getById(id, ifname)) {
+      if (rangeFor(set, held) !== undefined)
+        return {
+          ok: false,
+          msg: `${formatIp4(held)} has been allocated to ${id}, duplicate allocation is not allowed`,
+        };
+    }
+    for (const c of candidates(set, this.#lastReserved(rangeId))) {
+      if (this.#reserve(id, ifname, c.ip, rangeId))
+        return { ok: true, ip: { address: c.ip, prefixLen: c.range.prefixLen, gateway: c.range.gateway } };
+    }
+    return { ok: false, msg: `no IP addresses available in range set: ${formatRangeSet(set)}` };
+  }
+
+  // disk Store.Reserve: O_CREAT|O_EXCL of the address file, then rewrite last_reserved_ip.<rangeId>.
+  #reserve(id: string, ifname: string, ip: Ip4, rangeId: number): boolean {
+    const name = formatIp4(ip);
+    if (this.#files.has(name)) return false;
+    this.#files.set(name, id.trim() + HOST_LOCAL_LINE_BREAK + ifname);
+    this.#files.set(LAST_RESERVED_IP_PREFIX + rangeId, name);
+    return true;
+  }
+
+  // disk Store.LastReservedIP: an unreadable address counts as none.
+  #lastReserved(rangeId: number): Ip4 | undefined {
+    const text = this.#files.get(LAST_RESERVED_IP_PREFIX + rangeId);
+    return text === undefined ? undefined : parseIp4(text);
+  }
+
+  // disk Store.GetByID: address-named files whose content is "id\r\nifname" (or a bare "id", the old format).
+  #getById(id: string, ifname: string): Ip4[] {
+    const match = id.trim() + HOST_LOCAL_LINE_BREAK + ifname;
+    const old = id.trim();
+    const out: Ip4[] = [];
+    for (const f of this.listFiles()) {
+      const content = f.content.trim();
+      const ip = parseIp4(f.name);
+      if ((content === match || content === old) && ip !== undefined) out.push(ip);
+    }
+    return out;
+  }
+
+  // disk Store.ReleaseByID: remove every file matching "id\r\nifname"; only when none did, try a bare "id".
+  #releaseById(id: string, ifname: string): void {
+    if (!this.#releaseByKey(id.trim() + HOST_LOCAL_LINE_BREAK + ifname)) this.#releaseByKey(id.trim());
+  }
+
+  #releaseByKey(match: string): boolean {
+    let found = false;
+    for (const f of this.listFiles()) {
+      if (f.content.trim() === match) {
+        this.#files.delete(f.name);
+        found = true;
+      }
+    }
+    return found;
+  }
+}
