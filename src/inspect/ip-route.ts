@@ -1,4 +1,5 @@
 import type { NetNs, OutputRoute, Route } from '../net/index.js';
+import { SECOND } from '../sim/index.js';
 import { formatIp4, type Ip4 } from '../wire/index.js';
 
 /** A route in `ip -j route` shape (the key names iproute2's JSON output uses). */
@@ -67,7 +68,12 @@ export function ipRouteGet(ns: NetNs, dst: Ip4): string {
   if (r.route.type === 'local')
     return `local ${to} dev lo src ${formatIp4(r.src)} uid 0 \n    cache <local> \n`;
   const via = r.route.gateway !== undefined ? `via ${formatIp4(r.route.gateway)} ` : '';
-  return `${to} ${via}dev ${r.dev.name} src ${formatIp4(r.src)} uid 0 \n    cache \n`;
+  // A learned path MTU shows as the route exception's remaining lifetime (whole seconds) and MTU.
+  const cache =
+    r.pmtu === undefined
+      ? 'cache '
+      : `cache expires ${Math.floor((r.pmtu.expires - ns.sim.now) / SECOND)}sec mtu ${r.pmtu.mtu} `;
+  return `${to} ${via}dev ${r.dev.name} src ${formatIp4(r.src)} uid 0 \n    ${cache}\n`;
 }
 
 function routeDst(r: Route): string {

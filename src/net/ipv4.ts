@@ -22,6 +22,7 @@ import type { Route } from './fib.js';
 import { IcmpRateLimit } from './icmp-limit.js';
 import { IpIdent } from './ident.js';
 import type { NeighEntry, NeighHost } from './neigh.js';
+import { PathMtu, type PmtuException } from './pmtu.js';
 import { Reassembly } from './reassembly.js';
 import type { StackView } from './view.js';
 
@@ -35,7 +36,10 @@ export type OutputRoute =
       readonly route: Route;
       readonly dev: NetDevice;
       readonly src: Ip4;
+      /** Path MTU: the device's, or smaller when a router reported one (a route exception). */
       readonly mtu: number;
+      /** The learned path MTU exception behind `mtu`, when there is one. */
+      readonly pmtu?: PmtuException;
     }
   | { readonly ok: false; readonly errno: SendErrno };
 
@@ -70,6 +74,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   private readonly limit = new IcmpRateLimit();
   private readonly ident: IpIdent;
   private readonly frags: Reassembly;
+  private readonly pmtu = new PathMtu();
 
   constructor(private readonly view: StackView) {
     this.arp = new Arp(view);
@@ -160,11 +165,11 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       }
       fwd = p;
     }
-    this.postRouting(out, route.gateway ?? fwd.dst, fwd);
+    this.postRouting(out, route.gateway ?? fwd.dst, fwd, out.mtu);
   }
 
   /** POSTROUTING, then ip_finish_output: fragment if needed, then hand to the neighbour layer. */
-  private postRouting(out: NetDevice, nexthop: Ip4, pkt: Ipv4Packet): void {
+  private postRouting(out: NetDevice, nexthop: Ip4, pkt: Ipv4Packet, mtu: number): void {
     const hooks = this.view.hooks;
     if (hooks !== undefined) {
       const p = hooks.run('POSTROUTING', pkt, undefined, out.name);
@@ -174,16 +179,16 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       }
       pkt = p;
     }
-    if (pkt.totalLength <= out.mtu) {
+    if (pkt.totalLength <= mtu) {
       this.neighOutput(out, nexthop, pkt);
       return;
     }
     if ((pkt.flags & IP_FLAG_DF) !== 0) {
-      this.icmpSend(pkt, 3, 4, out.mtu);
+      this.icmpSend(pkt, 3, 4, mtu);
       this.count('frag_needed');
       return;
     }
-    for (const f of fragment(pkt, out.mtu)) this.neighOutput(out, nexthop, f);
+    for (const f of fragment(pkt, mtu)) this.neighOutput(out, nexthop, f);
   }
 
   /** neigh_output: loopback and broadcasts need no resolution; everything else goes through ARP. */
@@ -222,6 +227,8 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (l4.kind === 'icmp') {
       if (l4.type === 8 && l4.code === 0 && !broadcast && !this.view.icmpEchoIgnoreAll) {
         this.echoReply(pkt, l4.rest, l4.data);
+      } else if (l4.type === 3 && l4.code === 4) {
+        this.learnPmtu(l4.data, l4.rest & 0xffff);
       }
       return;
     }
@@ -240,6 +247,17 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       if (l4.kind !== 'tcp') this.icmpSend(pkt, 3, 2, 0);
     }
     this.count('rx_no_socket');
+  }
+
+  /** icmp_unreach → ipv4_update_pmtu: remember the next-hop MTU for the destination the error quotes. */
+  private learnPmtu(quote: Uint8Array, mtu: number): void {
+    if (quote.length < 20 || mtu === 0) return;
+    const dst =
+      (((quote[16] ?? 0) << 24) | ((quote[17] ?? 0) << 16) | ((quote[18] ?? 0) << 8) | (quote[19] ?? 0)) >>>
+      0;
+    const r = this.view.main.lookup(dst, this.deviceUp);
+    const dev = r === undefined ? undefined : this.view.device(r.dev);
+    if (dev !== undefined) this.pmtu.learn(dst, mtu, dev.mtu, this.view.sim.now);
   }
 
   /** icmp_echo → icmp_reply: same id/seq/data, from the address pinged, TOS copied, DF clear. */
@@ -308,7 +326,9 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     const chosen =
       src ?? route.prefsrc ?? selectSource(this.view, route.dev, route.gateway ?? dst, route.scope);
     if (chosen === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
-    return { ok: true, route, dev, src: chosen, mtu: dev.mtu };
+    const pmtu = this.pmtu.get(dst, this.view.sim.now);
+    if (pmtu === undefined || pmtu.mtu >= dev.mtu) return { ok: true, route, dev, src: chosen, mtu: dev.mtu };
+    return { ok: true, route, dev, src: chosen, mtu: pmtu.mtu, pmtu };
   }
 
   /** A locally generated packet: route, DF per IP_MTU_DISCOVER, OUTPUT hook, fragmentation, neighbour output. */
@@ -336,7 +356,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       if (p === undefined) return { ok: false, errno: 'EINVAL' };
       pkt = p;
     }
-    this.postRouting(r.dev, r.route.type === 'local' ? pkt.dst : (r.route.gateway ?? pkt.dst), pkt);
+    this.postRouting(r.dev, r.route.type === 'local' ? pkt.dst : (r.route.gateway ?? pkt.dst), pkt, r.mtu);
     return { ok: true };
   }
 

@@ -48,6 +48,9 @@ export class NeighEntry {
   }
 }
 
+/** neigh_timer_handler's lower bound on the next expiry: HZ/100. */
+const NEIGH_MIN_REARM_NS = 10 * MS;
+
 /** States in which the MAC may be used to send (NUD_CONNECTED | NUD_DELAY | NUD_PROBE | NUD_STALE). */
 function usable(state: NudState): boolean {
   return state !== 'NONE' && state !== 'INCOMPLETE' && state !== 'FAILED';
@@ -110,7 +113,7 @@ export class NeighTable {
     e.used = now;
     switch (e.state) {
       case 'REACHABLE':
-        if (now - e.confirmed >= this.reachableTime()) {
+        if (now > e.confirmed + this.reachableTime()) {
           // The kernel's timer would have moved it on by now; it was just used, so DELAY.
           this.enterDelay(e);
         }
@@ -192,23 +195,24 @@ export class NeighTable {
     this.lastByDev[dev] = undefined;
   }
 
-  /** neigh_timer_handler. */
+  /** neigh_timer_handler (the comparisons are its time_before_eq, i.e. inclusive). */
   timerFired(e: NeighEntry): void {
     const now = this.sim.now;
     switch (e.state) {
       case 'REACHABLE':
-        if (now - e.confirmed < this.reachableTime()) {
-          e.timer.start(e.confirmed + this.reachableTime() - now);
-        } else if (now - e.used < NEIGH.delayFirstProbeNs) {
+        if (now <= e.confirmed + this.reachableTime()) {
+          this.rearm(e, e.confirmed + this.reachableTime() - now);
+        } else if (now <= e.used + NEIGH.delayFirstProbeNs) {
           this.enterDelay(e);
         } else {
           this.setState(e, 'STALE');
         }
         return;
       case 'DELAY':
-        if (now - e.confirmed < this.reachableTime()) {
+        // Only a confirmation during the delay itself (upper-layer progress, an ARP reply) saves the probe.
+        if (now <= e.confirmed + NEIGH.delayFirstProbeNs) {
           this.setState(e, 'REACHABLE');
-          e.timer.start(e.confirmed + this.reachableTime() - now);
+          this.rearm(e, e.confirmed + this.reachableTime() - now);
         } else {
           this.setState(e, 'PROBE');
           e.probes = 0;
@@ -227,6 +231,11 @@ export class NeighTable {
     }
   }
 
+  /** The handler never re-arms sooner than HZ/100 ahead (10 ms), so an entry cannot spin at one instant. */
+  private rearm(e: NeighEntry, delay: number): void {
+    e.timer.start(delay < NEIGH_MIN_REARM_NS ? NEIGH_MIN_REARM_NS : delay);
+  }
+
   private create(dev: number, ip: Ip4): NeighEntry {
     let byIp = this.entries.get(dev);
     if (byIp === undefined) {
@@ -235,6 +244,9 @@ export class NeighTable {
     }
     const e = new NeighEntry(this, ip, dev);
     e.updated = this.sim.now;
+    e.used = this.sim.now;
+    // ___neigh_create backdates a new entry's confirmation by two base reachable times: never confirmed.
+    e.confirmed = this.sim.now - 2 * NEIGH.baseReachableNs;
     byIp.set(ip, e);
     return e;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Ping, type PingOptions, Traceroute } from '../../src/apps/index.js';
-import { ipNeigh } from '../../src/inspect/index.js';
+import { ipNeigh, ipRouteGet } from '../../src/inspect/index.js';
 import { SECOND } from '../../src/sim/index.js';
 import { IPPROTO_ICMP, type Ipv4Packet, ip4 } from '../../src/wire/index.js';
 import { ns, record, routerLab } from '../net/helpers.js';
@@ -183,5 +183,18 @@ describe('the IPv4 datapath across a router', () => {
     expect(ping(c, 'node1', NODE3, { lingerNs: 5 * SECOND }).received).toBe(0);
     ns(c, 'node3').setLinkUp('eth0', true);
     expect(ping(c, 'node1', NODE3).received).toBe(1);
+  });
+});
+
+describe('path MTU learned from fragmentation needed', () => {
+  it('shows as a route exception in ip route get, and ping -M do then fails locally with it', () => {
+    const c = routerLab({ mtu2: 1400 });
+    const first = ping(c, 'node1', NODE3, { size: 1472, pmtudisc: 'do' });
+    expect(first.lines[1]?.text).toBe('From 192.168.56.1 icmp_seq=1 Frag needed and DF set (mtu = 1400)');
+    expect(ipRouteGet(ns(c, 'node1'), NODE3)).toMatch(
+      /^192\.168\.57\.11 via 192\.168\.56\.1 dev eth0 src 192\.168\.56\.11 uid 0 \n {4}cache expires 5\d\dsec mtu 1400 \n$/,
+    );
+    const again = ping(c, 'node1', NODE3, { size: 1472, pmtudisc: 'do' });
+    expect(again.lines.map((l) => l.text)).toContain('ping: local error: message too long, mtu=1400');
   });
 });
