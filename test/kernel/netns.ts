@@ -10,7 +10,7 @@
  *   and kills only the processes still running inside them, by pid. A process exit hook runs the same
  *   cleanup as a last resort.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -21,6 +21,12 @@ export interface RunResult {
   readonly stdout: string;
   readonly stderr: string;
   readonly status: number;
+}
+
+/** Extra input for `Lab.run`: data for the command's stdin, variables added to its environment. */
+export interface RunOptions {
+  readonly input?: string;
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** The binaries the kernel labs call, with the Debian package that provides each. */
@@ -99,6 +105,39 @@ function probeKernel(): KernelAvailability {
   }
 }
 
+/** Where Debian's containernetworking-plugins installs the CNI plugin binaries. */
+export const CNI_BIN_DIR = '/usr/lib/cni';
+
+let cachedCniAvailability: KernelAvailability | undefined;
+
+/**
+ * Can this process run the real CNI plugins in a namespace lab? Everything kernelAvailable() checks, plus
+ * the bridge and host-local plugins in CNI_BIN_DIR and tshark (the lab captures on cni0).
+ */
+export function cniAvailable(): KernelAvailability {
+  cachedCniAvailability ??= probeCni();
+  return cachedCniAvailability;
+}
+
+function probeCni(): KernelAvailability {
+  const kernel = kernelAvailable();
+  if (!kernel.ok) return kernel;
+  for (const plugin of ['bridge', 'host-local']) {
+    try {
+      accessSync(join(CNI_BIN_DIR, plugin), constants.X_OK);
+    } catch {
+      return {
+        ok: false,
+        reason: 'containernetworking-plugins not installed (apt-get install -y containernetworking-plugins)',
+      };
+    }
+  }
+  if (findBinary('tshark') === undefined) {
+    return { ok: false, reason: 'missing binaries: tshark (apt-get install -y tshark)' };
+  }
+  return { ok: true };
+}
+
 interface VethEnd {
   readonly ns: string;
   readonly ifname: string;
@@ -134,6 +173,7 @@ export class Lab {
   readonly prefix: string;
   private readonly created: string[] = [];
   private readonly peers = new Map<string, VethEnd>();
+  private readonly children = new Set<ChildProcess>();
 
   constructor(tag = 'pw') {
     labCounter += 1;
@@ -181,17 +221,36 @@ export class Lab {
     });
   }
 
-  /** Like exec, but returns the exit status with both streams instead of throwing on a non-zero exit. */
-  run(ns: string, cmd: readonly string[]): RunResult {
+  /**
+   * Like exec, but returns the exit status with both streams instead of throwing on a non-zero exit.
+   * `opts.input` is written to the command's stdin; `opts.env` is added to this process's environment.
+   */
+  run(ns: string, cmd: readonly string[], opts: RunOptions = {}): RunResult {
     this.assertOwn(ns);
     const res = spawnSync('ip', ['netns', 'exec', this.nsName(ns), ...cmd], {
       encoding: 'utf8',
       stdio: 'pipe',
       timeout: COMMAND_TIMEOUT_MS,
+      ...(opts.input === undefined ? {} : { input: opts.input }),
+      ...(opts.env === undefined ? {} : { env: { ...process.env, ...opts.env } }),
     });
     if (res.error !== undefined) throw res.error;
     if (res.status === null) throw new Error(`${cmd.join(' ')} in ${ns} killed by ${res.signal ?? 'signal'}`);
     return { stdout: res.stdout, stderr: res.stderr, status: res.status };
+  }
+
+  /**
+   * Starts a command inside a namespace without waiting for it (a capture running while pings are sent).
+   * stdin is closed, stdout and stderr are pipes. cleanup() kills it (by pid) if it is still running.
+   */
+  background(ns: string, cmd: readonly string[]): ChildProcess {
+    this.assertOwn(ns);
+    const child = spawn('ip', ['netns', 'exec', this.nsName(ns), ...cmd], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    this.children.add(child);
+    child.once('exit', () => this.children.delete(child));
+    return child;
   }
 
   /**
@@ -249,10 +308,21 @@ export class Lab {
   }
 
   /**
-   * Kills processes still running in this lab's namespaces (by pid, as listed by `ip netns pids`) and
-   * deletes the namespaces — which also deletes every veth and bridge inside them. Idempotent; never throws.
+   * Kills the background commands it started and processes still running in this lab's namespaces (by
+   * pid, as listed by `ip netns pids`) and deletes the namespaces — which also deletes every veth and
+   * bridge inside them. Idempotent; never throws.
    */
   cleanup(): void {
+    for (const child of this.children) {
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        try {
+          process.kill(child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+    this.children.clear();
     for (const full of [...this.created].reverse()) {
       try {
         const pids = execFileSync('ip', ['netns', 'pids', full], { encoding: 'utf8', stdio: 'pipe' })
