@@ -2,8 +2,9 @@
  * podwire — the library entry. Re-exports the public API of every layer, each through its own
  * index.ts: the simulator core (Sim, Timer, TraceBus, durations), the byte-exact wire codecs and
  * builders, network namespaces and their devices, the apps (Ping, Traceroute), the topology file
- * (loader, builder, scenario runner, types), the inspect renderers (`ip route`, `ip neigh`, `ip -d link`)
- * and pcapng capture. fast-check arbitraries live in the separate entry `podwire/testing`.
+ * (loader, builder, scenario runner, types), the inspect renderers (`ip route`, `ip neigh`,
+ * `ip -d link`, `bridge fdb show`) and pcapng capture. fast-check arbitraries live in the separate
+ * entry `podwire/testing`.
  */
 export * from './apps/index.js';
 export * from './capture/index.js';

@@ -1,4 +1,4 @@
-import { type NetDevice, type NetNs, Veth } from '../net/index.js';
+import { BRIDGE, Bridge, type BridgePort, type NetDevice, type NetNs, Veth } from '../net/index.js';
 import { formatMac } from '../wire/index.js';
 
 /** Queues a veth gets: one per possible CPU; podwire's nodes are 2-CPU machines. */
@@ -14,6 +14,7 @@ export interface LinkJson {
   readonly flags: readonly string[];
   readonly mtu: number;
   readonly qdisc: string;
+  readonly master?: string;
   readonly operstate: string;
   readonly linkmode: 'DEFAULT';
   readonly group: 'default';
@@ -22,14 +23,165 @@ export interface LinkJson {
   readonly address: string;
   readonly broadcast: string;
   readonly link_netns?: string;
-  readonly promiscuity: 0;
-  readonly allmulti: 0;
+  /** 1 for a bridge port: the bridge puts its ports in promiscuous and allmulti mode. */
+  readonly promiscuity: number;
+  readonly allmulti: number;
   readonly min_mtu: number;
   readonly max_mtu: number;
-  readonly linkinfo?: { readonly info_kind: string };
+  readonly linkinfo?: LinkInfoJson;
   readonly inet6_addr_gen_mode: 'eui64';
   readonly num_tx_queues: number;
   readonly num_rx_queues: number;
+}
+
+/** `linkinfo` of `ip -j -d link`: the kind, a bridge's `info_data`, a bridge port's `info_slave_data`. */
+export interface LinkInfoJson {
+  readonly info_kind: string;
+  readonly info_data?: Readonly<Record<string, DetailValue>>;
+  readonly info_slave_kind?: string;
+  readonly info_slave_data?: Readonly<Record<string, DetailValue>>;
+}
+
+type DetailValue = string | number | boolean;
+
+/**
+ * One attribute of a kind's detail line: its text name, its `ip -j` key (none when iproute2 prints it
+ * in text only), and its value; `timer` values are seconds printed as `%4i.%.2i`.
+ */
+interface Detail {
+  readonly text: string;
+  readonly json: string | undefined;
+  readonly value: DetailValue;
+  readonly timer?: true;
+}
+
+/** A bridge's attributes in iproute2 6.1's order (ip/iplink_bridge.c bridge_print_opt; LAB `ip -d link show cni0`). */
+function bridgeDetails(br: Bridge): Detail[] {
+  const id = bridgeId(br);
+  const d = (text: string, json: string | undefined, value: DetailValue): Detail => ({ text, json, value });
+  return [
+    d('forward_delay', 'forward_delay', BRIDGE.forwardDelayNs / 1e7),
+    d('hello_time', 'hello_time', 200),
+    d('max_age', 'max_age', 2000),
+    d('ageing_time', 'ageing_time', BRIDGE.ageingNs / 1e7),
+    d('stp_state', 'stp_state', 0),
+    d('priority', 'priority', BRIDGE.priority),
+    d('vlan_filtering', 'vlan_filtering', 0),
+    d('bridge_id', 'bridge_id', id),
+    d('designated_root', 'root_id', id),
+    d('root_port', 'root_port', 0),
+    d('root_path_cost', 'root_path_cost', 0),
+    d('topology_change', 'topology_change', 0),
+    d('topology_change_detected', 'topology_change_detected', 0),
+    { text: 'hello_timer', json: 'hello_timer', value: 0, timer: true },
+    { text: 'tcn_timer', json: 'tcn_timer', value: 0, timer: true },
+    { text: 'topology_change_timer', json: 'topology_change_timer', value: 0, timer: true },
+    { text: 'gc_timer', json: 'gc_timer', value: centiseconds(br.gcTimerNs()) / 100, timer: true },
+    d('group_fwd_mask', 'group_fwd_mask', '0'),
+    d('group_address', 'group_addr', '01:80:c2:00:00:00'),
+    d('mcast_snooping', 'mcast_snooping', 1),
+    d('no_linklocal_learn', 'no_linklocal_learn', 0),
+    d('mcast_vlan_snooping', 'mcast_vlan_snooping', 0),
+    d('mcast_router', 'mcast_router', 1),
+    d('mcast_query_use_ifaddr', 'mcast_query_use_ifaddr', 0),
+    d('mcast_querier', 'mcast_querier', 0),
+    d('mcast_hash_elasticity', 'mcast_hash_elasticity', 16),
+    d('mcast_hash_max', 'mcast_hash_max', 4096),
+    d('mcast_last_member_count', 'mcast_last_member_cnt', 2),
+    d('mcast_startup_query_count', 'mcast_startup_query_cnt', 2),
+    d('mcast_last_member_interval', 'mcast_last_member_intvl', 100),
+    d('mcast_membership_interval', 'mcast_membership_intvl', 26000),
+    d('mcast_querier_interval', 'mcast_querier_intvl', 25500),
+    d('mcast_query_interval', 'mcast_query_intvl', 12500),
+    d('mcast_query_response_interval', 'mcast_query_response_intvl', 1000),
+    d('mcast_startup_query_interval', 'mcast_startup_query_intvl', 3124),
+    d('mcast_stats_enabled', 'mcast_stats_enabled', 0),
+    d('mcast_igmp_version', 'mcast_igmp_version', 2),
+    d('mcast_mld_version', 'mcast_mld_version', 1),
+    d('nf_call_iptables', 'nf_call_iptables', 0),
+    d('nf_call_ip6tables', 'nf_call_ip6tables', 0),
+    d('nf_call_arptables', 'nf_call_arptables', 0),
+  ];
+}
+
+/** A bridge port's attributes in iproute2 6.1's order (ip/iplink_bridge_slave.c; LAB `ip -d link show veth1a`). */
+function portDetails(port: BridgePort, now: number): Detail[] {
+  const br = port.bridge;
+  const id = bridgeId(br);
+  const forwarding = port.state === 'forwarding';
+  // With STP off the port forwards at once, yet the kernel leaves forward_delay_timer running (LAB).
+  const fwdDelay = forwarding ? Math.max(0, port.enslavedAt + BRIDGE.forwardDelayNs - now) : 0;
+  const d = (text: string, json: string | undefined, value: DetailValue): Detail => ({ text, json, value });
+  return [
+    d('state', 'state', port.state),
+    d('priority', 'priority', BRIDGE.portPriority),
+    d('cost', 'cost', BRIDGE.portCost),
+    d('hairpin', 'hairpin', port.hairpin),
+    d('guard', 'guard', false),
+    d('root_block', 'root_block', false),
+    d('fastleave', 'fastleave', false),
+    d('learning', 'learning', port.learning),
+    d('flood', 'flood', port.flood),
+    d('port_id', 'id', `0x${(0x8000 | port.portNo).toString(16)}`),
+    d('port_no', 'no', `0x${port.portNo.toString(16)}`),
+    d('designated_port', 'designated_port', 0x8000 | port.portNo),
+    d('designated_cost', 'designated_cost', 0),
+    d('designated_bridge', 'bridge_id', id),
+    d('designated_root', 'root_id', id),
+    { text: 'hold_timer', json: 'hold_timer', value: 0, timer: true },
+    { text: 'message_age_timer', json: 'message_age_timer', value: 0, timer: true },
+    {
+      text: 'forward_delay_timer',
+      json: 'forward_delay_timer',
+      value: centiseconds(fwdDelay) / 100,
+      timer: true,
+    },
+    d('topology_change_ack', 'topology_change_ack', 0),
+    d('config_pending', 'config_pending', 0),
+    d('proxy_arp', 'proxy_arp', false),
+    d('proxy_arp_wifi', 'proxy_arp_wifi', false),
+    d('mcast_router', 'multicast_router', 1),
+    d('mcast_fast_leave', undefined, false),
+    d('mcast_flood', 'mcast_flood', true),
+    d('bcast_flood', 'bcast_flood', true),
+    d('mcast_to_unicast', 'mcast_to_unicast', false),
+    d('neigh_suppress', 'neigh_suppress', false),
+    d('group_fwd_mask', 'group_fwd_mask', '0'),
+    d('group_fwd_mask_str', 'group_fwd_mask_str', '0x0'),
+    d('vlan_tunnel', 'vlan_tunnel', false),
+    d('isolated', 'isolated', false),
+    d('locked', 'locked', false),
+  ];
+}
+
+/** `8000.<mac>`: bridge priority, then the bridge MAC. */
+function bridgeId(br: Bridge): string {
+  return `${BRIDGE.priority.toString(16)}.${formatMac(br.mac)}`;
+}
+
+function centiseconds(ns: number): number {
+  return Math.floor(ns / 1e7);
+}
+
+function detailsJson(details: readonly Detail[]): Readonly<Record<string, DetailValue>> {
+  const out: Record<string, DetailValue> = {};
+  for (const x of details) if (x.json !== undefined) out[x.json] = x.value;
+  return out;
+}
+
+/** The text form: `name value` pairs, each followed by a space; booleans `on`/`off`, timers `%4i.%.2i`. */
+function detailsText(details: readonly Detail[]): string {
+  let out = '';
+  for (const x of details) {
+    let v: string;
+    if (x.timer === true && typeof x.value === 'number') {
+      const cs = Math.round(x.value * 100);
+      v = `${String(Math.floor(cs / 100)).padStart(4)}.${String(cs % 100).padStart(2, '0')}`;
+    } else if (typeof x.value === 'boolean') v = x.value ? 'on' : 'off';
+    else v = String(x.value);
+    out += `${x.text} ${v} `;
+  }
+  return out;
 }
 
 /** IFF_* flags in the order iproute2 prints them. */
@@ -47,6 +199,7 @@ function flags(dev: NetDevice): string[] {
 function operstate(dev: NetDevice): string {
   if (!dev.adminUp) return 'DOWN';
   if (dev.kind === 'loopback') return 'UNKNOWN';
+  if (dev instanceof Bridge) return dev.operState;
   if (dev.carrier) return 'UP';
   return dev instanceof Veth ? 'LOWERLAYERDOWN' : 'DOWN';
 }
@@ -55,13 +208,17 @@ function describe(ns: NetNs, dev: NetDevice): LinkJson {
   const lo = dev.kind === 'loopback';
   const veth = dev instanceof Veth ? dev : undefined;
   const queues = veth !== undefined ? NCPU : 1;
+  const master = dev.master;
+  const port = master instanceof Bridge ? master.portOf(dev) : undefined;
+  const linkinfo = linkInfo(ns, dev, port);
   return {
     ifindex: dev.ifindex,
     ...(veth?.peer !== undefined ? { link_index: veth.peer.ifindex } : {}),
     ifname: dev.name,
     flags: flags(dev),
     mtu: dev.mtu,
-    qdisc: lo || veth !== undefined ? 'noqueue' : 'fq_codel',
+    qdisc: lo || veth !== undefined || dev instanceof Bridge ? 'noqueue' : 'fq_codel',
+    ...(master !== undefined ? { master: master.name } : {}),
     operstate: operstate(dev),
     linkmode: 'DEFAULT',
     group: 'default',
@@ -70,15 +227,26 @@ function describe(ns: NetNs, dev: NetDevice): LinkJson {
     address: formatMac(dev.mac),
     broadcast: lo ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff',
     ...(veth?.peerNetns !== undefined && veth.peerNetns !== ns.name ? { link_netns: veth.peerNetns } : {}),
-    promiscuity: 0,
-    allmulti: 0,
+    promiscuity: port !== undefined ? 1 : 0,
+    allmulti: port !== undefined ? 1 : 0,
     min_mtu: lo ? 0 : 68,
     max_mtu: lo ? 0 : 65535,
-    ...(veth !== undefined ? { linkinfo: { info_kind: 'veth' } } : {}),
+    ...(linkinfo !== undefined ? { linkinfo } : {}),
     inet6_addr_gen_mode: 'eui64',
     num_tx_queues: queues,
     num_rx_queues: queues,
   };
+}
+
+function linkInfo(ns: NetNs, dev: NetDevice, port: BridgePort | undefined): LinkInfoJson | undefined {
+  const slave =
+    port !== undefined
+      ? { info_slave_kind: 'bridge', info_slave_data: detailsJson(portDetails(port, ns.sim.now)) }
+      : {};
+  if (dev instanceof Bridge)
+    return { info_kind: 'bridge', info_data: detailsJson(bridgeDetails(dev)), ...slave };
+  if (dev instanceof Veth) return { info_kind: 'veth', ...slave };
+  return undefined;
 }
 
 /** `ip -j -d link` data, in ifindex order. */
@@ -87,19 +255,31 @@ export function linkJson(ns: NetNs): LinkJson[] {
 }
 
 /**
- * `ip -d link show`: three lines for a veth (its kind on a line of its own), two for lo and a physical
- * NIC; iproute2 ends the detail lines with a space and puts two spaces before `allmulti`.
+ * `ip -d link show`: lo and a physical NIC take two lines; a veth or bridge adds its kind on a third line
+ * with the bridge's attributes, and a bridge port one more line of `bridge_slave` attributes. iproute2
+ * ends the detail lines with a space and puts two spaces before `allmulti`; a port's first line names its
+ * bridge (`master cni0`).
  */
 export function ipLink(ns: NetNs): string {
-  return linkJson(ns)
-    .map((j) => {
-      const peer = j.link_index !== undefined ? `@if${j.link_index}` : '';
-      const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc} state ${j.operstate} mode ${j.linkmode} group ${j.group} qlen ${j.txqlen}\n`;
-      const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
-      const link = `    link/${j.link_type} ${j.address} brd ${j.broadcast}${netns} promiscuity 0  allmulti 0 minmtu ${j.min_mtu} maxmtu ${j.max_mtu} `;
-      const rest = `addrgenmode ${j.inet6_addr_gen_mode} numtxqueues ${j.num_tx_queues} numrxqueues ${j.num_rx_queues} ${GSO}`;
-      if (j.linkinfo !== undefined) return `${head}${link}\n    ${j.linkinfo.info_kind} ${rest}\n`;
-      return `${head}${link}${rest}\n`;
-    })
-    .join('');
+  let out = '';
+  for (const dev of ns.devices()) {
+    const j = describe(ns, dev);
+    const peer = j.link_index !== undefined ? `@if${j.link_index}` : '';
+    const master = j.master !== undefined ? ` master ${j.master}` : '';
+    const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} mode ${j.linkmode} group ${j.group} qlen ${j.txqlen}\n`;
+    const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
+    const link = `    link/${j.link_type} ${j.address} brd ${j.broadcast}${netns} promiscuity ${j.promiscuity}  allmulti ${j.allmulti} minmtu ${j.min_mtu} maxmtu ${j.max_mtu} `;
+    const rest = `addrgenmode ${j.inet6_addr_gen_mode} numtxqueues ${j.num_tx_queues} numrxqueues ${j.num_rx_queues} ${GSO}`;
+    if (j.linkinfo === undefined) {
+      out += `${head}${link}${rest}\n`;
+      continue;
+    }
+    let kind = `${j.linkinfo.info_kind} `;
+    if (dev instanceof Bridge) kind += detailsText(bridgeDetails(dev));
+    const owner = dev.master;
+    const port = owner instanceof Bridge ? owner.portOf(dev) : undefined;
+    if (port !== undefined) kind += `\n    bridge_slave ${detailsText(portDetails(port, ns.sim.now))}`;
+    out += `${head}${link}\n    ${kind}${rest}\n`;
+  }
+  return out;
 }

@@ -14,7 +14,8 @@ export function isGroupMac(mac: Mac): boolean {
 
 /** What a device hands received frames to: the owning netns stack, or a bridge it is enslaved to. */
 export interface RxHandler {
-  receive(dev: NetDevice, frame: EthernetFrame): void;
+  /** `length` is the frame's byte length as received (a bridge needs it to send the frame on). */
+  receive(dev: NetDevice, frame: EthernetFrame, length: number): void;
 }
 
 /** The link types `ip -d link` names. */
@@ -49,8 +50,10 @@ export abstract class NetDevice {
   mtu: number;
   /** Administrative state (`ip link set up`). */
   adminUp = true;
-  /** Where received frames go; set by the netns that owns the device. */
+  /** Where received frames go; set by the netns that owns the device, or by the bridge it is enslaved to. */
   handler: RxHandler | undefined;
+  /** The bridge this device is a port of (`master cni0` in `ip link`; netdev_master_upper_dev_get). */
+  master: NetDevice | undefined;
   readonly stats = new LinkStats();
   readonly point: TracePoint;
   protected readonly trace: TraceBus<EthernetFrame>;
@@ -104,7 +107,7 @@ export abstract class NetDevice {
       this.stats.rxDropped++;
       return;
     }
-    this.handler.receive(this, frame);
+    this.handler.receive(this, frame, length);
   }
 
   /** Device-specific transmission: put the frame on the medium. */

@@ -1,8 +1,17 @@
 /**
- * net/dev/ — the devices a Kubernetes node really has: loopback, veth pairs, physical NICs cabled to an
- * underlay segment (a learning switch with latency and bandwidth). Devices move frames and fire trace
- * points; what happens to a received frame is decided by the `RxHandler` the owner plugs in.
+ * net/dev/ — the devices a Kubernetes node really has: loopback, veth pairs, the Linux bridge (`cni0`)
+ * with its FDB, physical NICs cabled to an underlay segment (a learning switch with latency and
+ * bandwidth). Devices move frames and fire trace points; what happens to a received frame is decided by
+ * the `RxHandler` the owner plugs in (a netns stack, or the bridge a device is a port of).
  */
+export {
+  BRIDGE,
+  Bridge,
+  BridgeFdbEntry,
+  type BridgeNfHooks,
+  BridgePort,
+  type BridgePortState,
+} from './bridge.js';
 export {
   type DeviceOptions,
   isGroupMac,
