@@ -26,3 +26,14 @@ export const CNI_VERSION_WHEN_ABSENT = '0.1.0';
 
 /** Allowed characters of a network name (cni pkg/utils/utils.go `cniValidNameChars`). */
 export const CNI_VALID_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
+
+/** The bridge plugin's defaults (plugins/main/bridge/bridge.go loadNetConf, netlink's default MTU). */
+export const BRIDGE_PLUGIN = {
+  /** `bridge` when the config names none. */
+  bridgeName: 'cni0',
+  /** `mtu: 0` leaves the kernel default. */
+  defaultMtu: 1500,
+} as const;
+
+/** Where the flannel CNI plugin saves each container's delegate config (flannel.go `defaultDataDir`). */
+export const FLANNEL_DATA_DIR = '/var/lib/cni/flannel';

@@ -13,7 +13,9 @@
  * - no randomness, clocks, file or console I/O.
  * Imports only wire/ (through its index).
  */
+export * from './bridge-plugin.js';
 export * from './defaults.js';
+export * from './flannel-plugin.js';
 export * from './host-local.js';
 export * from './host-local-config.js';
 export * from './host-local-range.js';

@@ -222,7 +222,7 @@ function describe(ns: NetNs, dev: NetDevice): LinkJson {
     operstate: operstate(dev),
     linkmode: 'DEFAULT',
     group: 'default',
-    txqlen: 1000,
+    txqlen: dev.txqlen,
     link_type: lo ? 'loopback' : 'ether',
     address: formatMac(dev.mac),
     broadcast: lo ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff',
@@ -266,7 +266,7 @@ export function ipLink(ns: NetNs): string {
     const j = describe(ns, dev);
     const peer = j.link_index !== undefined ? `@if${j.link_index}` : '';
     const master = j.master !== undefined ? ` master ${j.master}` : '';
-    const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} mode ${j.linkmode} group ${j.group} qlen ${j.txqlen}\n`;
+    const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} mode ${j.linkmode} group ${j.group}${j.txqlen > 0 ? ` qlen ${j.txqlen}` : ' '}\n`;
     const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
     const link = `    link/${j.link_type} ${j.address} brd ${j.broadcast}${netns} promiscuity ${j.promiscuity}  allmulti ${j.allmulti} minmtu ${j.min_mtu} maxmtu ${j.max_mtu} `;
     const rest = `addrgenmode ${j.inet6_addr_gen_mode} numtxqueues ${j.num_tx_queues} numrxqueues ${j.num_rx_queues} ${GSO}`;

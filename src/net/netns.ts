@@ -97,6 +97,23 @@ export class NetNs implements StackView {
     dev.handler = this.ip;
   }
 
+  /**
+   * `ip link del DEV`: the device leaves the namespace with its addresses, the routes through it and its
+   * neighbour entries (a veth's peer goes with it: call this for both ends).
+   */
+  removeDevice(name: string): void {
+    const dev = this.mustDevice(name);
+    this.devs.splice(this.devs.indexOf(dev), 1);
+    this.byIndex[dev.ifindex] = undefined;
+    this.byName.delete(name);
+    this.addrs.delete(dev.ifindex);
+    this.local.remove((r) => r.dev === dev.ifindex);
+    this.main.remove((r) => r.dev === dev.ifindex);
+    this.neigh.flushDev(dev.ifindex);
+    dev.adminUp = false;
+    dev.handler = undefined;
+  }
+
   device(ifindex: number): NetDevice | undefined {
     return this.byIndex[ifindex];
   }

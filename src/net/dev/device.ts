@@ -52,6 +52,8 @@ export abstract class NetDevice {
   adminUp = true;
   /** Where received frames go; set by the netns that owns the device, or by the bridge it is enslaved to. */
   handler: RxHandler | undefined;
+  /** txqueuelen: 1000 for devices `ip link add` makes; 0 for veths a CNI plugin makes over netlink. */
+  txqlen = 1000;
   /** The bridge this device is a port of (`master cni0` in `ip link`; netdev_master_upper_dev_get). */
   master: NetDevice | undefined;
   readonly stats = new LinkStats();
