@@ -9,7 +9,8 @@ export function validateCommand(file: string, io: Output): number {
   const routers = t.routers.map((r) => `${r.name} (${r.interfaces.map((i) => formatIp4(i.ip)).join(', ')})`);
   io.out(
     `${file}: ok — ${t.nodes.length} node(s) on ${t.segments.length} segment(s)` +
-      `${routers.length > 0 ? `, router ${routers.join(', router ')}` : ''}; ` +
+      `${routers.length > 0 ? `, router ${routers.join(', router ')}` : ''}` +
+      `${t.pods.length > 0 ? `, ${t.pods.length} pod(s)` : ''}; ` +
       `scenario: ${s.steps.length} step(s), ${s.expectations.length} expectation(s); seed ${t.seed}`,
   );
   return 0;

@@ -47,3 +47,12 @@ export const DEFAULT_TRACEROUTE_QUERIES = 3;
 export const DEFAULT_TRACEROUTE_MAX_HOPS = 30;
 export const DEFAULT_TRACEROUTE_PROTO = 'udp';
 export const DEFAULT_TRACEROUTE_WAIT = '5s';
+
+/** `metadata.namespace` of a Kubernetes object that names none (kubectl's current namespace, fresh). */
+export const DEFAULT_NAMESPACE = 'default';
+/** Pod `spec.restartPolicy` as the API server defaults it. */
+export const DEFAULT_RESTART_POLICY = 'Always';
+/** `containers[].ports[].protocol` as the API server defaults it. */
+export const DEFAULT_PORT_PROTOCOL = 'TCP';
+/** The pod annotation that overrides the pod's eth0 MTU (DESIGN.md "The topology file"). */
+export const MTU_ANNOTATION = 'podwire.io/mtu';

@@ -19,13 +19,20 @@ const FORMAT_NAMES = [
   'quantity',
   'reference',
   'capture_point',
+  'port_name',
+  'mtu',
 ] as const satisfies readonly FormatName[];
 
 /** The issue details a schema check can raise; each is also an `IssueDetail` variant. */
 export const customDetailSchema = z.discriminatedUnion('code', [
   z.object({ code: z.literal('invalid_format'), format: z.enum(FORMAT_NAMES), received: z.string() }),
   z.object({ code: z.literal('not_network_address'), received: z.string(), network: z.string() }),
-  z.object({ code: z.literal('unsupported_reference'), received: z.string(), prefix: z.string() }),
+  z.object({
+    code: z.literal('unsupported_reference'),
+    received: z.string(),
+    prefix: z.string(),
+    arrivesWith: z.enum(['workloads', 'services']),
+  }),
   z.object({ code: z.literal('choose_one'), found: z.array(z.string()), allowed: z.array(z.string()) }),
   z.object({
     code: z.literal('out_of_range'),
@@ -100,6 +107,13 @@ const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|
 /** Whether text is a Kubernetes quantity such as `4`, `500m`, `8Gi`. */
 export function isQuantity(text: string): boolean {
   return QUANTITY.test(text);
+}
+
+const PORT_NAME = /^[-a-z0-9]{1,15}$/;
+
+/** A container port name as Kubernetes validates it (`IsValidPortName`: an IANA_SVC_NAME). */
+export function isPortName(text: string): boolean {
+  return PORT_NAME.test(text) && /[a-z]/.test(text) && !text.includes('--') && !/^-|-$/.test(text);
 }
 
 const CAPTURE_POINT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[A-Za-z0-9._@:-]+){1,2}$/;

@@ -1,8 +1,9 @@
 /**
  * topology/ — the topology file. This part owns the loader: multi-document YAML → schema (zod) →
- * cross-field checks → a plain, readonly `Topology` with every default applied, or the complete list of
- * issues, each with file:line:col and a field path, worded by one renderer. It reads files but never
- * writes or prints. Address arithmetic on CIDRs happens here, at load time only. Building live devices
+ * cross-field checks → a plain, readonly `Topology` (cluster, node podCIDRs, Pods, scenario) with every
+ * default applied, or the complete list of issues, each with file:line:col and a field path, worded by
+ * one renderer; and flanneld's subnet.env per node (`subnetEnv`). It reads files but never writes or
+ * prints. Address arithmetic on CIDRs happens here, at load time only. Building live devices
  * from a `Topology` is the builder's job (build*.ts).
  */
 export { type Cidr, formatCidr, formatIp4, parseIp4 } from './addr.js';
@@ -13,6 +14,7 @@ export {
   formatPath,
   type IssueDetail,
   type IssueSite,
+  type LaterFeature,
   type NamedKind,
   type PathKey,
   renderIssue,
@@ -30,8 +32,11 @@ export {
   type StepReport,
 } from './run.js';
 export { API_VERSION, topologyJsonSchema } from './schema.js';
+export { flannelMtu, renderSubnetEnv, type SubnetEnv, subnetEnv } from './subnet-env.js';
 export type {
   CaptureSpec,
+  ContainerPortSpec,
+  ContainerSpec,
   Expectation,
   FlannelBackend,
   IpvsScheduler,
@@ -40,7 +45,10 @@ export type {
   NetworkSpec,
   NodeSpec,
   PingStep,
+  PodSpec,
+  PortProtocol,
   Ref,
+  RestartPolicy,
   RouterInterfaceSpec,
   RouterSpec,
   ScenarioSpec,

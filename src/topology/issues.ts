@@ -17,10 +17,15 @@ export type FormatName =
   | 'node_name'
   | 'quantity'
   | 'reference'
-  | 'capture_point';
+  | 'capture_point'
+  | 'port_name'
+  | 'mtu';
 
 /** Kinds of named things a field can refer to. */
-export type NamedKind = 'segment' | 'node' | 'router' | 'capture target';
+export type NamedKind = 'segment' | 'node' | 'router' | 'pod' | 'capture target';
+
+/** What a Kubernetes kind or reference that is not supported yet arrives with. */
+export type LaterFeature = 'workloads' | 'services';
 
 /** Where in the file an issue sits; `doc` is the 0-based document index, null for file-level issues. */
 export interface IssueSite {
@@ -41,7 +46,7 @@ export type IssueDetail =
   | {
       readonly code: 'unsupported_kind';
       readonly kind: string;
-      readonly arrivesWith: 'pods' | 'services' | null;
+      readonly arrivesWith: LaterFeature | null;
     }
   | { readonly code: 'unknown_field'; readonly field: string; readonly known: readonly string[] }
   | { readonly code: 'missing_field'; readonly expected: readonly string[] }
@@ -61,7 +66,12 @@ export type IssueDetail =
     }
   | { readonly code: 'invalid_format'; readonly format: FormatName; readonly received: string }
   | { readonly code: 'not_network_address'; readonly received: string; readonly network: string }
-  | { readonly code: 'unsupported_reference'; readonly received: string; readonly prefix: string }
+  | {
+      readonly code: 'unsupported_reference';
+      readonly received: string;
+      readonly prefix: string;
+      readonly arrivesWith: LaterFeature;
+    }
   | { readonly code: 'choose_one'; readonly found: readonly string[]; readonly allowed: readonly string[] }
   | {
       readonly code: 'unknown_reference';
@@ -109,7 +119,15 @@ export type IssueDetail =
       readonly room: number;
       readonly nodes: number;
     }
-  | { readonly code: 'unowned_address'; readonly ip: string };
+  | { readonly code: 'unowned_address'; readonly ip: string }
+  | { readonly code: 'pod_node_required' }
+  | {
+      readonly code: 'duplicate_pod';
+      readonly name: string;
+      readonly namespace: string;
+      /** Line of the first Pod's `metadata.name`. */
+      readonly firstLine: number;
+    };
 
 /** One problem in a topology file: what (`code` and its fields) and where (`doc`, `path`, `line`, `col`). */
 export type TopologyIssue = IssueDetail & IssueSite;
@@ -189,12 +207,14 @@ const FORMAT_WORDS: Readonly<Record<FormatName, string>> = {
   dns_label: 'a DNS label: lowercase letters, digits and "-", at most 63 characters',
   node_name: 'a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters',
   quantity: 'a Kubernetes quantity such as 4, 500m or 8Gi',
-  reference: 'node/NAME, router/NAME or an IPv4 address',
+  reference: 'node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
   capture_point: 'a capture point such as node1/eth0, node1/cni0 or rack1/node1',
+  port_name: 'a port name: at most 15 lowercase letters, digits and "-", with at least one letter',
+  mtu: 'an MTU: an integer from 68 to 65535',
 };
 
-const ARRIVES: Readonly<Record<'pods' | 'services', string>> = {
-  pods: 'pod networking',
+const ARRIVES: Readonly<Record<LaterFeature, string>> = {
+  workloads: 'the workload controllers',
   services: 'services',
 };
 
@@ -224,7 +244,7 @@ export function describeIssue(issue: IssueDetail): string {
       return `a second ${issue.kind} document (the first is at line ${issue.firstLine}); only one is allowed`;
     case 'unsupported_kind':
       return issue.arrivesWith === null
-        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario)`
+        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario, Pod)`
         : `kind ${issue.kind} is not supported yet (arrives with ${ARRIVES[issue.arrivesWith]})`;
     case 'unknown_field':
       return `unknown field ${q(issue.field)} (known: ${known(issue.known)})`;
@@ -245,7 +265,7 @@ export function describeIssue(issue: IssueDetail): string {
     case 'not_network_address':
       return `${q(issue.received)} has host bits set: expected a network address, ${issue.network}`;
     case 'unsupported_reference':
-      return `${q(issue.received)}: ${issue.prefix}/ references are not supported yet (arrive with pod networking)`;
+      return `${q(issue.received)}: ${issue.prefix}/ references are not supported yet (arrive with ${ARRIVES[issue.arrivesWith]})`;
     case 'choose_one':
       return issue.found.length === 0
         ? `needs one of ${list(issue.allowed)}`
@@ -280,5 +300,9 @@ export function describeIssue(issue: IssueDetail): string {
       return `clusterCIDR ${issue.clusterCIDR} has room for ${issue.room} node subnets of /${issue.maskSize}, but there are ${issue.nodes} nodes`;
     case 'unowned_address':
       return `no node or router has the address ${issue.ip}; a step starts on a node or router`;
+    case 'pod_node_required':
+      return 'required until the scheduler exists (issue 6); name a node';
+    case 'duplicate_pod':
+      return `pod ${q(issue.name)} is already defined in namespace ${q(issue.namespace)} at line ${issue.firstLine}`;
   }
 }

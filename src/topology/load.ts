@@ -7,9 +7,23 @@ import { readFileSync } from 'node:fs';
 import { type Document, isAlias, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { z } from 'zod';
 import { fromZodIssues, type IssueDraft } from './from-zod.js';
-import { describeIssue, formatPath, type IssueDetail, type PathKey, type TopologyIssue } from './issues.js';
+import {
+  describeIssue,
+  formatPath,
+  type IssueDetail,
+  type LaterFeature,
+  type PathKey,
+  type TopologyIssue,
+} from './issues.js';
+import { checkPods, type FoundPod } from './pods.js';
 import { checkScenario, EMPTY_SCENARIO } from './scenario.js';
-import { type ClusterDocument, clusterDocument, type ScenarioDocument, scenarioDocument } from './schema.js';
+import {
+  type ClusterDocument,
+  clusterDocument,
+  podDocument,
+  type ScenarioDocument,
+  scenarioDocument,
+} from './schema.js';
 import { type ClusterCheck, checkCluster } from './semantic.js';
 import type { Topology } from './types.js';
 import { locate } from './yaml-positions.js';
@@ -20,12 +34,11 @@ export type LoadResult =
   | { readonly ok: false; readonly issues: readonly TopologyIssue[] };
 
 /** Kubernetes kinds that later work accepts, and the feature they come with. */
-const LATER_KINDS: ReadonlyMap<string, 'pods' | 'services'> = new Map([
-  ['Pod', 'pods'],
-  ['Deployment', 'pods'],
-  ['ReplicaSet', 'pods'],
-  ['DaemonSet', 'pods'],
-  ['StatefulSet', 'pods'],
+const LATER_KINDS: ReadonlyMap<string, LaterFeature> = new Map([
+  ['Deployment', 'workloads'],
+  ['ReplicaSet', 'workloads'],
+  ['DaemonSet', 'workloads'],
+  ['StatefulSet', 'workloads'],
   ['Service', 'services'],
   ['Endpoints', 'services'],
   ['EndpointSlice', 'services'],
@@ -123,9 +136,10 @@ interface Found {
 function classify(
   datas: readonly (Found | undefined)[],
   out: Collector,
-): { clusters: Found[]; scenarios: Found[] } {
+): { clusters: Found[]; scenarios: Found[]; pods: Found[] } {
   const clusters: Found[] = [];
   const scenarios: Found[] = [];
+  const pods: Found[] = [];
   for (const found of datas) {
     if (found === undefined) continue;
     const { doc, data } = found;
@@ -139,10 +153,11 @@ function classify(
       out.at(doc, ['kind'], { code: 'invalid_type', expected: ['string'], received: kind });
     else if (kind === 'Cluster') clusters.push(found);
     else if (kind === 'Scenario') scenarios.push(found);
+    else if (kind === 'Pod') pods.push(found);
     else
       out.at(doc, ['kind'], { code: 'unsupported_kind', kind, arrivesWith: LATER_KINDS.get(kind) ?? null });
   }
-  return { clusters, scenarios };
+  return { clusters, scenarios, pods };
 }
 
 /** Reports every document of `kind` after the first; returns the first. */
@@ -181,11 +196,12 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
     // An empty document (e.g. after a trailing `---`) is null, and skipped as kubectl skips it.
     return data === undefined || data.value === null ? undefined : { doc: i, data: data.value };
   });
-  const { clusters, scenarios } = classify(datas, out);
-  const lineOf = (doc: number): number => {
+  const { clusters, scenarios, pods: podDocs } = classify(datas, out);
+  const lineAt = (doc: number, path: readonly PathKey[]): number => {
     const document = docs[doc];
-    return document === undefined ? 1 : locate(document, lines, ['kind'], 'value').line;
+    return document === undefined ? 1 : locate(document, lines, path, 'value').line;
   };
+  const lineOf = (doc: number): number => lineAt(doc, ['kind']);
   const clusterDoc = single(clusters, 'Cluster', out, lineOf);
   const scenarioDoc = single(scenarios, 'Scenario', out, lineOf);
   if (clusters.length === 0) {
@@ -205,6 +221,13 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
       for (const draft of checked.issues) out.add(clusterDoc.doc, draft);
     }
   }
+  const foundPods = podDocs.flatMap((found): FoundPod[] => {
+    const pod = parseWith(podDocument, found.data, found.doc, out);
+    return pod === undefined ? [] : [{ doc: found.doc, pod }];
+  });
+  const podCheck = checkPods(foundPods, checked?.facts.nodes, (doc) => lineAt(doc, ['metadata', 'name']));
+  for (const { doc, draft } of podCheck.issues) out.add(doc, draft);
+
   let scenario = EMPTY_SCENARIO;
   if (scenarioDoc !== undefined) {
     const parsedScenario: ScenarioDocument | undefined = parseWith(
@@ -214,7 +237,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
       out,
     );
     if (parsedScenario !== undefined && checked !== undefined) {
-      const result = checkScenario(parsedScenario, checked.facts);
+      const result = checkScenario(parsedScenario, checked.facts, podCheck.names);
       for (const draft of result.issues) out.add(scenarioDoc.doc, draft);
       scenario = result.scenario ?? EMPTY_SCENARIO;
     }
@@ -222,7 +245,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
 
   const cluster = checked?.cluster;
   if (out.issues.length > 0 || cluster === undefined) return { ok: false, issues: out.sorted() };
-  return { ok: true, topology: { ...cluster, scenario } };
+  return { ok: true, topology: { ...cluster, pods: podCheck.pods, scenario } };
 }
 
 /** Reads and loads a topology file; an unreadable file is an issue, not an exception. */

@@ -7,6 +7,8 @@ import type { Ref } from './types.js';
 export function resolveFrom(cluster: Cluster, ref: Ref): Host | undefined {
   if (ref.kind === 'node') return cluster.nodes.get(ref.name);
   if (ref.kind === 'router') return cluster.routers.get(ref.name);
+  // Pods get a network namespace of their own once the builder creates them.
+  if (ref.kind === 'pod') return undefined;
   for (const h of [...cluster.nodes.values(), ...cluster.routers.values()]) {
     if (isLocalAddress(h.ns, ref.ip)) return h;
   }
@@ -20,6 +22,7 @@ export function resolveFrom(cluster: Cluster, ref: Ref): Host | undefined {
 export function resolveTo(cluster: Cluster, ref: Ref, from: NetNs | undefined): Ip4 | undefined {
   if (ref.kind === 'ip') return ref.ip;
   if (ref.kind === 'node') return cluster.topology.nodes.find((n) => n.name === ref.name)?.ip;
+  if (ref.kind === 'pod') return undefined;
   const spec = cluster.topology.routers.find((r) => r.name === ref.name);
   if (spec === undefined) return undefined;
   const fromSegments = new Set<string>();

@@ -1,12 +1,13 @@
 /**
- * Checks of the Scenario document against the cluster (named nodes and routers exist, a step starts
- * where something lives, capture points belong to a node, router or segment) and its conversion to the
- * timeline the run follows.
+ * Checks of the Scenario document against the cluster and the Pod documents (named nodes, routers and
+ * pods exist, a step starts where something lives, capture points belong to a node, router or segment)
+ * and its conversion to the timeline the run follows.
  */
 
 import { formatIp4 } from './addr.js';
 import type { IssueDraft } from './from-zod.js';
 import { formatPath, type IssueDetail, type PathKey } from './issues.js';
+import { podKey } from './refs.js';
 import type { ScenarioDocument } from './schema.js';
 import type { ClusterFacts } from './semantic.js';
 import type { CaptureSpec, Expectation, Ref, ScenarioSpec, Step } from './types.js';
@@ -16,22 +17,33 @@ export const EMPTY_SCENARIO: ScenarioSpec = { capture: { kind: 'all' }, steps: [
 
 type Spec = ScenarioDocument['spec'];
 
+/** Pods a `pod/` reference may name. */
+export type PodNames = readonly { readonly namespace: string; readonly name: string }[];
+
 /** Checks references in a schema-valid Scenario document; `ok` only if all of them resolve. */
 export function checkScenario(
   doc: ScenarioDocument,
   facts: ClusterFacts,
+  pods: PodNames = [],
 ): { readonly scenario: ScenarioSpec | undefined; readonly issues: readonly IssueDraft[] } {
   const issues: IssueDraft[] = [];
   const report = (path: readonly PathKey[], detail: IssueDetail): void => {
     issues.push({ detail, path, anchor: 'value' });
   };
   const spec = doc.spec;
+  const podKeys = [...new Set(pods.map((p) => podKey(p.namespace, p.name)))];
 
   const checkRef = (ref: Ref, path: readonly PathKey[], isSource: boolean): void => {
     if (ref.kind === 'node' && !facts.nodes.includes(ref.name)) {
       report(path, { code: 'unknown_reference', kind: 'node', name: ref.name, known: facts.nodes });
     } else if (ref.kind === 'router' && !facts.routers.includes(ref.name)) {
       report(path, { code: 'unknown_reference', kind: 'router', name: ref.name, known: facts.routers });
+    } else if (
+      ref.kind === 'pod' &&
+      !pods.some((p) => p.name === ref.name && p.namespace === ref.namespace)
+    ) {
+      const name = podKey(ref.namespace, ref.name);
+      report(path, { code: 'unknown_reference', kind: 'pod', name, known: podKeys });
     } else if (ref.kind === 'ip' && isSource && facts.addresses.size > 0 && !facts.addresses.has(ref.ip)) {
       report(path, { code: 'unowned_address', ip: formatIp4(ref.ip) });
     }

@@ -14,6 +14,7 @@ import {
   isCapturePoint,
   isDnsLabel,
   isNodeName,
+  isPortName,
   isQuantity,
   parseBandwidth,
   reject,
@@ -84,7 +85,7 @@ const ref = z
     const parsed = parseRef(s);
     return parsed.ok ? parsed.ref : reject(ctx, s, parsed.detail);
   })
-  .meta({ description: 'node/NAME, router/NAME or an IPv4 address' });
+  .meta({ description: 'node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address' });
 
 const metadata = z.strictObject({
   name: z.string().optional(),
@@ -223,16 +224,91 @@ export const scenarioDocument = z.strictObject({
   spec: scenarioSpec.prefault({}),
 });
 
+/** Kubernetes label and annotation values are strings: `version: 1` is refused, as kubectl refuses it. */
+const k8sStringMap = z.record(z.string(), z.string());
+
+/** `metadata` of a Kubernetes object; `creationTimestamp: null` is what `kubectl … --dry-run -o yaml` writes. */
+const objectMeta = z.strictObject({
+  name: nodeName,
+  namespace: dnsLabel.default(D.DEFAULT_NAMESPACE),
+  labels: k8sStringMap.default({}),
+  annotations: k8sStringMap.default({}),
+  creationTimestamp: z.unknown().optional(),
+});
+
+const portName = z.string().superRefine((s, ctx) => {
+  if (!isPortName(s)) badFormat(ctx, 'port_name', s);
+});
+
+const containerPort = z.strictObject({
+  containerPort: z.int().min(1).max(65535),
+  protocol: z.enum(['TCP', 'UDP']).default(D.DEFAULT_PORT_PROTOCOL),
+  name: portName.optional(),
+  hostPort: z.int().min(1).max(65535).optional(),
+  hostIP: ipv4.optional(),
+});
+
+/**
+ * A container. Only name, image and ports matter to the fabric; the other fields real manifests carry
+ * are accepted (their contents unchecked) so the manifests load unchanged.
+ */
+const container = z.strictObject({
+  name: dnsLabel,
+  image: z.string().min(1),
+  ports: z.array(containerPort).default([]),
+  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  workingDir: z.string().optional(),
+  env: z.unknown().optional(),
+  envFrom: z.unknown().optional(),
+  resources: z.unknown().optional(),
+  readinessProbe: z.unknown().optional(),
+  livenessProbe: z.unknown().optional(),
+  startupProbe: z.unknown().optional(),
+  volumeMounts: z.unknown().optional(),
+  securityContext: z.unknown().optional(),
+});
+
+const podSpec = z.strictObject({
+  containers: z.array(container).min(1),
+  // Required by the semantic check until the scheduler exists (issue 6), so the message can say why.
+  nodeName: nodeName.optional(),
+  hostNetwork: z.boolean().default(false),
+  restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default(D.DEFAULT_RESTART_POLICY),
+  dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
+  nodeSelector: k8sStringMap.optional(),
+  serviceAccountName: z.string().optional(),
+  terminationGracePeriodSeconds: z.int().min(0).optional(),
+  tolerations: z.unknown().optional(),
+  affinity: z.unknown().optional(),
+  volumes: z.unknown().optional(),
+  securityContext: z.unknown().optional(),
+  imagePullSecrets: z.unknown().optional(),
+});
+
+/** A `kind: Pod` document as Kubernetes writes it (`status`, if present, is ignored). */
+export const podDocument = z.strictObject({
+  apiVersion: z.literal('v1'),
+  kind: z.literal('Pod'),
+  metadata: objectMeta,
+  spec: podSpec,
+  status: z.unknown().optional(),
+});
+
 /** The parsed (defaults applied, formats converted) Cluster document. */
 export type ClusterDocument = z.output<typeof clusterDocument>;
 /** The parsed Scenario document. */
 export type ScenarioDocument = z.output<typeof scenarioDocument>;
+/** The parsed Pod document. */
+export type PodDocument = z.output<typeof podDocument>;
 
 /** JSON Schema (draft 2020-12) of one document of a topology file, for editors (`podwire schema`). */
 export function topologyJsonSchema(): object {
-  const document = z.union([clusterDocument, scenarioDocument]).meta({
+  const document = z.union([clusterDocument, scenarioDocument, podDocument]).meta({
     title: 'podwire topology document',
-    description: 'One YAML document of a podwire topology file: a Cluster (exactly one) or a Scenario.',
+    description:
+      'One YAML document of a podwire topology file: a Cluster (exactly one), a Scenario (at most one) or a Pod.',
   });
   return z.toJSONSchema(document, { io: 'input', unrepresentable: 'any' });
 }

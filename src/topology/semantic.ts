@@ -21,7 +21,7 @@ export interface ClusterFacts {
 }
 
 /** The cluster part of a topology. */
-export type ResolvedCluster = Omit<Topology, 'scenario'>;
+export type ResolvedCluster = Omit<Topology, 'scenario' | 'pods'>;
 
 /** Result of checking a Cluster document. */
 export interface ClusterCheck {
@@ -64,7 +64,8 @@ class Checker {
   }
 }
 
-function sortedMap(record: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
+/** A record as a map in sorted key order (the topology never holds plain objects as maps). */
+export function sortedMap(record: Readonly<Record<string, string>>): ReadonlyMap<string, string> {
   const keys = Object.keys(record).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return new Map(keys.map((k) => [k, record[k] ?? '']));
 }
@@ -217,6 +218,16 @@ function checkRouters(spec: Spec, segments: readonly SegmentSpec[], c: Checker):
   });
 }
 
+/**
+ * The i-th node's podCIDR: block i of `/nodeCIDRMaskSize` in clusterCIDR. kube-controller-manager's
+ * range allocator (`cidrset.AllocateNext`) scans its bitmap from index 0, so nodes created in declared
+ * order get 10.244.0.0/24, 10.244.1.0/24, …; `checkNetwork` has made sure every node has a block.
+ */
+function podCidrOf(spec: Spec, index: number): Cidr {
+  const { clusterCIDR, nodeCIDRMaskSize } = spec.network;
+  return { network: clusterCIDR.network + index * sizeOf(nodeCIDRMaskSize), prefixLen: nodeCIDRMaskSize };
+}
+
 function checkNodes(spec: Spec, segments: readonly SegmentSpec[], c: Checker): NodeSpec[] {
   const [byName, known] = segmentIndex(spec, segments);
   const taken = new Map<number, string>(segments.map((s) => [s.gateway, '']));
@@ -292,6 +303,7 @@ function checkNodes(spec: Spec, segments: readonly SegmentSpec[], c: Checker): N
         taints: node.taints.map((t) => ({ key: t.key, value: t.value, effect: t.effect })),
         capacity: { cpu: node.capacity.cpu, memory: node.capacity.memory },
         sysctls: sortedMap(node.sysctls),
+        podCIDR: podCidrOf(spec, i),
       },
     ];
   });

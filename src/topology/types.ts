@@ -85,12 +85,57 @@ export interface NodeSpec {
   /** Quantities kept as written (`"4"`, `"500m"`, `"8Gi"`). */
   readonly capacity: { readonly cpu: string; readonly memory: string };
   readonly sysctls: ReadonlyMap<string, string>;
+  /**
+   * The node's pod network (`node.spec.podCIDR`): the i-th block of `/nodeCIDRMaskSize` in clusterCIDR
+   * for the i-th declared node, as kube-controller-manager's range allocator hands them out.
+   */
+  readonly podCIDR: Cidr;
+}
+
+/** Container port protocols the fabric serves (Kubernetes also knows SCTP). */
+export type PortProtocol = 'TCP' | 'UDP';
+
+/** A `containers[].ports[]` entry; `protocol` defaults to TCP as the API server defaults it. */
+export interface ContainerPortSpec {
+  readonly containerPort: number;
+  readonly protocol: PortProtocol;
+  readonly name?: string;
+  readonly hostPort?: number;
+  readonly hostIP?: Ip4;
+}
+
+/** A container: its name, image and declared ports (other container fields are accepted and ignored). */
+export interface ContainerSpec {
+  readonly name: string;
+  readonly image: string;
+  readonly ports: readonly ContainerPortSpec[];
+}
+
+/** Pod `spec.restartPolicy`. */
+export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
+
+/** A `kind: Pod` document, bound to its node (`spec.nodeName`). */
+export interface PodSpec {
+  readonly name: string;
+  /** `metadata.namespace`, `default` when not given. */
+  readonly namespace: string;
+  /** `spec.nodeName`: a node of the cluster. */
+  readonly node: string;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly annotations: ReadonlyMap<string, string>;
+  readonly containers: readonly ContainerSpec[];
+  /** `spec.hostNetwork`: the pod shares its node's network namespace. */
+  readonly hostNetwork: boolean;
+  readonly restartPolicy: RestartPolicy;
+  /** The annotation `podwire.io/mtu`: the pod's eth0 MTU instead of the one the CNI config gives. */
+  readonly mtuOverride?: number;
 }
 
 /** A `from`/`to` reference; `text` is what the file said. */
 export type Ref =
   | { readonly kind: 'node'; readonly name: string; readonly text: string }
   | { readonly kind: 'router'; readonly name: string; readonly text: string }
+  | { readonly kind: 'pod'; readonly name: string; readonly namespace: string; readonly text: string }
   | { readonly kind: 'ip'; readonly ip: Ip4; readonly text: string };
 
 /** `ping -c COUNT -i INTERVAL -s SIZE -t TTL [-M do|dont] -W WAIT`. */
@@ -160,5 +205,7 @@ export interface Topology {
   readonly segments: readonly SegmentSpec[];
   readonly routers: readonly RouterSpec[];
   readonly nodes: readonly NodeSpec[];
+  /** The `kind: Pod` documents, in file order. */
+  readonly pods: readonly PodSpec[];
   readonly scenario: ScenarioSpec;
 }

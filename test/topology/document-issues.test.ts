@@ -42,9 +42,9 @@ describe('documents of a topology file', () => {
     const text = yaml(
       ...SMALL_CLUSTER,
       '---',
-      'apiVersion: v1',
-      'kind: Pod',
-      'metadata: {name: pa}',
+      'apiVersion: apps/v1',
+      'kind: Deployment',
+      'metadata: {name: web}',
       '---',
       'apiVersion: v1',
       'kind: Service',
@@ -53,9 +53,9 @@ describe('documents of a topology file', () => {
       'kind: Widget',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:12:7: kind: kind Pod is not supported yet (arrives with pod networking)',
+      'x.yaml:12:7: kind: kind Deployment is not supported yet (arrives with the workload controllers)',
       'x.yaml:16:7: kind: kind Service is not supported yet (arrives with services)',
-      'x.yaml:19:7: kind: kind Widget is not supported (known: Cluster, Scenario)',
+      'x.yaml:19:7: kind: kind Widget is not supported (known: Cluster, Scenario, Pod)',
     ]);
   });
 
@@ -143,7 +143,7 @@ describe('the Scenario document', () => {
     ]);
   });
 
-  it('refuses malformed references and those that arrive with pod networking', () => {
+  it('refuses malformed references and those that arrive with later features', () => {
     const text = yaml(
       ...SMALL_CLUSTER,
       ...SCENARIO,
@@ -152,10 +152,10 @@ describe('the Scenario document', () => {
       '    - {at: 1s, traceroute: {from: node1, to: 10.0.0.256}}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:29: spec.steps[0].ping.from: "deploy/client": deploy/ references are not supported yet (arrive with pod networking)',
-      'x.yaml:15:48: spec.steps[0].ping.to: "svc/web": svc/ references are not supported yet (arrive with pod networking)',
-      'x.yaml:16:35: spec.steps[1].traceroute.from: "node1" is not node/NAME, router/NAME or an IPv4 address',
-      'x.yaml:16:46: spec.steps[1].traceroute.to: "10.0.0.256" is not node/NAME, router/NAME or an IPv4 address',
+      'x.yaml:15:29: spec.steps[0].ping.from: "deploy/client": deploy/ references are not supported yet (arrive with the workload controllers)',
+      'x.yaml:15:48: spec.steps[0].ping.to: "svc/web": svc/ references are not supported yet (arrive with services)',
+      'x.yaml:16:35: spec.steps[1].traceroute.from: "node1" is not node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
+      'x.yaml:16:46: spec.steps[1].traceroute.to: "10.0.0.256" is not node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
     ]);
   });
 

@@ -54,8 +54,10 @@ describe('loadTopologyText() on valid files', () => {
         taints: [],
         capacity: { cpu: '2', memory: '4Gi' },
         sysctls: new Map(),
+        podCIDR: { network: ip('10.244.0.0'), prefixLen: 24 },
       },
     ]);
+    expect(t.pods).toEqual([]);
     expect(t.scenario).toEqual({ capture: { kind: 'all' }, steps: [], expectations: [] });
   });
 

@@ -4,11 +4,11 @@ import { formatPath, topologyJsonSchema } from '../../src/topology/index.js';
 describe('topologyJsonSchema()', () => {
   const schema = JSON.parse(JSON.stringify(topologyJsonSchema()));
 
-  it('describes one document: a Cluster or a Scenario, as strict objects', () => {
+  it('describes one document: a Cluster, a Scenario or a Pod, as strict objects', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(
       schema.anyOf.map((d: { properties: { kind: { const: string } } }) => d.properties.kind.const),
-    ).toEqual(['Cluster', 'Scenario']);
+    ).toEqual(['Cluster', 'Scenario', 'Pod']);
     const cluster = schema.anyOf[0];
     expect(cluster.additionalProperties).toBe(false);
     expect(cluster.properties.spec.additionalProperties).toBe(false);

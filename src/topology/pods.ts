@@ -1,0 +1,123 @@
+/**
+ * Checks of the Pod documents against the cluster and each other — `spec.nodeName` names a node of the
+ * cluster (required until the scheduler exists), pod names are unique per namespace, container names are
+ * unique per pod, the `podwire.io/mtu` annotation is an MTU — and their conversion to `PodSpec`s.
+ */
+
+import { MTU_ANNOTATION } from './defaults.js';
+import type { IssueDraft } from './from-zod.js';
+import { formatPath, type IssueDetail, type PathKey } from './issues.js';
+import type { PodDocument } from './schema.js';
+import { sortedMap } from './semantic.js';
+import type { ContainerSpec, PodSpec } from './types.js';
+
+/** A schema-valid Pod document and its index in the file. */
+export interface FoundPod {
+  readonly doc: number;
+  readonly pod: PodDocument;
+}
+
+/** An issue draft and the document it belongs to. */
+export interface PodIssue {
+  readonly doc: number;
+  readonly draft: IssueDraft;
+}
+
+/** The result of checking the Pod documents. */
+export interface PodCheck {
+  /** Every pod whose document is free of issues, in file order. */
+  readonly pods: readonly PodSpec[];
+  /** Namespace and name of every schema-valid pod, for the Scenario's `pod/` references. */
+  readonly names: readonly { readonly namespace: string; readonly name: string }[];
+  readonly issues: readonly PodIssue[];
+}
+
+const MTU_MIN = 68;
+const MTU_MAX = 65535;
+const MTU_TEXT = /^[1-9]\d{0,4}$/;
+
+/** The MTU an annotation value asks for, or undefined if it is not an integer from 68 to 65535. */
+export function parseMtuAnnotation(text: string): number | undefined {
+  if (!MTU_TEXT.test(text)) return undefined;
+  const mtu = Number(text);
+  return mtu >= MTU_MIN && mtu <= MTU_MAX ? mtu : undefined;
+}
+
+/**
+ * Checks schema-valid Pod documents. `nodes` is the cluster's node names (undefined when the Cluster
+ * document did not parse: the node check is then skipped); `nameLine` gives the line of a document's
+ * `metadata.name`, for the message about a duplicate.
+ */
+export function checkPods(
+  found: readonly FoundPod[],
+  nodes: readonly string[] | undefined,
+  nameLine: (doc: number) => number,
+): PodCheck {
+  const issues: PodIssue[] = [];
+  const firstDoc = new Map<string, number>();
+  const pods: PodSpec[] = [];
+  for (const { doc, pod } of found) {
+    const before = issues.length;
+    const report = (path: readonly PathKey[], detail: IssueDetail): void => {
+      issues.push({ doc, draft: { detail, path, anchor: 'value' } });
+    };
+    const { name, namespace, annotations } = pod.metadata;
+    const key = `${namespace}/${name}`;
+    const first = firstDoc.get(key);
+    if (first === undefined) firstDoc.set(key, doc);
+    else report(['metadata', 'name'], { code: 'duplicate_pod', name, namespace, firstLine: nameLine(first) });
+
+    const node = pod.spec.nodeName;
+    if (node === undefined) report(['spec', 'nodeName'], { code: 'pod_node_required' });
+    else if (nodes !== undefined && !nodes.includes(node))
+      report(['spec', 'nodeName'], { code: 'unknown_reference', kind: 'node', name: node, known: nodes });
+
+    const seen = new Map<string, number>();
+    pod.spec.containers.forEach((c, i) => {
+      const at = seen.get(c.name);
+      if (at === undefined) seen.set(c.name, i);
+      else
+        report(['spec', 'containers', i, 'name'], {
+          code: 'duplicate_entry',
+          value: c.name,
+          firstPath: formatPath(['spec', 'containers', at, 'name']),
+        });
+    });
+
+    const mtuText = annotations[MTU_ANNOTATION];
+    const mtu = mtuText === undefined ? undefined : parseMtuAnnotation(mtuText);
+    if (mtuText !== undefined && mtu === undefined)
+      report(['metadata', 'annotations', MTU_ANNOTATION], {
+        code: 'invalid_format',
+        format: 'mtu',
+        received: mtuText,
+      });
+
+    if (issues.length > before || node === undefined) continue;
+    pods.push({
+      name,
+      namespace,
+      node,
+      labels: sortedMap(pod.metadata.labels),
+      annotations: sortedMap(annotations),
+      containers: pod.spec.containers.map(
+        (c): ContainerSpec => ({
+          name: c.name,
+          image: c.image,
+          ports: c.ports.map((p) => ({
+            containerPort: p.containerPort,
+            protocol: p.protocol,
+            ...(p.name !== undefined ? { name: p.name } : {}),
+            ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+            ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
+          })),
+        }),
+      ),
+      hostNetwork: pod.spec.hostNetwork,
+      restartPolicy: pod.spec.restartPolicy,
+      ...(mtu !== undefined ? { mtuOverride: mtu } : {}),
+    });
+  }
+  const names = found.map(({ pod }) => ({ namespace: pod.metadata.namespace, name: pod.metadata.name }));
+  return { pods, names, issues };
+}
