@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { topologyJsonSchema } from '../topology/index.js';
+import { getCommand } from './get.js';
 import { InputError } from './load.js';
 import { type Output, processOutput } from './output.js';
 import { runCommand } from './run.js';
@@ -27,7 +28,7 @@ export async function main(argv: readonly string[], io: Output = processOutput):
     .usage('$0 <command> FILE [options]')
     .strict()
     .recommendCommands()
-    .demandCommand(1, 'a command is required (run, validate, show, schema)')
+    .demandCommand(1, 'a command is required (run, validate, show, get, schema)')
     .command(
       'run <file>',
       'play the topology file: build the fabric, run the scenario, check the expectations',
@@ -70,8 +71,9 @@ export async function main(argv: readonly string[], io: Output = processOutput):
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true })
-          .positional('what', { choices: ['routes', 'neigh', 'links'] as const, demandOption: true })
-          .option('node', { type: 'string', demandOption: true, describe: 'node or router name' })
+          .positional('what', { choices: ['routes', 'neigh', 'links', 'fdb'] as const, demandOption: true })
+          .option('node', { type: 'string', describe: 'node or router name' })
+          .option('pod', { type: 'string', describe: 'pod name (NAME or NAMESPACE/NAME) instead of --node' })
           .option('at', { type: 'string', describe: 'simulated time to stop at (e.g. 2s)' })
           .option('seed', { type: 'string' })
           .option('table', { choices: ['main', 'local'] as const, describe: 'routes: which table' })
@@ -83,12 +85,38 @@ export async function main(argv: readonly string[], io: Output = processOutput):
             {
               file: a.file,
               what: a.what as ShowWhat,
-              node: a.node,
               json: a.json,
+              ...(a.node !== undefined ? { node: a.node } : {}),
+              ...(a.pod !== undefined ? { pod: a.pod } : {}),
               ...(a.at !== undefined ? { at: a.at } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),
               ...(a.table !== undefined ? { table: a.table } : {}),
               ...(a.get !== undefined ? { get: a.get } : {}),
+            },
+            io,
+          ),
+        ),
+    )
+    .command(
+      'get <file> <resource>',
+      'print objects as kubectl get prints them, after the scenario (or at --at)',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .positional('resource', { choices: ['pods'] as const, demandOption: true })
+          .option('output', { alias: 'o', choices: ['wide', 'json'] as const, describe: 'output format' })
+          .option('all-namespaces', { alias: 'A', type: 'boolean', default: false })
+          .option('at', { type: 'string', describe: 'simulated time to stop at (e.g. 2s)' })
+          .option('seed', { type: 'string' }),
+      (a) =>
+        guard(() =>
+          getCommand(
+            {
+              file: a.file,
+              allNamespaces: a['all-namespaces'],
+              ...(a.output !== undefined ? { output: a.output } : {}),
+              ...(a.at !== undefined ? { at: a.at } : {}),
+              ...(a.seed !== undefined ? { seed: a.seed } : {}),
             },
             io,
           ),

@@ -1,15 +1,28 @@
-import { ipLink, ipNeigh, ipRoute, ipRouteGet, linkJson, neighJson, routeJson } from '../inspect/index.js';
+import {
+  bridgeFdbShow,
+  ipLink,
+  ipNeigh,
+  ipRoute,
+  ipRouteGet,
+  linkJson,
+  neighJson,
+  routeJson,
+} from '../inspect/index.js';
+import type { NetNs } from '../net/index.js';
 import { parseDuration } from '../sim/index.js';
-import { parseIp4, runScenario } from '../topology/index.js';
+import { type Cluster, parseIp4, runScenario } from '../topology/index.js';
 import { build, InputError, loadOrFail, parseSeed } from './load.js';
 import type { Output } from './output.js';
 
-export type ShowWhat = 'routes' | 'neigh' | 'links';
+export type ShowWhat = 'routes' | 'neigh' | 'links' | 'fdb';
 
 export interface ShowArgs {
   readonly file: string;
   readonly what: ShowWhat;
-  readonly node: string;
+  /** A node or router; or, with `pod`, the pod's namespace is shown instead. */
+  readonly node?: string;
+  /** `NAME` or `NAMESPACE/NAME` of a pod. */
+  readonly pod?: string;
   readonly at?: string;
   readonly seed?: string | number;
   readonly table?: 'main' | 'local';
@@ -18,8 +31,9 @@ export interface ShowArgs {
 }
 
 /**
- * `podwire show FILE --node N routes|neigh|links`: the host's state after the scenario has run (or at
- * `--at T`), printed as `ip route`, `ip neigh`, `ip -d link` print it; `--json` gives `ip -j` data.
+ * `podwire show FILE --node N|--pod P routes|neigh|links|fdb`: a namespace's state after the scenario's
+ * steps (or at `--at T`), printed as `ip route`, `ip neigh`, `ip -d link`, `bridge fdb show` print it;
+ * `--json` gives `ip -j` data.
  */
 export function showCommand(args: ShowArgs, io: Output): number {
   const topology = loadOrFail(args.file);
@@ -29,13 +43,8 @@ export function showCommand(args: ShowArgs, io: Output): number {
     throw new InputError([`--at: expected a duration such as 10s, 250ms or 1500us, got "${args.at}"`]);
   }
   const cluster = build(topology, seed);
-  const host = cluster.nodes.get(args.node) ?? cluster.routers.get(args.node);
-  if (host === undefined) {
-    const known = [...cluster.nodes.keys(), ...cluster.routers.keys()].join(', ');
-    throw new InputError([`--node: no node or router "${args.node}" in ${args.file} (known: ${known})`]);
-  }
+  const ns = namespaceOf(cluster, args);
   runScenario(cluster, { expectations: false, ...(atNs === undefined ? {} : { untilNs: atNs }) });
-  const ns = host.ns;
   if (args.what === 'routes' && args.get !== undefined) {
     const dst = parseIp4(args.get);
     if (dst === undefined) throw new InputError([`--get: expected an IPv4 address, got "${args.get}"`]);
@@ -59,7 +68,37 @@ export function showCommand(args: ShowArgs, io: Output): number {
     io.out(JSON.stringify(data));
     return 0;
   }
-  const text = args.what === 'routes' ? ipRoute(ns, table) : args.what === 'neigh' ? ipNeigh(ns) : ipLink(ns);
+  const text =
+    args.what === 'routes'
+      ? ipRoute(ns, table)
+      : args.what === 'neigh'
+        ? ipNeigh(ns)
+        : args.what === 'fdb'
+          ? bridgeFdbShow(ns)
+          : ipLink(ns);
   if (text !== '') io.out(text);
   return 0;
+}
+
+/** The namespace `--node` or `--pod` names (exactly one of them). */
+function namespaceOf(cluster: Cluster, args: ShowArgs): NetNs {
+  if ((args.node === undefined) === (args.pod === undefined)) {
+    throw new InputError(['podwire: show needs exactly one of --node NAME and --pod NAME']);
+  }
+  if (args.pod !== undefined) {
+    const key = args.pod.includes('/') ? args.pod : `default/${args.pod}`;
+    const pod = cluster.pods.get(key);
+    if (pod === undefined) {
+      const known = [...cluster.pods.keys()].map((k) => k.replace(/^default\//, '')).join(', ');
+      throw new InputError([`--pod: no pod "${args.pod}" in ${args.file} (known: ${known || 'none'})`]);
+    }
+    return pod.netns;
+  }
+  const name = args.node ?? '';
+  const host = cluster.nodes.get(name) ?? cluster.routers.get(name);
+  if (host === undefined) {
+    const known = [...cluster.nodes.keys(), ...cluster.routers.keys()].join(', ');
+    throw new InputError([`--node: no node or router "${name}" in ${args.file} (known: ${known})`]);
+  }
+  return host.ns;
 }

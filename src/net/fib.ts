@@ -128,7 +128,10 @@ function sameKey(a: Route, b: Route): boolean {
   return a.dst === b.dst && a.prefixLen === b.prefixLen && a.metric === b.metric && a.type === b.type;
 }
 
-/** iproute2 prints the kernel's dump order: the FIB trie walks keys in ascending order, then by length. */
+/**
+ * The kernel's dump order, which iproute2 prints as is: the FIB trie walks keys in ascending order, and
+ * within one key the longer prefix comes first (checked on Linux 6.18: 10.244.0.0/24 before 10.244.0.0/16).
+ */
 function compareForDisplay(a: Route, b: Route): number {
-  return a.dst - b.dst || a.prefixLen - b.prefixLen || a.metric - b.metric;
+  return a.dst - b.dst || b.prefixLen - a.prefixLen || a.metric - b.metric;
 }

@@ -1,13 +1,19 @@
+import { BridgePlugin, FlannelPlugin } from '../cni/index.js';
+import { Kubelet, type PodRecord } from '../k8s/index.js';
 import { NetNs, Nic, Segment } from '../net/index.js';
 import { Sim, TraceBus } from '../sim/index.js';
 import type { EthernetFrame } from '../wire/index.js';
-import type { NodeSpec, RouterSpec, Topology } from './types.js';
+import { subnetEnv } from './subnet-env.js';
+import type { NodeSpec, PodSpec, RouterSpec, Topology } from './types.js';
 
 /** A host of the fabric: a Kubernetes node or an underlay router, each its own network namespace. */
 export interface Host {
   readonly kind: 'node' | 'router';
   readonly name: string;
   readonly ns: NetNs;
+  /** Nodes only: the kubelet and the CNI plugins it calls. */
+  readonly kubelet?: Kubelet;
+  readonly cni?: { readonly flannel: FlannelPlugin; readonly bridge: BridgePlugin };
 }
 
 /** The live fabric built from a topology: one simulator, its trace bus, segments and hosts. */
@@ -18,6 +24,8 @@ export interface Cluster {
   readonly segments: ReadonlyMap<string, Segment>;
   readonly nodes: ReadonlyMap<string, Host>;
   readonly routers: ReadonlyMap<string, Host>;
+  /** Pods by `namespace/name`, in the file's order. */
+  readonly pods: ReadonlyMap<string, PodRecord>;
 }
 
 export interface BuildOptions {
@@ -46,8 +54,45 @@ export function buildCluster(topology: Topology, options: BuildOptions = {}): Cl
     routers.set(r.name, { kind: 'router', name: r.name, ns: buildRouter(sim, trace, topology, segments, r) });
   const nodes = new Map<string, Host>();
   for (const n of topology.nodes)
-    nodes.set(n.name, { kind: 'node', name: n.name, ns: buildNode(sim, trace, topology, segments, n) });
-  return { topology, sim, trace, segments, nodes, routers };
+    nodes.set(n.name, nodeHost(buildNode(sim, trace, topology, segments, n), topology, n));
+  // Then the pods, in the file's order, each through its node's kubelet (CNI ADD).
+  const pods = new Map<string, PodRecord>();
+  for (const p of topology.pods) {
+    const kubelet = nodes.get(p.node)?.kubelet;
+    if (kubelet !== undefined) pods.set(`${p.namespace}/${p.name}`, kubelet.runPod(podDesc(p)));
+  }
+  return { topology, sim, trace, segments, nodes, routers, pods };
+}
+
+/** A node with its pod network: flannel's subnet.env, the flannel → bridge → host-local chain, a kubelet. */
+function nodeHost(ns: NetNs, topology: Topology, spec: NodeSpec): Host {
+  const env = subnetEnv(topology, spec);
+  const bridge = new BridgePlugin(ns);
+  const flannel = new FlannelPlugin(bridge, {
+    network: env.network.network,
+    networkLen: env.network.prefixLen,
+    subnet: env.subnet.ip,
+    subnetLen: env.subnet.prefixLen,
+    mtu: env.mtu,
+    ipmasq: env.ipMasq,
+  });
+  return {
+    kind: 'node',
+    name: spec.name,
+    ns,
+    kubelet: new Kubelet(ns, spec.ip, flannel),
+    cni: { flannel, bridge },
+  };
+}
+
+function podDesc(p: PodSpec) {
+  return {
+    name: p.name,
+    namespace: p.namespace,
+    containers: p.containers,
+    hostNetwork: p.hostNetwork,
+    ...(p.mtuOverride !== undefined ? { mtu: p.mtuOverride } : {}),
+  };
 }
 
 function buildRouter(

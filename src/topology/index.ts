@@ -23,7 +23,7 @@ export {
   type TopologyIssueCode,
 } from './issues.js';
 export { type LoadResult, loadTopologyFile, loadTopologyText } from './load.js';
-export { resolveFrom, resolveTo } from './resolve.js';
+export { type Origin, resolveFrom, resolveTo } from './resolve.js';
 export {
   type ExpectationReport,
   type RunReport,

@@ -1,18 +1,25 @@
 import { isLocalAddress, type NetNs } from '../net/index.js';
 import type { Ip4 } from '../wire/index.js';
-import type { Cluster, Host } from './build.js';
+import type { Cluster } from './build.js';
 import type { Ref } from './types.js';
 
-/** The host a `from` reference runs in: a named node or router, or whoever owns the address. */
-export function resolveFrom(cluster: Cluster, ref: Ref): Host | undefined {
+/** Where a `from` reference runs: its name (for the prompt) and network namespace. */
+export interface Origin {
+  readonly name: string;
+  readonly ns: NetNs;
+}
+
+/** The namespace a `from` reference runs in: a node, a router, a pod, or whoever owns the address. */
+export function resolveFrom(cluster: Cluster, ref: Ref): Origin | undefined {
   if (ref.kind === 'node') return cluster.nodes.get(ref.name);
   if (ref.kind === 'router') return cluster.routers.get(ref.name);
-  // Pods get a network namespace of their own once the builder creates them.
-  if (ref.kind === 'pod') return undefined;
-  for (const h of [...cluster.nodes.values(), ...cluster.routers.values()]) {
-    if (isLocalAddress(h.ns, ref.ip)) return h;
+  if (ref.kind === 'pod') {
+    const pod = cluster.pods.get(`${ref.namespace}/${ref.name}`);
+    return pod === undefined ? undefined : { name: `${pod.node}/${ref.name}`, ns: pod.netns };
   }
-  return undefined;
+  const hosts: Origin[] = [...cluster.nodes.values(), ...cluster.routers.values()];
+  for (const p of cluster.pods.values()) hosts.push({ name: `${p.node}/${p.desc.name}`, ns: p.netns });
+  return hosts.find((h) => isLocalAddress(h.ns, ref.ip));
 }
 
 /**
@@ -22,7 +29,7 @@ export function resolveFrom(cluster: Cluster, ref: Ref): Host | undefined {
 export function resolveTo(cluster: Cluster, ref: Ref, from: NetNs | undefined): Ip4 | undefined {
   if (ref.kind === 'ip') return ref.ip;
   if (ref.kind === 'node') return cluster.topology.nodes.find((n) => n.name === ref.name)?.ip;
-  if (ref.kind === 'pod') return undefined;
+  if (ref.kind === 'pod') return cluster.pods.get(`${ref.namespace}/${ref.name}`)?.status.podIP;
   const spec = cluster.topology.routers.find((r) => r.name === ref.name);
   if (spec === undefined) return undefined;
   const fromSegments = new Set<string>();

@@ -53,10 +53,10 @@ describe('the packaged podwire command (bin/podwire.js over dist/)', () => {
   });
 
   it('exits 2 on a command-line mistake with one podwire: line and no stack trace', () => {
-    const r = podwire('show', ROUTER_LAB, 'routes');
+    const r = podwire('show', ROUTER_LAB, 'routes', '--colour');
     expect(r.status).toBe(2);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toBe('podwire: Missing required argument: node\n');
+    expect(r.stderr).toBe('podwire: Unknown argument: colour\n');
   });
 
   it('runs the router lab to exit 0, with the same stdout in a new process for the same seed', () => {

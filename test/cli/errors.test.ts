@@ -218,17 +218,23 @@ describe('podwire command line misuse: one `podwire: …` line on stderr, exit 2
     expect(r.errLines[0]).toMatch(/^podwire: /);
   });
 
-  it('refuses show without --node (and does not print a host that was never named)', async () => {
+  it('refuses show without --node or --pod (and does not print a host that was never named)', async () => {
     const r = await cli('show', ROUTER_LAB, 'routes');
     expectBadInput(r);
-    expect(r.errLines).toEqual(['podwire: Missing required argument: node']);
+    expect(r.errLines).toEqual(['podwire: show needs exactly one of --node NAME and --pod NAME']);
   });
 
-  it('refuses a show subject that is not one of routes, neigh, links, on one line', async () => {
+  it('refuses show with both --node and --pod', async () => {
+    const r = await cli('show', ROUTER_LAB, 'routes', '--node', 'node1', '--pod', 'pa');
+    expectBadInput(r);
+    expect(r.errLines).toEqual(['podwire: show needs exactly one of --node NAME and --pod NAME']);
+  });
+
+  it('refuses a show subject that is not one of routes, neigh, links, fdb, on one line', async () => {
     const r = await cli('show', ROUTER_LAB, 'bogus', '--node', 'node1');
     expectBadInput(r);
     expect(r.errLines).toHaveLength(1);
-    expect(r.errLines[0]).toMatch(/^podwire: Invalid values: .*"bogus".*"routes", "neigh", "links"$/);
+    expect(r.errLines[0]).toMatch(/^podwire: Invalid values: .*"bogus".*"routes", "neigh", "links", "fdb"$/);
   });
 
   it('refuses an unknown option', async () => {
@@ -240,7 +246,7 @@ describe('podwire command line misuse: one `podwire: …` line on stderr, exit 2
   it('asks for a command when given none', async () => {
     const r = await cli();
     expectBadInput(r);
-    expect(r.errLines).toEqual(['podwire: a command is required (run, validate, show, schema)']);
+    expect(r.errLines).toEqual(['podwire: a command is required (run, validate, show, get, schema)']);
   });
 
   it('refuses an --until that is not a duration', async () => {

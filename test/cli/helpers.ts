@@ -69,8 +69,11 @@ export function yaml(...text: string[]): string {
  * `HOST$ COMMAND`. Each block there is: the header line `HOST$ COMMAND    # exit N`, stdout verbatim, then
  * optionally `--- stderr ---` and stderr.
  */
-export function observed(header: string): { stdout: string[]; stderr: string[]; exit: number } {
-  const text = readFileSync(OBSERVED_MD, 'utf8');
+export function observed(
+  header: string,
+  file: URL = OBSERVED_MD,
+): { stdout: string[]; stderr: string[]; exit: number } {
+  const text = readFileSync(file, 'utf8');
   const blocks = text.split(/^```\n/m);
   for (const block of blocks) {
     const [first, ...rest] = block.split('\n');

@@ -86,5 +86,15 @@ describe('RouteTable.lookup()', () => {
     t.add(route(0x0af40200, 24, 0, 2));
     t.add(route(0, 0, 0, 1));
     expect(t.list().map((r) => r.dst)).toEqual([0, 0x0af40200, 0xc0a83800]);
+    // One key, two lengths: the longer prefix first (Linux 6.18: 10.244.0.0/24 before 10.244.0.0/16).
+    t.add(route(0x0af40000, 16, 0, 1));
+    t.add(route(0x0af40000, 24, 0, 1));
+    expect(t.list().map((r) => `${r.dst}/${r.prefixLen}`)).toEqual([
+      '0/0',
+      `${0x0af40000}/24`,
+      `${0x0af40000}/16`,
+      `${0x0af40200}/24`,
+      `${0xc0a83800}/24`,
+    ]);
   });
 });

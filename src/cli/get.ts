@@ -1,0 +1,49 @@
+import { kubectlGetPods, type PodRow } from '../inspect/index.js';
+import { parseDuration } from '../sim/index.js';
+import { formatIp4, runScenario } from '../topology/index.js';
+import { build, InputError, loadOrFail, parseSeed } from './load.js';
+import type { Output } from './output.js';
+
+export interface GetArgs {
+  readonly file: string;
+  readonly output?: 'wide' | 'json';
+  readonly allNamespaces: boolean;
+  readonly at?: string;
+  readonly seed?: string | number;
+}
+
+/** `podwire get FILE pods [-o wide|json] [-A] [--at T]`: the pods as kubectl lists them. */
+export function getCommand(args: GetArgs, io: Output): number {
+  const topology = loadOrFail(args.file);
+  const seed = parseSeed(args.seed, io.err);
+  const atNs = args.at === undefined ? undefined : parseDuration(args.at);
+  if (args.at !== undefined && atNs === undefined) {
+    throw new InputError([`--at: expected a duration such as 10s, 250ms or 1500us, got "${args.at}"`]);
+  }
+  const cluster = build(topology, seed);
+  runScenario(cluster, { expectations: false, ...(atNs === undefined ? {} : { untilNs: atNs }) });
+  const now = cluster.sim.now;
+  const rows: PodRow[] = [...cluster.pods.values()].map((p) => {
+    const running = p.status.phase === 'Running';
+    const n = p.desc.containers.length;
+    return {
+      name: p.desc.name,
+      namespace: p.desc.namespace,
+      ready: `${running ? n : 0}/${n}`,
+      status: p.status.reason ?? p.status.phase,
+      restarts: 0,
+      ageNs: now - p.createdAt,
+      ...(p.status.podIP !== undefined ? { ip: formatIp4(p.status.podIP) } : {}),
+      node: p.node,
+    };
+  });
+  if (args.output === 'json') {
+    io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rows }, null, 4));
+    return 0;
+  }
+  const text = kubectlGetPods(rows, { wide: args.output === 'wide', allNamespaces: args.allNamespaces });
+  // kubectl says "No resources found …" on stderr.
+  if (text.startsWith('No resources found')) io.err(text);
+  else io.out(text);
+  return 0;
+}

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { cli, observed } from './helpers.js';
+
+const FILE = 'test/fixtures/cni-node.yaml';
+const CNI_OBSERVED = new URL('../kernel/OBSERVED-cni.md', import.meta.url);
+
+describe('pods on a node, against the real plugins (test/kernel/OBSERVED-cni.md)', () => {
+  it("show --pod prints the pod's routes exactly as Linux after the bridge plugin's ADD", async () => {
+    const r = await cli('show', FILE, 'routes', '--pod', 'pa');
+    expect(r.code).toBe(0);
+    expect(r.outLines).toEqual(observed('pa$ ip route', CNI_OBSERVED).stdout);
+  });
+
+  it("show --node prints the node's main and local tables with cni0 as Linux does", async () => {
+    const main = await cli('show', FILE, 'routes', '--node', 'node1');
+    expect(main.outLines).toEqual(observed('node1$ ip route', CNI_OBSERVED).stdout);
+    const local = await cli('show', FILE, 'routes', '--node', 'node1', '--table', 'local');
+    expect(local.outLines).toEqual(observed('node1$ ip route show table local', CNI_OBSERVED).stdout);
+  });
+
+  it('show fdb lists each learned pod MAC behind its veth, with the trailing space', async () => {
+    const r = await cli('show', FILE, 'fdb', '--node', 'node1', '--at', '2s');
+    const learned = r.outLines.filter((l) => / master cni0 $/.test(l));
+    expect(learned).toHaveLength(2);
+    for (const l of learned)
+      expect(l).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2} dev veth[0-9a-f]{8} master cni0 $/);
+  });
+
+  it('get pods -o wide lists the pods as kubectl does, .2 and .3 on node1', async () => {
+    const r = await cli('get', FILE, 'pods', '-o', 'wide', '--at', '5s');
+    expect(r.code).toBe(0);
+    expect(r.outLines).toEqual([
+      'NAME   READY   STATUS    RESTARTS   AGE   IP           NODE    NOMINATED NODE   READINESS GATES',
+      'pa     1/1     Running   0          5s    10.244.1.2   node1   <none>           <none>',
+      'pb     1/1     Running   0          5s    10.244.1.3   node1   <none>           <none>',
+    ]);
+  });
+
+  it('get pods in an empty namespace says so on stderr, as kubectl does', async () => {
+    const r = await cli('get', 'topologies/two-racks.yaml', 'pods', '--at', '1s');
+    expect(r.out).toBe('');
+    expect(r.errLines).toEqual(['No resources found in default namespace.']);
+  });
+
+  it('show --pod names the known pods when the pod does not exist', async () => {
+    const r = await cli('show', FILE, 'routes', '--pod', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.errLines).toEqual([`--pod: no pod "nope" in ${FILE} (known: pa, pb)`]);
+  });
+});
