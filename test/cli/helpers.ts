@@ -71,7 +71,7 @@ export function yaml(...text: string[]): string {
  */
 export function observed(
   header: string,
-  file: URL = OBSERVED_MD,
+  file: string | URL = OBSERVED_MD,
 ): { stdout: string[]; stderr: string[]; exit: number } {
   const text = readFileSync(file, 'utf8');
   const blocks = text.split(/^```\n/m);
