@@ -38,8 +38,9 @@ export function problems(verbose: string): string[] {
 }
 
 /** `-T fields` output as rows of columns. */
-export function fields(file: string, names: readonly string[]): string[][] {
-  const out = tshark(['-r', file, '-T', 'fields', ...names.flatMap((n) => ['-e', n])]);
+export function fields(file: string, names: readonly string[], filter?: string): string[][] {
+  const display = filter === undefined ? [] : ['-Y', filter];
+  const out = tshark(['-r', file, ...display, '-T', 'fields', ...names.flatMap((n) => ['-e', n])]);
   return out
     .split('\n')
     .filter((l) => l.length > 0)
