@@ -1,7 +1,6 @@
 import { kubectlGetPods, type PodRow } from '../inspect/index.js';
-import { parseDuration } from '../sim/index.js';
-import { formatIp4, runScenario } from '../topology/index.js';
-import { build, InputError, loadOrFail, parseSeed } from './load.js';
+import { formatIp4 } from '../topology/index.js';
+import { inspection } from './load.js';
 import type { Output } from './output.js';
 
 export interface GetArgs {
@@ -14,14 +13,8 @@ export interface GetArgs {
 
 /** `podwire get FILE pods [-o wide|json] [-A] [--at T]`: the pods as kubectl lists them. */
 export function getCommand(args: GetArgs, io: Output): number {
-  const topology = loadOrFail(args.file);
-  const seed = parseSeed(args.seed, io.err);
-  const atNs = args.at === undefined ? undefined : parseDuration(args.at);
-  if (args.at !== undefined && atNs === undefined) {
-    throw new InputError([`--at: expected a duration such as 10s, 250ms or 1500us, got "${args.at}"`]);
-  }
-  const cluster = build(topology, seed);
-  runScenario(cluster, { expectations: false, ...(atNs === undefined ? {} : { untilNs: atNs }) });
+  const { cluster, play } = inspection(args, io);
+  play();
   const now = cluster.sim.now;
   const rows: PodRow[] = [...cluster.pods.values()].map((p) => {
     const running = p.status.phase === 'Running';

@@ -1,8 +1,8 @@
 import { relative } from 'node:path';
 import { attachCaptures, type CaptureHandle } from '../capture/index.js';
-import { formatSeconds, parseDuration } from '../sim/index.js';
+import { formatSeconds } from '../sim/index.js';
 import { type CaptureSpec, type RunReport, runScenario } from '../topology/index.js';
-import { build, InputError, loadOrFail, parseSeed } from './load.js';
+import { build, durationFlag, loadOrFail, parseSeed } from './load.js';
 import type { Output } from './output.js';
 
 export interface RunArgs {
@@ -17,10 +17,7 @@ export interface RunArgs {
 export function runCommand(args: RunArgs, io: Output): number {
   const topology = loadOrFail(args.file);
   const seed = parseSeed(args.seed, io.err);
-  const untilNs = args.until === undefined ? undefined : parseDuration(args.until);
-  if (args.until !== undefined && untilNs === undefined) {
-    throw new InputError([`--until: expected a duration such as 10s, 250ms or 1500us, got "${args.until}"`]);
-  }
+  const untilNs = durationFlag('until', args.until);
   const cluster = build(topology, seed);
   let captures: CaptureHandle | undefined;
   if (args.pcap !== undefined) {

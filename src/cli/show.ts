@@ -9,9 +9,8 @@ import {
   routeJson,
 } from '../inspect/index.js';
 import type { NetNs } from '../net/index.js';
-import { parseDuration } from '../sim/index.js';
-import { type Cluster, parseIp4, runScenario } from '../topology/index.js';
-import { build, InputError, loadOrFail, parseSeed } from './load.js';
+import { type Cluster, parseIp4 } from '../topology/index.js';
+import { InputError, inspection } from './load.js';
 import type { Output } from './output.js';
 
 export type ShowWhat = 'routes' | 'neigh' | 'links' | 'fdb';
@@ -36,15 +35,9 @@ export interface ShowArgs {
  * `--json` gives `ip -j` data.
  */
 export function showCommand(args: ShowArgs, io: Output): number {
-  const topology = loadOrFail(args.file);
-  const seed = parseSeed(args.seed, io.err);
-  const atNs = args.at === undefined ? undefined : parseDuration(args.at);
-  if (args.at !== undefined && atNs === undefined) {
-    throw new InputError([`--at: expected a duration such as 10s, 250ms or 1500us, got "${args.at}"`]);
-  }
-  const cluster = build(topology, seed);
+  const { cluster, play } = inspection(args, io);
   const ns = namespaceOf(cluster, args);
-  runScenario(cluster, { expectations: false, ...(atNs === undefined ? {} : { untilNs: atNs }) });
+  play();
   if (args.what === 'routes' && args.get !== undefined) {
     const dst = parseIp4(args.get);
     if (dst === undefined) throw new InputError([`--get: expected an IPv4 address, got "${args.get}"`]);
