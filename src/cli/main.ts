@@ -71,7 +71,10 @@ export async function main(argv: readonly string[], io: Output = processOutput):
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true })
-          .positional('what', { choices: ['routes', 'neigh', 'links', 'fdb'] as const, demandOption: true })
+          .positional('what', {
+            choices: ['routes', 'neigh', 'links', 'fdb', 'ipam'] as const,
+            demandOption: true,
+          })
           .option('node', { type: 'string', describe: 'node or router name' })
           .option('pod', { type: 'string', describe: 'pod name (NAME or NAMESPACE/NAME) instead of --node' })
           .option('at', { type: 'string', describe: 'simulated time to stop at (e.g. 2s)' })

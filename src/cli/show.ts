@@ -1,3 +1,4 @@
+import { renderHostLocalDir } from '../cni/index.js';
 import {
   bridgeFdbShow,
   ipLink,
@@ -13,7 +14,7 @@ import { type Cluster, parseIp4 } from '../topology/index.js';
 import { InputError, inspection } from './load.js';
 import type { Output } from './output.js';
 
-export type ShowWhat = 'routes' | 'neigh' | 'links' | 'fdb';
+export type ShowWhat = 'routes' | 'neigh' | 'links' | 'fdb' | 'ipam';
 
 export interface ShowArgs {
   readonly file: string;
@@ -38,6 +39,10 @@ export function showCommand(args: ShowArgs, io: Output): number {
   const { cluster, play } = inspection(args, io);
   const ns = namespaceOf(cluster, args);
   play();
+  if (args.what === 'ipam') {
+    io.out(ipamState(cluster, args));
+    return 0;
+  }
   if (args.what === 'routes' && args.get !== undefined) {
     const dst = parseIp4(args.get);
     if (dst === undefined) throw new InputError([`--get: expected an IPv4 address, got "${args.get}"`]);
@@ -94,4 +99,18 @@ function namespaceOf(cluster: Cluster, args: ShowArgs): NetNs {
     throw new InputError([`--node: no node or router "${name}" in ${args.file} (known: ${known})`]);
   }
   return host.ns;
+}
+
+/**
+ * host-local's state directories on a node, each as `printf '%s %q\n' "$f" "$(cat "$f")"` prints its
+ * files (so the \r\n inside a reservation is visible), under a `# DIR` line.
+ */
+function ipamState(cluster: Cluster, args: ShowArgs): string {
+  const host = args.node === undefined ? undefined : cluster.nodes.get(args.node);
+  const stores = host?.cni?.bridge.ipamStores() ?? [];
+  if (stores.length === 0)
+    throw new InputError([
+      `podwire: ${args.node ?? 'a pod'} has no host-local state (ipam needs --node NODE)`,
+    ]);
+  return stores.map((s) => `# ${s.dir}\n${renderHostLocalDir(s.listFiles())}`).join('\n');
 }

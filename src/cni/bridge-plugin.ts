@@ -60,6 +60,11 @@ export class BridgePlugin {
     return s;
   }
 
+  /** Every host-local state directory this node has used, in first-use order. */
+  ipamStores(): readonly HostLocalStore[] {
+    return [...this.stores.values()];
+  }
+
   /** The devices ADD made for a container, while it has them. */
   attachment(containerId: string, ifName: string): BridgeAttachment | undefined {
     return this.attachments.get(`${containerId}/${ifName}`);

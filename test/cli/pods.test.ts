@@ -26,6 +26,15 @@ describe('pods on a node, against the real plugins (test/kernel/OBSERVED-cni.md)
       expect(l).toMatch(/^([0-9a-f]{2}:){5}[0-9a-f]{2} dev veth[0-9a-f]{8} master cni0 $/);
   });
 
+  it("show ipam prints host-local's state directory: one file per address holding ID\\r\\nifname, and the cursor", async () => {
+    const r = await cli('show', FILE, 'ipam', '--node', 'node1');
+    expect(r.code).toBe(0);
+    expect(r.outLines[0]).toBe('# /var/lib/cni/networks/cbr0');
+    expect(r.outLines[1]).toMatch(/^10\.244\.1\.2 \$'[0-9a-f]{64}\\r\\neth0'$/);
+    expect(r.outLines[2]).toMatch(/^10\.244\.1\.3 \$'[0-9a-f]{64}\\r\\neth0'$/);
+    expect(r.outLines.slice(3)).toEqual(['last_reserved_ip.0 10.244.1.3', "lock ''"]);
+  });
+
   it('get pods -o wide lists the pods as kubectl does, .2 and .3 on node1', async () => {
     const r = await cli('get', FILE, 'pods', '-o', 'wide', '--at', '5s');
     expect(r.code).toBe(0);

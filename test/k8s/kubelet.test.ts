@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { Ping } from '../../src/apps/index.js';
 import { BridgePlugin, FlannelPlugin } from '../../src/cni/index.js';
 import { Kubelet } from '../../src/k8s/index.js';
 import { NetNs } from '../../src/net/index.js';
-import { Sim, TraceBus } from '../../src/sim/index.js';
+import { SECOND, Sim, TraceBus } from '../../src/sim/index.js';
 import { type EthernetFrame, ip4 } from '../../src/wire/index.js';
 
 function kubelet(subnetLen = 24) {
@@ -34,6 +35,23 @@ describe('Kubelet', () => {
     expect(a.status).toEqual({ phase: 'Running', podIP: ip4('10.244.1.2') });
     expect(a.netns.deviceByName('eth0')?.mtu).toBe(1450);
     expect(a.containerId).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("lets a pod's containers reach each other over the pod's own lo (one namespace per pod)", () => {
+    const { node, k } = kubelet();
+    const a = k.runPod(pod('pa'));
+    const ping = new Ping(a.netns, {
+      dst: ip4('127.0.0.1'),
+      count: 1,
+      intervalNs: SECOND,
+      size: 56,
+      ttl: 64,
+      pmtudisc: 'want',
+    });
+    ping.start();
+    node.sim.run({ until: SECOND });
+    expect(ping.result().received).toBe(1);
+    expect(a.netns.deviceByName('lo')?.kind).toBe('loopback');
   });
 
   it('gives a hostNetwork pod the node namespace and IP', () => {
