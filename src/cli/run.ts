@@ -57,7 +57,7 @@ function printReport(report: RunReport, file: string, print: (s: string) => void
   print(`podwire run ${file} (seed ${report.seed})`);
   for (const s of report.steps) {
     print('');
-    print(`[${formatSeconds(s.startNs)}] ${s.host ?? '?'}$ ${s.command}`);
+    print(`[${formatSeconds(s.startNs)}] ${s.host === undefined ? '' : s.host}$ ${s.command}`);
     for (const l of s.lines) print(l.text);
   }
   const ex = report.expectations;

@@ -24,8 +24,8 @@ export interface Cluster {
   readonly segments: ReadonlyMap<string, Segment>;
   readonly nodes: ReadonlyMap<string, Host>;
   readonly routers: ReadonlyMap<string, Host>;
-  /** Pods by `namespace/name`, in the file's order. */
-  readonly pods: ReadonlyMap<string, PodRecord>;
+  /** Pods by `namespace/name`, in the file's order; a `delete` step removes its pod. */
+  readonly pods: Map<string, PodRecord>;
 }
 
 export interface BuildOptions {

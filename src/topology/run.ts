@@ -3,7 +3,7 @@ import { type RunOutcome, SECOND } from '../sim/index.js';
 import { formatIp4 } from '../wire/index.js';
 import type { Cluster } from './build.js';
 import { resolveFrom, resolveTo } from './resolve.js';
-import type { Expectation, PingStep, Ref, Step, TracerouteStep } from './types.js';
+import type { DeleteStep, Expectation, PingStep, Ref, Step, TracerouteStep } from './types.js';
 
 /** What one scenario step did: the command as typed on the host, and what it printed. */
 export interface StepReport {
@@ -86,6 +86,7 @@ export function runScenario(cluster: Cluster, options: RunScenarioOptions = {}):
 
 function startStep(cluster: Cluster, step: Step): StepReport {
   const now = cluster.sim.now;
+  if (step.action === 'delete') return deletePod(cluster, step, now);
   if (step.action !== 'ping' && step.action !== 'traceroute') {
     const host = cluster.nodes.get(step.node);
     const up = step.action === 'linkUp';
@@ -154,6 +155,32 @@ function startStep(cluster: Cluster, step: Step): StepReport {
     get traceroute() {
       return app.result();
     },
+  };
+}
+
+/** `kubectl delete pod NAME`: the node's kubelet runs CNI DEL; the pod leaves the cluster's list. */
+function deletePod(cluster: Cluster, step: DeleteStep, now: number): StepReport {
+  const { namespace, name } = step.pod;
+  const key = `${namespace}/${name}`;
+  const pod = cluster.pods.get(key);
+  const command = `kubectl delete pod ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}`;
+  if (pod === undefined) {
+    return {
+      step,
+      host: undefined,
+      command,
+      startNs: now,
+      lines: [{ atNs: now, text: `Error from server (NotFound): pods "${name}" not found`, stderr: true }],
+    };
+  }
+  cluster.nodes.get(pod.node)?.kubelet?.deletePod(namespace, name);
+  cluster.pods.delete(key);
+  return {
+    step,
+    host: undefined,
+    command,
+    startNs: now,
+    lines: [{ atNs: now, text: `pod "${name}" deleted` }],
   };
 }
 

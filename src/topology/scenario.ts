@@ -90,6 +90,19 @@ export function checkScenario(
         },
       ];
     }
+    if (step.delete !== undefined) {
+      const target = step.delete.pod;
+      if (target.kind !== 'pod') {
+        report([...path, 'delete', 'pod'], {
+          code: 'invalid_value',
+          received: target.text,
+          allowed: ['pod/NAME', 'pod/NAMESPACE/NAME'],
+        });
+        return [];
+      }
+      checkRef(target, [...path, 'delete', 'pod'], false);
+      return [{ action: 'delete', atNs, pod: target }];
+    }
     const action = step.linkDown !== undefined ? 'linkDown' : 'linkUp';
     const node = (step.linkDown ?? step.linkUp)?.node ?? '';
     if (!facts.nodes.includes(node)) {

@@ -188,7 +188,10 @@ const traceroute = z.strictObject({
 
 const link = z.strictObject({ node: z.string() });
 
-const STEP_ACTIONS = ['ping', 'traceroute', 'linkDown', 'linkUp'] as const;
+/** `kubectl delete pod NAME`: the kubelet tears the sandbox down (CNI DEL frees the address). */
+const deletion = z.strictObject({ pod: ref });
+
+const STEP_ACTIONS = ['ping', 'traceroute', 'linkDown', 'linkUp', 'delete'] as const;
 
 const step = z
   .strictObject({
@@ -197,6 +200,7 @@ const step = z
     traceroute: traceroute.optional(),
     linkDown: link.optional(),
     linkUp: link.optional(),
+    delete: deletion.optional(),
   })
   .superRefine(exactlyOne(STEP_ACTIONS));
 

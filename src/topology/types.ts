@@ -173,8 +173,15 @@ export interface LinkStep {
   readonly node: string;
 }
 
+/** `kubectl delete pod`: the pod's sandbox goes, with CNI DEL. */
+export interface DeleteStep {
+  readonly action: 'delete';
+  readonly atNs: number;
+  readonly pod: Ref & { readonly kind: 'pod' };
+}
+
 /** One timed action of the scenario. */
-export type Step = PingStep | TracerouteStep | LinkStep;
+export type Step = PingStep | TracerouteStep | LinkStep | DeleteStep;
 
 /** What the scenario expects at the end of the run. */
 export interface Expectation {

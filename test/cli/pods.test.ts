@@ -57,3 +57,33 @@ describe('pods on a node, against the real plugins (test/kernel/OBSERVED-cni.md)
     expect(r.errLines).toEqual([`--pod: no pod "nope" in ${FILE} (known: pa, pb)`]);
   });
 });
+
+describe('deleting a pod (a delete step)', () => {
+  it('runs CNI DEL: the pod leaves get pods, its address file goes, the cursor stays', async () => {
+    const pods = await cli('get', 'topologies/pods-on-a-node.yaml', 'pods', '--at', '10s');
+    expect(pods.outLines.map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'pa', 'pc']);
+    const ipam = await cli(
+      'show',
+      'topologies/pods-on-a-node.yaml',
+      'ipam',
+      '--node',
+      'node1',
+      '--at',
+      '10s',
+    );
+    expect(ipam.outLines.map((l) => l.split(' ')[0])).toEqual([
+      '#',
+      '10.244.0.2',
+      'last_reserved_ip.0',
+      'lock',
+    ]);
+    expect(ipam.outLines).toContain('last_reserved_ip.0 10.244.0.3');
+  });
+
+  it('prints the step as kubectl does', async () => {
+    const r = await cli('run', 'topologies/pods-on-a-node.yaml', '--until', '10s');
+    const at = r.outLines.indexOf('[10.000000] $ kubectl delete pod pb');
+    expect(at).toBeGreaterThan(0);
+    expect(r.outLines[at + 1]).toBe('pod "pb" deleted');
+  });
+});
