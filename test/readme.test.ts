@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { main } from '../src/cli/main.js';
+import { loadTopologyText } from '../src/topology/index.js';
 
 interface Example {
   readonly argv: readonly string[];
@@ -61,6 +62,24 @@ describe('README console examples', () => {
       const sink = (text: string) => lines.push(...text.replace(/\n$/, '').split('\n'));
       await main(ex.argv, { out: sink, err: sink });
       if (!matches(lines, ex.expected)) expect(lines).toEqual(ex.expected);
+    });
+  }
+});
+
+describe('README topology examples', () => {
+  const yamlBlocks = readme
+    .split('```yaml\n')
+    .slice(1)
+    .map((b) => b.slice(0, b.indexOf('```')));
+
+  it('has a topology example', () => {
+    expect(yamlBlocks.length).toBeGreaterThan(0);
+  });
+
+  for (const [i, text] of yamlBlocks.entries()) {
+    it(`example ${i + 1} loads without an issue`, () => {
+      const r = loadTopologyText(text, 'README.md');
+      expect(r.ok ? [] : r.issues).toEqual([]);
     });
   }
 });
