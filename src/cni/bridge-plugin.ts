@@ -94,8 +94,9 @@ export class BridgePlugin {
 
     // In the pod: address, link up, then the IPAM routes (via the gateway) and the default route last.
     const pod = args.netns;
-    pod.addAddress(args.ifName, ip.address, ip.prefixLen);
+    pod.addAddress(args.ifName, ip.address, ip.prefixLen, 'global', { setBroadcast: true });
     podVeth.adminUp = true;
+    podVeth.activated = true;
     const routes: CniRoute[] = ipam.value.routes.map((r) => ({
       dst: `${formatIp4(r.dst)}/${r.dstLen}`,
       ...(r.gw !== undefined ? { gw: formatIp4(r.gw) } : {}),
@@ -172,6 +173,7 @@ export class BridgePlugin {
     hostVeth.peerNetns = pod.name;
     pod.attach(podVeth);
     podVeth.adminUp = false; // brought up only once it has its address
+    podVeth.activated = false;
     this.node.attach(hostVeth);
     return { hostVeth, podVeth };
   }
@@ -179,7 +181,7 @@ export class BridgePlugin {
   /** The first pod puts `<gw>/<len>` on cni0 and turns on forwarding; later pods find it there. */
   private ensureGatewayAddress(bridge: NetDevice, gateway: Ip4, prefixLen: number): void {
     if (!this.node.addresses(bridge.ifindex).some((a) => a.ip === gateway)) {
-      this.node.addAddress(bridge.name, gateway, prefixLen);
+      this.node.addAddress(bridge.name, gateway, prefixLen, 'global', { setBroadcast: true });
     }
     this.node.setSysctl('net.ipv4.ip_forward', '1');
   }

@@ -1,10 +1,12 @@
 /**
  * inspect/ — the model's state printed in the real tools' own formats, byte for byte: `ip route`,
- * `ip route get`, `ip neigh`, `ip -d link`, `bridge fdb show`, and their `ip -j` JSON shapes; and
+ * `ip route get`, `ip addr`, `ip neigh`, `ip -d link`, `bridge fdb show`, and their `ip -j` JSON shapes; and
  * `kubectl get pods [-o wide]`.
  */
+
 export { type BridgeFdbShowOptions, bridgeFdbShow, selfFdbMacs } from './bridge-fdb.js';
-export { ipLink, type LinkInfoJson, type LinkJson, linkJson } from './ip-link.js';
+export { ipAddr, linkLocal6 } from './ip-addr.js';
+export { describeLink, ipLink, type LinkInfoJson, type LinkJson, linkJson } from './ip-link.js';
 export { ipNeigh, type NeighJson, neighJson } from './ip-neigh.js';
 export { ipRoute, ipRouteGet, type RouteJson, routeJson, routeLine } from './ip-route.js';
 export {

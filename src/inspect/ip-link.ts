@@ -184,27 +184,50 @@ function detailsText(details: readonly Detail[]): string {
   return out;
 }
 
-/** IFF_* flags in the order iproute2 prints them. */
-function flags(dev: NetDevice): string[] {
+/**
+ * A veth's peer as the kernel and iproute2 resolve IFLA_LINK: by ifindex in the veth's own namespace.
+ * With the peer in another namespace that index names some unrelated local device (or none).
+ */
+function lowerByIndex(ns: NetNs, veth: Veth): NetDevice | undefined {
+  return veth.peer === undefined ? undefined : ns.device(veth.peer.ifindex);
+}
+
+/**
+ * IFF_* flags in the order iproute2 prints them. `M-DOWN` (the IFLA_LINK device is down) is looked up in
+ * the namespace's own link cache, so only for a peer in the same namespace: iproute2 skips it when
+ * `link-netns` is set (OBSERVED-cni.md: a failed ADD's host veth is `<NO-CARRIER,BROADCAST,MULTICAST,UP>`).
+ */
+function flags(ns: NetNs, dev: NetDevice): string[] {
   const f: string[] = [];
   if (dev.adminUp && !dev.carrier) f.push('NO-CARRIER');
   f.push(...(dev.kind === 'loopback' ? ['LOOPBACK'] : ['BROADCAST', 'MULTICAST']));
   if (dev.adminUp) f.push('UP');
   if (dev.adminUp && dev.carrier) f.push('LOWER_UP');
-  else if (dev.adminUp && dev instanceof Veth) f.push('M-DOWN');
+  else if (dev.adminUp && dev instanceof Veth && !crossNetns(ns, dev)) f.push('M-DOWN');
   return f;
 }
 
-/** IF_OPER_* as iproute2 names it: lo is UNKNOWN, a veth whose peer is down LOWERLAYERDOWN. */
-function operstate(dev: NetDevice): string {
+function crossNetns(ns: NetNs, veth: Veth): boolean {
+  return veth.peerNetns !== undefined && veth.peerNetns !== ns.name;
+}
+
+/**
+ * IF_OPER_* as iproute2 names it: lo is UNKNOWN; a veth without carrier is LOWERLAYERDOWN when the device
+ * its IFLA_LINK index names *in its own namespace* is down, else DOWN (rfc2863_policy's lookup; for a peer
+ * in another namespace that is an unrelated device, e.g. cni0 for the failed ADD's host veth: `state DOWN`).
+ */
+function operstate(ns: NetNs, dev: NetDevice): string {
   if (!dev.adminUp) return 'DOWN';
   if (dev.kind === 'loopback') return 'UNKNOWN';
   if (dev instanceof Bridge) return dev.operState;
   if (dev.carrier) return 'UP';
-  return dev instanceof Veth ? 'LOWERLAYERDOWN' : 'DOWN';
+  if (!(dev instanceof Veth)) return 'DOWN';
+  const lower = lowerByIndex(ns, dev);
+  return lower !== undefined && lower !== dev && !lower.adminUp ? 'LOWERLAYERDOWN' : 'DOWN';
 }
 
-function describe(ns: NetNs, dev: NetDevice): LinkJson {
+/** One device in `ip -j -d link` shape (also the link part of `ip addr`). */
+export function describeLink(ns: NetNs, dev: NetDevice): LinkJson {
   const lo = dev.kind === 'loopback';
   const veth = dev instanceof Veth ? dev : undefined;
   const queues = veth !== undefined ? NCPU : 1;
@@ -215,11 +238,15 @@ function describe(ns: NetNs, dev: NetDevice): LinkJson {
     ifindex: dev.ifindex,
     ...(veth?.peer !== undefined ? { link_index: veth.peer.ifindex } : {}),
     ifname: dev.name,
-    flags: flags(dev),
+    flags: flags(ns, dev),
     mtu: dev.mtu,
-    qdisc: lo || veth !== undefined || dev instanceof Bridge ? 'noqueue' : 'fq_codel',
+    qdisc: !dev.activated
+      ? 'noop'
+      : lo || veth !== undefined || dev instanceof Bridge
+        ? 'noqueue'
+        : 'fq_codel',
     ...(master !== undefined ? { master: master.name } : {}),
-    operstate: operstate(dev),
+    operstate: operstate(ns, dev),
     linkmode: 'DEFAULT',
     group: 'default',
     txqlen: dev.txqlen,
@@ -251,7 +278,7 @@ function linkInfo(ns: NetNs, dev: NetDevice, port: BridgePort | undefined): Link
 
 /** `ip -j -d link` data, in ifindex order. */
 export function linkJson(ns: NetNs): LinkJson[] {
-  return ns.devices().map((d) => describe(ns, d));
+  return ns.devices().map((d) => describeLink(ns, d));
 }
 
 /**
@@ -263,7 +290,7 @@ export function linkJson(ns: NetNs): LinkJson[] {
 export function ipLink(ns: NetNs): string {
   let out = '';
   for (const dev of ns.devices()) {
-    const j = describe(ns, dev);
+    const j = describeLink(ns, dev);
     const peer = j.link_index !== undefined ? `@if${j.link_index}` : '';
     const master = j.master !== undefined ? ` master ${j.master}` : '';
     const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} mode ${j.linkmode} group ${j.group}${j.txqlen > 0 ? ` qlen ${j.txqlen}` : ' '}\n`;

@@ -144,15 +144,23 @@ export class NetNs implements StackView {
   /**
    * `ip addr add IP/LEN dev DEV`: the address plus the routes the kernel adds for it (fib_add_ifaddr):
    * `local` in table local, `broadcast` for the subnet (not for /31 and /32), and the connected prefix
-   * route in main (not for /32).
+   * route in main (not for /32). `options.setBroadcast` is netlink's IFA_BROADCAST (what the CNI plugins
+   * send; `ip addr add` without `brd` sends none): it only changes what `ip addr` prints.
    */
-  addAddress(devName: string, ip: Ip4, prefixLen: number, scope: IfAddr['scope'] = 'global'): void {
+  addAddress(
+    devName: string,
+    ip: Ip4,
+    prefixLen: number,
+    scope: IfAddr['scope'] = 'global',
+    options: { readonly setBroadcast?: boolean } = {},
+  ): void {
     const dev = this.mustDevice(devName);
     const mask = prefixMask(prefixLen);
     const net = (ip & mask) >>> 0;
     const broadcast = prefixLen < 31 ? (net | ~mask) >>> 0 : undefined;
     const list = this.addrs.get(dev.ifindex) ?? [];
-    list.push({ ip, prefixLen, dev: dev.ifindex, broadcast, scope });
+    const broadcastSet = options.setBroadcast === true && broadcast !== undefined;
+    list.push({ ip, prefixLen, dev: dev.ifindex, broadcast, scope, broadcastSet });
     this.addrs.set(dev.ifindex, list);
     const base = { dev: dev.ifindex, proto: 'kernel' as const, metric: 0, onlink: false, prefsrc: ip };
     if (dev.kind === 'loopback' && prefixLen < 32) {
@@ -196,6 +204,7 @@ export class NetNs implements StackView {
   setLinkUp(devName: string, up: boolean): void {
     const dev = this.mustDevice(devName);
     dev.adminUp = up;
+    if (up) dev.activated = true;
     if (!up) this.neigh.flushDev(dev.ifindex);
   }
 

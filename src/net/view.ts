@@ -14,6 +14,13 @@ export interface IfAddr {
   /** Directed broadcast, absent for /31 and /32. */
   readonly broadcast: Ip4 | undefined;
   readonly scope: 'global' | 'link' | 'host';
+  /**
+   * IFA_BROADCAST was set: netlink callers such as the CNI plugins (vishvananda/netlink fills it in for
+   * IPv4 prefixes shorter than /31) set it, `ip addr add` without `brd` does not. Only then does
+   * `ip addr` print `brd` (OBSERVED-cni.md: `inet 10.244.1.1/24 brd 10.244.1.255 scope global cni0`, but
+   * `inet 192.168.56.11/24 scope global eth0`). The broadcast route exists either way.
+   */
+  readonly broadcastSet: boolean;
 }
 
 /** What the IPv4 stack reads from its namespace: the state `NetNs` owns. */

@@ -377,6 +377,14 @@ interface IpJsonLink {
   readonly link_type?: string;
 }
 
+/** Where the normaliser reads links from: the kernel `Lab`, or the simulator's `ip -j link` (cni-sim.ts). */
+export interface LinkSource {
+  /** The namespace-name prefix to remove ('' in the simulator). */
+  readonly prefix: string;
+  /** `ip -n NS ARGS…` output; only `-j link show` is asked for. */
+  ip(ns: string, args: readonly string[]): string;
+}
+
 /**
  * Normalises output from a kernel lab whose veth names and MACs appear as pods come and go: call
  * learnLinks() after every change, name host veths with nameVeth().
@@ -388,7 +396,7 @@ export class CniNormaliser {
   private readonly peers = new Map<string, string>();
 
   constructor(
-    private readonly lab: Lab,
+    private readonly lab: LinkSource,
     private readonly tmp: string,
   ) {}
 

@@ -50,6 +50,12 @@ export abstract class NetDevice {
   mtu: number;
   /** Administrative state (`ip link set up`). */
   adminUp = true;
+  /**
+   * Whether the device has been up at least once: the kernel attaches the default qdisc on the first
+   * open (dev_activate), so a device never brought up prints `qdisc noop` (OBSERVED-cni.md: the pod end
+   * of a failed CNI ADD, `eth0@if8: <BROADCAST,MULTICAST> mtu 1450 qdisc noop state DOWN`).
+   */
+  activated = true;
   /** Where received frames go; set by the netns that owns the device, or by the bridge it is enslaved to. */
   handler: RxHandler | undefined;
   /** txqueuelen: 1000 for devices `ip link add` makes; 0 for veths a CNI plugin makes over netlink. */
