@@ -31,7 +31,12 @@ export function getCommand(args: GetArgs, io: Output): number {
     };
   });
   if (args.output === 'json') {
-    io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: rows }, null, 4));
+    // Not kubectl's full Pod objects: the table's facts, plus why a pod is stuck (its sandbox event).
+    const items = [...cluster.pods.values()].map((p, i) => ({
+      ...rows[i],
+      ...(p.status.message !== undefined ? { message: p.status.message } : {}),
+    }));
+    io.out(JSON.stringify({ apiVersion: 'v1', kind: 'List', items }, null, 4));
     return 0;
   }
   const text = kubectlGetPods(rows, { wide: args.output === 'wide', allNamespaces: args.allNamespaces });

@@ -55,6 +55,10 @@ function selector(spec: CaptureSpec): (point: string) => boolean {
 
 function printReport(report: RunReport, file: string, print: (s: string) => void): void {
   print(`podwire run ${file} (seed ${report.seed})`);
+  for (const p of report.podProblems) {
+    // kubectl get pods shows the status; kubectl describe pod shows why, as a FailedCreatePodSandBox event.
+    print(`pod ${p.pod} on ${p.node}: ${p.status}: ${p.message}`);
+  }
   for (const s of report.steps) {
     print('');
     print(`[${formatSeconds(s.startNs)}] ${s.host === undefined ? '' : s.host}$ ${s.command}`);

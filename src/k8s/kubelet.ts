@@ -87,7 +87,11 @@ export class Kubelet {
       ifName: 'eth0',
     };
     const r = this.cni.add(args);
-    const record: PodRecord = { ...base, netns, status: r.ok ? running(r.value) : creating(r.error) };
+    const record: PodRecord = {
+      ...base,
+      netns,
+      status: r.ok ? running(r.value) : creating(r.error, containerId),
+    };
     if (r.ok) {
       record.cniResult = r.value;
       const eth0 = netns.deviceByName('eth0');
@@ -120,12 +124,12 @@ function running(result: CniAddResult): PodStatus {
 }
 
 /** containerd's event text for a sandbox whose network setup failed (kubectl describe pod, Events). */
-function creating(error: CniError): PodStatus {
+function creating(error: CniError, sandbox: string): PodStatus {
   return {
     phase: 'Pending',
     reason: 'ContainerCreating',
     message:
-      'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox: ' +
+      `Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "${sandbox}": ` +
       `plugin type="flannel" failed (add): ${error.msg}`,
   };
 }

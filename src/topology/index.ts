@@ -26,6 +26,7 @@ export { type LoadResult, loadTopologyFile, loadTopologyText } from './load.js';
 export { type Origin, resolveFrom, resolveTo } from './resolve.js';
 export {
   type ExpectationReport,
+  type PodProblem,
   type RunReport,
   type RunScenarioOptions,
   runScenario,

@@ -28,8 +28,18 @@ export interface RunReport {
   readonly outcome: RunOutcome;
   readonly endNs: number;
   readonly events: number;
+  /** Pods whose sandbox has no network (CNI ADD failed), with the event message, as at the start. */
+  readonly podProblems: readonly PodProblem[];
   readonly steps: readonly StepReport[];
   readonly expectations: readonly ExpectationReport[];
+}
+
+/** A pod stuck before Running, as `kubectl describe pod` would show it. */
+export interface PodProblem {
+  readonly pod: string;
+  readonly node: string;
+  readonly status: string;
+  readonly message: string;
 }
 
 export interface RunScenarioOptions {
@@ -51,6 +61,18 @@ const DEFAULT_MAX_EVENTS = 50_000_000;
  */
 export function runScenario(cluster: Cluster, options: RunScenarioOptions = {}): RunReport {
   const { sim, topology } = cluster;
+  const podProblems: PodProblem[] = [...cluster.pods.entries()].flatMap(([key, p]) =>
+    p.status.phase === 'Running'
+      ? []
+      : [
+          {
+            pod: key,
+            node: p.node,
+            status: p.status.reason ?? p.status.phase,
+            message: p.status.message ?? '',
+          },
+        ],
+  );
   const reports: Array<StepReport | undefined> = topology.scenario.steps.map(() => undefined);
   topology.scenario.steps.forEach((step, i) => {
     sim.at(
@@ -79,6 +101,7 @@ export function runScenario(cluster: Cluster, options: RunScenarioOptions = {}):
     outcome: r.outcome,
     endNs: sim.now,
     events,
+    podProblems,
     steps: reports.flatMap((rep) => (rep === undefined ? [] : [rep])),
     expectations,
   };

@@ -87,3 +87,14 @@ describe('deleting a pod (a delete step)', () => {
     expect(r.outLines[at + 1]).toBe('pod "pb" deleted');
   });
 });
+
+describe('a node out of pod addresses', () => {
+  it('leaves the sixth pod of a /29 podCIDR in ContainerCreating, and says why in the run report', async () => {
+    const pods = await cli('get', 'test/fixtures/small-podcidr.yaml', 'pods', '-o', 'wide');
+    expect(pods.outLines.at(-1)).toMatch(/^p6\s+0\/1\s+ContainerCreating\s+0\s+\S+\s+<none>\s+node1\s/);
+    const run = await cli('run', 'test/fixtures/small-podcidr.yaml');
+    expect(run.outLines[1]).toMatch(
+      /^pod default\/p6 on node1: ContainerCreating: Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "[0-9a-f]{64}": plugin type="flannel" failed \(add\): failed to allocate for range 0: no IP addresses available in range set: 10\.244\.0\.1-10\.244\.0\.6$/,
+    );
+  });
+});
