@@ -16,7 +16,10 @@ export interface HoldResult {
 export interface HoldOptions {
   readonly population?: number;
   readonly warmupSeconds?: number;
+  /** Length of one measuring window. */
   readonly measureSeconds?: number;
+  /** Windows measured; the best is reported, so a busy neighbour on a shared machine does not count. */
+  readonly windows?: number;
 }
 
 // Events run in chunks between clock reads so that performance.now() stays off the measured path.
@@ -34,7 +37,12 @@ export function holdBench(options: HoldOptions = {}): HoldResult {
   for (let i = 0; i < population; i++) sim.after(rng.int(1, 1_000_000), handler, undefined);
 
   spin(sim, options.warmupSeconds ?? 1);
-  return spin(sim, options.measureSeconds ?? 3);
+  let best = spin(sim, options.measureSeconds ?? 0.6);
+  for (let w = 1; w < (options.windows ?? 5); w++) {
+    const r = spin(sim, options.measureSeconds ?? 0.6);
+    if (r.eventsPerSecond > best.eventsPerSecond) best = r;
+  }
+  return best;
 }
 
 function spin(sim: Sim, seconds: number): HoldResult {

