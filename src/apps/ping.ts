@@ -1,6 +1,14 @@
 import type { NetNs, PmtuDisc, RawListener } from '../net/index.js';
 import { SECOND, Timer } from '../sim/index.js';
-import { formatIp4, IPPROTO_ICMP, type Ip4, type Ipv4Packet, icmpEcho, pingPayload } from '../wire/index.js';
+import {
+  formatIp4,
+  IPPROTO_ICMP,
+  type Ip4,
+  type Ipv4Packet,
+  icmpEcho,
+  parseIcmpQuote,
+  pingPayload,
+} from '../wire/index.js';
 import { percentG, pingIcmpText, pingTime } from './format.js';
 
 /** `ping -c COUNT -i INTERVAL -s SIZE -t TTL -M do|dont|want -W WAIT DST`. */
@@ -158,7 +166,7 @@ export class Ping {
 
   /** The sequence number of our echo request quoted in an ICMP error, if it is ours. */
   private quotedSeq(quote: Uint8Array): number | undefined {
-    const q = quotedHeader(quote);
+    const q = parseIcmpQuote(quote);
     if (q === undefined || q.protocol !== IPPROTO_ICMP || q.dst !== this.opts.dst) return undefined;
     const at = q.headerLen;
     if (quote.length < at + 8 || quote[at] !== 8) return undefined;
@@ -209,17 +217,6 @@ export class Ping {
   private print(text: string, stderr = false): void {
     this.lines.push(stderr ? { atNs: this.ns.sim.now, text, stderr } : { atNs: this.ns.sim.now, text });
   }
-}
-
-/** Protocol, destination and header length of the IPv4 header an ICMP error quotes. */
-export function quotedHeader(
-  quote: Uint8Array,
-): { readonly protocol: number; readonly dst: Ip4; readonly headerLen: number } | undefined {
-  if (quote.length < 20 || (quote[0] ?? 0) >>> 4 !== 4) return undefined;
-  const headerLen = ((quote[0] ?? 0) & 0x0f) * 4;
-  const dst =
-    (((quote[16] ?? 0) << 24) | ((quote[17] ?? 0) << 16) | ((quote[18] ?? 0) << 8) | (quote[19] ?? 0)) >>> 0;
-  return { protocol: quote[9] ?? 0, dst, headerLen };
 }
 
 /** strerror() of the errnos a send can fail with. */

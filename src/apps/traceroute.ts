@@ -7,12 +7,13 @@ import {
   type Ip4,
   type Ipv4Packet,
   icmpEcho,
+  parseIcmpQuote,
   rawPayload,
   udp,
 } from '../wire/index.js';
 import { ms3, tracerouteAnnotation } from './format.js';
 import type { AppLine } from './ping.js';
-import { errnoText, quotedHeader } from './ping.js';
+import { errnoText } from './ping.js';
 
 /** `traceroute [-I] -q QUERIES -m MAXHOPS -w WAIT DST` (traceroute 2.1, `-n` output). */
 export interface TracerouteOptions {
@@ -202,7 +203,7 @@ export class Traceroute {
   }
 
   private quotedProbe(quote: Uint8Array): Probe | undefined {
-    const q = quotedHeader(quote);
+    const q = parseIcmpQuote(quote);
     if (q === undefined || q.dst !== this.opts.dst) return undefined;
     const at = q.headerLen;
     if (quote.length < at + 8) return undefined;

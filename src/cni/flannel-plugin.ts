@@ -1,4 +1,4 @@
-import { formatIp4, type Ip4 } from '../wire/index.js';
+import { formatIp4, type Ip4, maskOf } from '../wire/index.js';
 import type { BridgeConf, BridgePlugin, CniArgs } from './bridge-plugin.js';
 import { BRIDGE_PLUGIN, FLANNEL_DATA_DIR } from './defaults.js';
 import { hostLocalConfigFrom } from './host-local-config.js';
@@ -121,8 +121,4 @@ function bridgeConf(text: string): CniResult<BridgeConf> {
     hairpinMode: flag('hairpinMode'),
     ipam: ipam.value,
   });
-}
-
-function maskOf(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }

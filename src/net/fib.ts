@@ -1,4 +1,4 @@
-import type { Ip4 } from '../wire/index.js';
+import { type Ip4, maskOf } from '../wire/index.js';
 
 /** Route types as `ip route` prints them (RTN_*). */
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole' | 'prohibit';
@@ -25,10 +25,8 @@ export interface Route {
   readonly onlink: boolean;
 }
 
-/** Netmask of a prefix length as an unsigned 32-bit number. */
-export function prefixMask(len: number): number {
-  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
-}
+/** Netmask of a prefix length as an unsigned 32-bit number (wire's maskOf, under the name net uses). */
+export const prefixMask: (len: number) => number = maskOf;
 
 /**
  * The routes of one prefix length. Destinations are kept again as signed 32-bit keys in a typed array

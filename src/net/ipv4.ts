@@ -13,6 +13,7 @@ import {
   icmpEcho,
   icmpError,
   ipv4,
+  parseIcmpQuote,
 } from '../wire/index.js';
 import { isBroadcast, isLocalAddress, isMulticast, selectSource } from './addr-select.js';
 import { Arp } from './arp.js';
@@ -251,13 +252,11 @@ export class Ipv4Stack implements RxHandler, NeighHost {
 
   /** icmp_unreach → ipv4_update_pmtu: remember the next-hop MTU for the destination the error quotes. */
   private learnPmtu(quote: Uint8Array, mtu: number): void {
-    if (quote.length < 20 || mtu === 0) return;
-    const dst =
-      (((quote[16] ?? 0) << 24) | ((quote[17] ?? 0) << 16) | ((quote[18] ?? 0) << 8) | (quote[19] ?? 0)) >>>
-      0;
-    const r = this.view.main.lookup(dst, this.deviceUp);
+    const q = parseIcmpQuote(quote);
+    if (q === undefined || mtu === 0) return;
+    const r = this.view.main.lookup(q.dst, this.deviceUp);
     const dev = r === undefined ? undefined : this.view.device(r.dev);
-    if (dev !== undefined) this.pmtu.learn(dst, mtu, dev.mtu, this.view.sim.now);
+    if (dev !== undefined) this.pmtu.learn(q.dst, mtu, dev.mtu, this.view.sim.now);
   }
 
   /** icmp_echo → icmp_reply: same id/seq/data, from the address pinged, TOS copied, DF clear. */

@@ -4,19 +4,14 @@
  * octal the way inet_aton would).
  */
 
-import { formatIp4, parseIp4 } from '../wire/index.js';
+import { formatIp4, maskOf, parseIp4 } from '../wire/index.js';
 
-export { formatIp4, parseIp4 };
+export { formatIp4, maskOf, parseIp4 };
 
 /** An IPv4 network: `network` has no host bits set. */
 export interface Cidr {
   readonly network: number;
   readonly prefixLen: number;
-}
-
-/** The netmask of a prefix length as a uint32 (`/24` is 0xffffff00). */
-export function maskOf(prefixLen: number): number {
-  return prefixLen === 0 ? 0 : (0xffffffff << (32 - prefixLen)) >>> 0;
 }
 
 /** Number of addresses in a network of this prefix length. */

@@ -6,7 +6,7 @@ import { formatIp4 } from './addr.js';
 import { checkRoom, put16, put32, u8, u16, u32 } from './bytes.js';
 import { checksumValid, finishChecksum, sumBytes } from './checksum.js';
 import { fail, type ParseOptions, truncated } from './result.js';
-import type { IcmpMessage, ParseResult } from './types.js';
+import type { IcmpMessage, Ip4, ParseResult } from './types.js';
 
 /** ICMP header length: type, code, checksum, rest-of-header. */
 export const ICMP_HLEN = 8;
@@ -129,4 +129,22 @@ export function describeIcmp(m: IcmpMessage): string {
     return `ICMP ${quotedDst(m)}${what} unreachable, ${len}`;
   }
   return `ICMP type ${m.type}, code ${m.code}, ${len}`;
+}
+
+/** What an ICMP error's quoted datagram says of the packet it is about (the quote may be truncated). */
+export interface IcmpQuote {
+  readonly protocol: number;
+  readonly dst: Ip4;
+  /** Where the quoted transport header starts in the quote (the quoted IHL × 4). */
+  readonly headerLen: number;
+}
+
+/**
+ * Reads the IPv4 header an ICMP error quotes: protocol, destination and header length, which is what
+ * the sender needs to find the socket or route the error is about. Unlike parseIpv4Header it accepts a
+ * quote cut short of the datagram's total length; undefined if not even an IPv4 header is there.
+ */
+export function parseIcmpQuote(quote: Uint8Array): IcmpQuote | undefined {
+  if (quote.length < 20 || u8(quote, 0) >>> 4 !== 4) return undefined;
+  return { protocol: u8(quote, 9), dst: u32(quote, 16), headerLen: (u8(quote, 0) & 0x0f) * 4 };
 }

@@ -111,3 +111,18 @@ describe('icmp', () => {
     );
   });
 });
+
+describe('parseIcmpQuote()', () => {
+  it('reads protocol, destination and header length from a quote cut short of the datagram', async () => {
+    const { emitIpv4, icmpEcho, ip4, ipv4, parseIcmpQuote } = await import('../../src/wire/index.js');
+    const original = ipv4({
+      src: ip4('10.0.0.1'),
+      dst: ip4('10.0.0.2'),
+      payload: icmpEcho({ type: 8, id: 1, seq: 1, data: new Uint8Array(1400) }),
+    });
+    const quote = emitIpv4(original).slice(0, 548);
+    expect(parseIcmpQuote(quote)).toEqual({ protocol: 1, dst: ip4('10.0.0.2'), headerLen: 20 });
+    expect(parseIcmpQuote(quote.slice(0, 19))).toBeUndefined();
+    expect(parseIcmpQuote(new Uint8Array(20).fill(0x60))).toBeUndefined();
+  });
+});
