@@ -6,6 +6,7 @@ import {
   echoId,
   echoSeq,
   emitIcmp,
+  emitIpv4,
   ICMP_DEST_UNREACH,
   ICMP_FRAG_NEEDED,
   ICMP_PORT_UNREACH,
@@ -18,6 +19,7 @@ import {
   ip4,
   ipv4,
   parseIcmp,
+  parseIcmpQuote,
   pingPayload,
   udp,
   verifyIcmp,
@@ -113,8 +115,7 @@ describe('icmp', () => {
 });
 
 describe('parseIcmpQuote()', () => {
-  it('reads protocol, destination and header length from a quote cut short of the datagram', async () => {
-    const { emitIpv4, icmpEcho, ip4, ipv4, parseIcmpQuote } = await import('../../src/wire/index.js');
+  it('reads protocol, destination and header length from a quote cut short of the datagram', () => {
     const original = ipv4({
       src: ip4('10.0.0.1'),
       dst: ip4('10.0.0.2'),
