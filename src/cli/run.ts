@@ -64,6 +64,12 @@ function printReport(report: RunReport, file: string, print: (s: string) => void
     print(`[${formatSeconds(s.startNs)}] ${s.host === undefined ? '' : s.host}$ ${s.command}`);
     for (const l of s.lines) print(l.text);
   }
+  if (report.flannel.length > 0) {
+    // What `kubectl logs -n kube-flannel ds/kube-flannel-ds` shows at warning level and above.
+    print('');
+    print('flanneld logged:');
+    for (const l of report.flannel) print(`  [${formatSeconds(l.atNs)}] ${l.node}: ${l.severity} ${l.text}`);
+  }
   const ex = report.expectations;
   if (report.outcome === 'until') {
     print('');

@@ -1,5 +1,5 @@
-import { BRIDGE, Bridge, type NetDevice, type NetNs } from '../net/index.js';
-import { formatMac, type Mac } from '../wire/index.js';
+import { BRIDGE, Bridge, type NetDevice, type NetNs, Vxlan } from '../net/index.js';
+import { formatIp4, formatMac, type Mac } from '../wire/index.js';
 
 /** Filters of `bridge fdb show [br BRIDGE] [dev DEV]`. */
 export interface BridgeFdbShowOptions {
@@ -38,7 +38,8 @@ export function selfFdbMacs(dev: NetDevice): readonly Mac[] {
  * `bridge fdb show` (iproute2 6.1): devices in ifindex order (rtnl_fdb_dump); for a bridge port first
  * the bridge's entries for it (newest first: learned `MAC dev PORT master BR ` with a trailing space,
  * the port's own MAC `… permanent`), then each device's own filter list (`MAC dev DEV self permanent`);
- * a bridge lists its own MAC after its filter list as `MAC dev BR master BR permanent`.
+ * a bridge lists its own MAC after its filter list as `MAC dev BR master BR permanent`; a VXLAN device
+ * lists its remote entries, `MAC dev flannel.1 dst 192.168.56.12 self permanent` (reference flannel.md §3.2).
  */
 export function bridgeFdbShow(ns: NetNs, opts: BridgeFdbShowOptions = {}): string {
   const only = opts.br !== undefined ? ns.deviceByName(opts.br) : undefined;
@@ -57,6 +58,11 @@ export function bridgeFdbShow(ns: NetNs, opts: BridgeFdbShowOptions = {}): strin
       }
     }
     for (const mac of selfFdbMacs(dev)) out += `${formatMac(mac)} ${devField}self permanent\n`;
+    // A VXLAN device dumps its own table (vxlan_fdb_dump) instead of its multicast list.
+    if (dev instanceof Vxlan) {
+      for (const e of dev.fdbEntries())
+        out += `${formatMac(e.mac)} ${devField}dst ${formatIp4(e.dst)} self permanent\n`;
+    }
     if (dev instanceof Bridge) {
       for (const e of dev.fdbDump()) {
         if (e.port !== undefined) continue;

@@ -43,7 +43,8 @@ const LIFETIME = '       valid_lft forever preferred_lft forever\n';
 function inet6(dev: NetDevice): string | undefined {
   if (!dev.adminUp) return undefined;
   if (dev.kind === 'loopback') return '    inet6 ::1/128 scope host \n';
-  if (dev.kind !== 'ether' && dev.kind !== 'veth' && dev.kind !== 'bridge') return undefined;
+  if (dev.kind !== 'ether' && dev.kind !== 'veth' && dev.kind !== 'bridge' && dev.kind !== 'vxlan')
+    return undefined;
   if (!dev.carrier) return undefined;
   return `    inet6 ${linkLocal6(dev.mac)}/64 scope link \n`;
 }
@@ -64,7 +65,8 @@ export function ipAddr(ns: NetNs, opts: { readonly dev?: string } = {}): string 
     const qlen = j.txqlen > 0 ? ` qlen ${j.txqlen}` : ' ';
     out += `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} group ${j.group}${qlen}\n`;
     const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
-    out += `    link/${j.link_type} ${j.address} brd ${j.broadcast}${netns}\n`;
+    const hw = j.address === undefined ? '' : ` ${j.address} brd ${j.broadcast}`;
+    out += `    link/${j.link_type}${hw}${netns}\n`;
     for (const a of ns.addresses(dev.ifindex)) {
       const brd = a.broadcastSet && a.broadcast !== undefined ? ` brd ${formatIp4(a.broadcast)}` : '';
       out += `    inet ${formatIp4(a.ip)}/${a.prefixLen}${brd} scope ${a.scope} ${dev.name}\n${LIFETIME}`;

@@ -1,5 +1,5 @@
-import { BRIDGE, Bridge, type BridgePort, type NetDevice, type NetNs, Veth } from '../net/index.js';
-import { formatMac } from '../wire/index.js';
+import { BRIDGE, Bridge, type BridgePort, type NetDevice, type NetNs, Veth, Vxlan } from '../net/index.js';
+import { formatIp4, formatMac } from '../wire/index.js';
 
 /** Queues a veth gets: one per possible CPU; podwire's nodes are 2-CPU machines. */
 const NCPU = 2;
@@ -19,9 +19,10 @@ export interface LinkJson {
   readonly linkmode: 'DEFAULT';
   readonly group: 'default';
   readonly txqlen: number;
-  readonly link_type: 'loopback' | 'ether';
-  readonly address: string;
-  readonly broadcast: string;
+  readonly link_type: 'loopback' | 'ether' | 'none';
+  /** Absent for a TUN (`link/none`: no hardware address). */
+  readonly address?: string;
+  readonly broadcast?: string;
   readonly link_netns?: string;
   /** 1 for a bridge port: the bridge puts its ports in promiscuous and allmulti mode. */
   readonly promiscuity: number;
@@ -200,7 +201,9 @@ function lowerByIndex(ns: NetNs, veth: Veth): NetDevice | undefined {
 function flags(ns: NetNs, dev: NetDevice): string[] {
   const f: string[] = [];
   if (dev.adminUp && !dev.carrier) f.push('NO-CARRIER');
-  f.push(...(dev.kind === 'loopback' ? ['LOOPBACK'] : ['BROADCAST', 'MULTICAST']));
+  if (dev.kind === 'loopback') f.push('LOOPBACK');
+  else if (dev.kind === 'tun') f.push('POINTOPOINT', 'MULTICAST', 'NOARP');
+  else f.push('BROADCAST', 'MULTICAST');
   if (dev.adminUp) f.push('UP');
   if (dev.adminUp && dev.carrier) f.push('LOWER_UP');
   else if (dev.adminUp && dev instanceof Veth && !crossNetns(ns, dev)) f.push('M-DOWN');
@@ -219,7 +222,7 @@ function crossNetns(ns: NetNs, veth: Veth): boolean {
 function operstate(ns: NetNs, dev: NetDevice): string {
   if (!dev.adminUp) return 'DOWN';
   if (dev.kind === 'loopback') return 'UNKNOWN';
-  if (dev instanceof Bridge) return dev.operState;
+  if (dev instanceof Bridge || dev.kind === 'vxlan' || dev.kind === 'tun') return dev.operState;
   if (dev.carrier) return 'UP';
   if (!(dev instanceof Veth)) return 'DOWN';
   const lower = lowerByIndex(ns, dev);
@@ -242,7 +245,7 @@ export function describeLink(ns: NetNs, dev: NetDevice): LinkJson {
     mtu: dev.mtu,
     qdisc: !dev.activated
       ? 'noop'
-      : lo || veth !== undefined || dev instanceof Bridge
+      : lo || veth !== undefined || dev instanceof Bridge || dev.kind === 'vxlan'
         ? 'noqueue'
         : 'fq_codel',
     ...(master !== undefined ? { master: master.name } : {}),
@@ -250,9 +253,10 @@ export function describeLink(ns: NetNs, dev: NetDevice): LinkJson {
     linkmode: 'DEFAULT',
     group: 'default',
     txqlen: dev.txqlen,
-    link_type: lo ? 'loopback' : 'ether',
-    address: formatMac(dev.mac),
-    broadcast: lo ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff',
+    link_type: lo ? 'loopback' : dev.kind === 'tun' ? 'none' : 'ether',
+    ...(dev.kind === 'tun'
+      ? {}
+      : { address: formatMac(dev.mac), broadcast: lo ? '00:00:00:00:00:00' : 'ff:ff:ff:ff:ff:ff' }),
     ...(veth?.peerNetns !== undefined && veth.peerNetns !== ns.name ? { link_netns: veth.peerNetns } : {}),
     promiscuity: port !== undefined ? 1 : 0,
     allmulti: port !== undefined ? 1 : 0,
@@ -273,6 +277,8 @@ function linkInfo(ns: NetNs, dev: NetDevice, port: BridgePort | undefined): Link
   if (dev instanceof Bridge)
     return { info_kind: 'bridge', info_data: detailsJson(bridgeDetails(dev)), ...slave };
   if (dev instanceof Veth) return { info_kind: 'veth', ...slave };
+  if (dev instanceof Vxlan) return { info_kind: 'vxlan', info_data: vxlanJson(dev) };
+  if (dev.kind === 'tun') return { info_kind: 'tun', info_data: { type: 'tun', pi: false, vnet_hdr: false } };
   return undefined;
 }
 
@@ -295,7 +301,8 @@ export function ipLink(ns: NetNs): string {
     const master = j.master !== undefined ? ` master ${j.master}` : '';
     const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} mode ${j.linkmode} group ${j.group}${j.txqlen > 0 ? ` qlen ${j.txqlen}` : ' '}\n`;
     const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
-    const link = `    link/${j.link_type} ${j.address} brd ${j.broadcast}${netns} promiscuity ${j.promiscuity}  allmulti ${j.allmulti} minmtu ${j.min_mtu} maxmtu ${j.max_mtu} `;
+    const hw = j.address === undefined ? '' : ` ${j.address} brd ${j.broadcast}`;
+    const link = `    link/${j.link_type}${hw}${netns} promiscuity ${j.promiscuity}  allmulti ${j.allmulti} minmtu ${j.min_mtu} maxmtu ${j.max_mtu} `;
     const rest = `addrgenmode ${j.inet6_addr_gen_mode} numtxqueues ${j.num_tx_queues} numrxqueues ${j.num_rx_queues} ${GSO}`;
     if (j.linkinfo === undefined) {
       out += `${head}${link}${rest}\n`;
@@ -303,10 +310,38 @@ export function ipLink(ns: NetNs): string {
     }
     let kind = `${j.linkinfo.info_kind} `;
     if (dev instanceof Bridge) kind += detailsText(bridgeDetails(dev));
+    if (dev instanceof Vxlan) kind += vxlanText(dev);
+    if (dev.kind === 'tun') kind += 'type tun pi off vnet_hdr off persist off ';
     const owner = dev.master;
     const port = owner instanceof Bridge ? owner.portOf(dev) : undefined;
     if (port !== undefined) kind += `\n    bridge_slave ${detailsText(portDetails(port, ns.sim.now))}`;
     out += `${head}${link}\n    ${kind}${rest}\n`;
   }
   return out;
+}
+
+/**
+ * A VXLAN device's attributes in iproute2 6.1's order (ip/iplink_vxlan.c vxlan_print_opt), for a device
+ * made as flannel makes it (reference flannel.md §3.1, LAB): `srcport 0 0` (the kernel's port range),
+ * `ttl auto`, ageing 300 s, UDP checksums on.
+ */
+function vxlanText(dev: Vxlan): string {
+  const c = dev.config;
+  const learning = c.learning ? '' : 'nolearning ';
+  return `id ${c.vni} local ${formatIp4(c.local)} dev ${c.lowerDev} srcport 0 0 dstport ${c.dstPort} ${learning}ttl auto ageing 300 udpcsum noudp6zerocsumtx noudp6zerocsumrx `;
+}
+
+function vxlanJson(dev: Vxlan): Readonly<Record<string, DetailValue>> {
+  const c = dev.config;
+  return {
+    id: c.vni,
+    local: formatIp4(c.local),
+    link: c.lowerDev,
+    port: c.dstPort,
+    learning: c.learning,
+    ageing: 300,
+    udp_csum: true,
+    udp_zero_csum6_tx: false,
+    udp_zero_csum6_rx: false,
+  };
 }

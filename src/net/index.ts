@@ -18,6 +18,6 @@ export {
 export type { HookPoint, NetfilterHooks } from './hooks.js';
 export type { OutputRoute, PmtuDisc, SendErrno, SendOptions, SendResult } from './ipv4.js';
 export { NeighEntry, NeighTable, type NudState } from './neigh.js';
-export { NetNs, type NetNsOptions, type RouteError, type RouteSpec } from './netns.js';
+export { NetNs, type NetNsOptions, type RouteError, type RouteSpec, type VxlanSpec } from './netns.js';
 export { type RawListener, Sockets, type UdpListener } from './sockets.js';
 export type { IfAddr } from './view.js';

@@ -192,9 +192,9 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     for (const f of fragment(pkt, mtu)) this.neighOutput(out, nexthop, f);
   }
 
-  /** neigh_output: loopback and broadcasts need no resolution; everything else goes through ARP. */
+  /** neigh_output: loopback, TUN (NOARP) and broadcasts need no resolution; everything else goes through ARP. */
   private neighOutput(out: NetDevice, nexthop: Ip4, pkt: Ipv4Packet): void {
-    if (out.kind === 'loopback') {
+    if (out.kind === 'loopback' || out.kind === 'tun') {
       out.xmit(ethernet(0, 0, pkt), 14 + pkt.totalLength);
       return;
     }

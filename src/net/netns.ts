@@ -1,7 +1,7 @@
 import type { Sim, TraceBus } from '../sim/index.js';
-import type { EthernetFrame, Ip4 } from '../wire/index.js';
-import { DEFAULT_SYSCTLS } from './defaults.js';
-import { Loopback, type NetDevice } from './dev/index.js';
+import { type EthernetFrame, IPPROTO_UDP, type Ip4, type Mac, type UdpDatagram } from '../wire/index.js';
+import { DEFAULT_SYSCTLS, IP } from './defaults.js';
+import { Loopback, type NetDevice, Tun, Vxlan, type VxlanUnderlay } from './dev/index.js';
 import { prefixMask, type Route, RouteTable } from './fib.js';
 import type { NetfilterHooks } from './hooks.js';
 import { Ipv4Stack, type OutputRoute, type SendOptions, type SendResult } from './ipv4.js';
@@ -31,6 +31,18 @@ export interface RouteSpec {
   readonly type?: Route['type'];
 }
 
+/** Arguments of `ip link add NAME address MAC mtu MTU type vxlan id VNI local IP dev LOWER dstport P [no]learning`. */
+export interface VxlanSpec {
+  readonly name: string;
+  readonly mac: Mac;
+  readonly mtu: number;
+  readonly vni: number;
+  readonly local: Ip4;
+  readonly lowerDev: string;
+  readonly dstPort: number;
+  readonly learning: boolean;
+}
+
 /** Why `addRoute` refused, in iproute2's words. */
 export type RouteError = 'Cannot find device' | 'Nexthop has invalid gateway.' | 'File exists';
 
@@ -38,7 +50,7 @@ export type RouteError = 'Cannot find device' | 'Nexthop has invalid gateway.' |
  * A network namespace: its devices (with `lo` at ifindex 1), addresses, `local` and `main` route tables,
  * neighbour table, sysctls and sockets, and the IPv4 stack that moves packets between them.
  */
-export class NetNs implements StackView {
+export class NetNs implements StackView, VxlanUnderlay {
   readonly name: string;
   readonly trace: TraceBus<EthernetFrame>;
   readonly tracePrefix: string;
@@ -56,6 +68,8 @@ export class NetNs implements StackView {
   private readonly byName = new Map<string, NetDevice>();
   private readonly addrs = new Map<number, IfAddr[]>();
   private readonly sysctls = new Map<string, string>(DEFAULT_SYSCTLS);
+  /** Sockets a device holds open (a VXLAN device's UDP socket), closed when the device goes. */
+  private readonly deviceSockets = new Map<string, () => void>();
   /** net.ipv4.ip_forward is "1": read for every packet not addressed to us, so kept decoded. */
   ipForward = DEFAULT_SYSCTLS.get('net.ipv4.ip_forward') === '1';
   /** net.ipv4.icmp_echo_ignore_all is "1": read for every echo request. */
@@ -106,12 +120,57 @@ export class NetNs implements StackView {
     this.devs.splice(this.devs.indexOf(dev), 1);
     this.byIndex[dev.ifindex] = undefined;
     this.byName.delete(name);
+    this.deviceSockets.get(name)?.();
+    this.deviceSockets.delete(name);
     this.addrs.delete(dev.ifindex);
     this.local.remove((r) => r.dev === dev.ifindex);
     this.main.remove((r) => r.dev === dev.ifindex);
     this.neigh.flushDev(dev.ifindex);
     dev.adminUp = false;
     dev.handler = undefined;
+  }
+
+  /**
+   * `ip link add … type vxlan …`, brought up: the device, and the UDP socket on its port that hands
+   * arriving datagrams to it (vxlan_sock_add on open). Refuses a port another socket holds.
+   */
+  addVxlan(spec: VxlanSpec): Vxlan {
+    const dev = new Vxlan(this.sim, this.deviceOptions(spec.name, spec.mac, spec.mtu), {
+      vni: spec.vni,
+      local: spec.local,
+      lowerDev: spec.lowerDev,
+      dstPort: spec.dstPort,
+      learning: spec.learning,
+      hashKey: this.sim.rng(`${this.name}/flow-hash`).u32(),
+    });
+    const close = this.sockets.bindUdp(spec.dstPort, (_pkt, datagram) => dev.receiveOuter(datagram));
+    if (close === undefined) throw new Error(`${this.name}: UDP port ${spec.dstPort} is in use`);
+    dev.underlay = this;
+    this.attach(dev);
+    this.deviceSockets.set(spec.name, close);
+    return dev;
+  }
+
+  /** `ip tuntap add NAME mode tun`, up, with MTU `mtu`: a TUN device (no MAC, no ARP). */
+  addTun(name: string, mtu: number): Tun {
+    const dev = new Tun(this.sim, this.deviceOptions(name, 0, mtu));
+    dev.txqlen = 500;
+    this.attach(dev);
+    return dev;
+  }
+
+  /** VxlanUnderlay: ip_local_out of an outer datagram with DF clear and TTL 64 (`ttl auto`). */
+  sendOuter(src: Ip4, dst: Ip4, datagram: UdpDatagram, tos: number): boolean {
+    const r = this.ip.send({
+      src,
+      dst,
+      protocol: IPPROTO_UDP,
+      payload: datagram,
+      ttl: IP.defaultTtl,
+      tos,
+      pmtudisc: 'dont',
+    });
+    return r.ok;
   }
 
   device(ifindex: number): NetDevice | undefined {
@@ -198,6 +257,30 @@ export class NetNs implements StackView {
       ...(spec.prefsrc !== undefined ? { prefsrc: spec.prefsrc } : {}),
     };
     return this.main.add(route) ? undefined : 'File exists';
+  }
+
+  /** `ip route replace`: the route with the same destination, prefix and metric is replaced, or added. */
+  replaceRoute(spec: RouteSpec): RouteError | undefined {
+    const metric = spec.metric ?? 0;
+    const same = (r: Route) => r.dst === spec.dst && r.prefixLen === spec.prefixLen && r.metric === metric;
+    const old = this.main.list().filter(same);
+    this.main.remove(same);
+    const err = this.addRoute(spec);
+    if (err !== undefined) for (const r of old) this.main.add(r);
+    return err;
+  }
+
+  /** `ip route del DST/LEN [via GW]`; false (ESRCH, "No such process") when no route matched. */
+  deleteRoute(dst: Ip4, prefixLen: number, gateway?: Ip4): boolean {
+    return (
+      this.main.remove(
+        (r) =>
+          r.dst === dst &&
+          r.prefixLen === prefixLen &&
+          r.type === 'unicast' &&
+          (gateway === undefined || r.gateway === gateway),
+      ) > 0
+    );
   }
 
   /** `ip link set DEV up|down`; down flushes the device's neighbours, as neigh_ifdown does. */

@@ -1,4 +1,5 @@
 import { BridgePlugin, FlannelPlugin } from '../cni/index.js';
+import { Flanneld, FlannelLog, FlannelNetwork } from '../flannel/index.js';
 import { Kubelet, type PodRecord } from '../k8s/index.js';
 import { NetNs, Nic, Segment } from '../net/index.js';
 import { Sim, TraceBus } from '../sim/index.js';
@@ -14,6 +15,8 @@ export interface Host {
   /** Nodes only: the kubelet and the CNI plugins it calls. */
   readonly kubelet?: Kubelet;
   readonly cni?: { readonly flannel: FlannelPlugin; readonly bridge: BridgePlugin };
+  /** Nodes only: flanneld. */
+  readonly flanneld?: Flanneld;
 }
 
 /** The live fabric built from a topology: one simulator, its trace bus, segments and hosts. */
@@ -26,6 +29,10 @@ export interface Cluster {
   readonly routers: ReadonlyMap<string, Host>;
   /** Pods by `namespace/name`, in the file's order; a `delete` step removes its pod. */
   readonly pods: Map<string, PodRecord>;
+  /** The nodes' flannel leases as the kube subnet manager sees them; `delete`/`join` node steps change it. */
+  readonly flannel: FlannelNetwork;
+  /** What every flanneld logged. */
+  readonly flannelLog: FlannelLog;
 }
 
 export interface BuildOptions {
@@ -53,19 +60,46 @@ export function buildCluster(topology: Topology, options: BuildOptions = {}): Cl
   for (const r of topology.routers)
     routers.set(r.name, { kind: 'router', name: r.name, ns: buildRouter(sim, trace, topology, segments, r) });
   const nodes = new Map<string, Host>();
-  for (const n of topology.nodes)
-    nodes.set(n.name, nodeHost(buildNode(sim, trace, topology, segments, n), topology, n));
+  const flannelLog = new FlannelLog();
+  for (const n of topology.nodes) {
+    const ns = buildNode(sim, trace, topology, segments, n);
+    nodes.set(n.name, nodeHost(ns, topology, n, flanneldFor(ns, topology, n, flannelLog)));
+  }
+  // flanneld starts on every node, in declared order, before any pod: CNI ADD reads its subnet.env.
+  const flannel = new FlannelNetwork();
+  if (topology.network.flanneld)
+    for (const host of nodes.values()) if (host.flanneld !== undefined) flannel.join(host.flanneld);
   // Then the pods, in the file's order, each through its node's kubelet (CNI ADD).
   const pods = new Map<string, PodRecord>();
   for (const p of topology.pods) {
     const kubelet = nodes.get(p.node)?.kubelet;
     if (kubelet !== undefined) pods.set(`${p.namespace}/${p.name}`, kubelet.runPod(podDesc(p)));
   }
-  return { topology, sim, trace, segments, nodes, routers, pods };
+  return { topology, sim, trace, segments, nodes, routers, pods, flannel, flannelLog };
+}
+
+/** flanneld as kube-flannel.yml runs it: `--ip-masq --kube-subnet-mgr`, the backend of net-conf.json. */
+function flanneldFor(ns: NetNs, topology: Topology, spec: NodeSpec, log: FlannelLog): Flanneld {
+  const net = topology.network;
+  return new Flanneld(
+    ns,
+    {
+      node: spec.name,
+      network: net.clusterCIDR,
+      lease: spec.podCIDR,
+      publicIp: spec.ip,
+      extIface: 'eth0',
+      backend: net.backend === 'vxlan-directrouting' ? 'vxlan' : net.backend,
+      directRouting: net.backend === 'vxlan-directrouting',
+      ipMasq: net.ipMasq,
+      vtepMac: ns.sim.rng(`mac/${spec.name}/flannel.1`).mac(),
+    },
+    log,
+  );
 }
 
 /** A node with its pod network: flannel's subnet.env, the flannel → bridge → host-local chain, a kubelet. */
-function nodeHost(ns: NetNs, topology: Topology, spec: NodeSpec): Host {
+function nodeHost(ns: NetNs, topology: Topology, spec: NodeSpec, flanneld: Flanneld): Host {
   const env = subnetEnv(topology, spec);
   const bridge = new BridgePlugin(ns);
   const flannel = new FlannelPlugin(bridge, {
@@ -82,6 +116,7 @@ function nodeHost(ns: NetNs, topology: Topology, spec: NodeSpec): Host {
     ns,
     kubelet: new Kubelet(ns, spec.ip, flannel),
     cni: { flannel, bridge },
+    flanneld,
   };
 }
 

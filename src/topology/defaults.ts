@@ -14,6 +14,8 @@ export const DEFAULT_NODE_CIDR_MASK_SIZE = 24;
 export const DEFAULT_SERVICE_CIDR = '10.96.0.0/12';
 /** kube-flannel.yml `Backend.Type`. */
 export const DEFAULT_BACKEND = 'vxlan';
+/** flanneld `--ip-masq`, set in kube-flannel.yml. */
+export const DEFAULT_IP_MASQ = true;
 /** kube-proxy `--proxy-mode` on Linux. */
 export const DEFAULT_KUBE_PROXY_MODE = 'iptables';
 /** kube-proxy `--ipvs-scheduler` (empty means rr). */

@@ -1,9 +1,10 @@
 import { type AppLine, Ping, type PingResult, Traceroute, type TracerouteResult } from '../apps/index.js';
+import type { FlannelLogLine } from '../flannel/index.js';
 import { type RunOutcome, SECOND } from '../sim/index.js';
 import { formatIp4 } from '../wire/index.js';
 import type { Cluster } from './build.js';
 import { resolveFrom, resolveTo } from './resolve.js';
-import type { DeleteStep, Expectation, PingStep, Ref, Step, TracerouteStep } from './types.js';
+import type { DeleteStep, Expectation, NodeStep, PingStep, Ref, Step, TracerouteStep } from './types.js';
 
 /** What one scenario step did: the command as typed on the host, and what it printed. */
 export interface StepReport {
@@ -32,6 +33,8 @@ export interface RunReport {
   readonly podProblems: readonly PodProblem[];
   readonly steps: readonly StepReport[];
   readonly expectations: readonly ExpectationReport[];
+  /** flanneld's errors and warnings over the whole run (route refused, ip-masq not modelled, …). */
+  readonly flannel: readonly FlannelLogLine[];
 }
 
 /** A pod stuck before Running, as `kubectl describe pod` would show it. */
@@ -104,12 +107,14 @@ export function runScenario(cluster: Cluster, options: RunScenarioOptions = {}):
     podProblems,
     steps: reports.flatMap((rep) => (rep === undefined ? [] : [rep])),
     expectations,
+    flannel: cluster.flannelLog.problems(),
   };
 }
 
 function startStep(cluster: Cluster, step: Step): StepReport {
   const now = cluster.sim.now;
   if (step.action === 'delete') return deletePod(cluster, step, now);
+  if (step.action === 'deleteNode' || step.action === 'joinNode') return nodeMembership(cluster, step, now);
   if (step.action !== 'ping' && step.action !== 'traceroute') {
     const host = cluster.nodes.get(step.node);
     const up = step.action === 'linkUp';
@@ -204,6 +209,47 @@ function deletePod(cluster: Cluster, step: DeleteStep, now: number): StepReport 
     command,
     startNs: now,
     lines: [{ atNs: now, text: `pod "${name}" deleted` }],
+  };
+}
+
+/**
+ * `kubectl delete node`: the Node object goes, so every other flanneld gets EventRemoved for its lease.
+ * `kubeadm join` on a deleted node: the kubelet registers it again and its flanneld re-annotates it, so
+ * every other flanneld programs it again (same podCIDR and VTEP MAC, kept in its annotations).
+ */
+function nodeMembership(cluster: Cluster, step: NodeStep, now: number): StepReport {
+  const { node } = step;
+  const flanneld = cluster.nodes.get(node)?.flanneld;
+  if (step.action === 'deleteNode') {
+    const gone = cluster.flannel.leave(node);
+    return {
+      step,
+      host: undefined,
+      command: `kubectl delete node ${node}`,
+      startNs: now,
+      lines: [
+        gone
+          ? { atNs: now, text: `node "${node}" deleted` }
+          : { atNs: now, text: `Error from server (NotFound): nodes "${node}" not found`, stderr: true },
+      ],
+    };
+  }
+  const command = 'kubeadm join';
+  if (flanneld === undefined || cluster.flannel.has(node)) {
+    const text = `error execution phase kubelet-start: a Node with name "${node}" and status "Ready" already exists in the cluster. You must delete the existing Node or change the name of this new joining Node`;
+    return { step, host: node, command, startNs: now, lines: [{ atNs: now, text, stderr: true }] };
+  }
+  cluster.flannel.join(flanneld);
+  return {
+    step,
+    host: node,
+    command,
+    startNs: now,
+    lines: [
+      'This node has joined the cluster:',
+      '* Certificate signing request was sent to apiserver and a response was received.',
+      '* The Kubelet was informed of the new secure connection details.',
+    ].map((text) => ({ atNs: now, text })),
   };
 }
 

@@ -90,7 +90,20 @@ export function checkScenario(
         },
       ];
     }
-    if (step.delete !== undefined) {
+    const nodeStep = step.join ?? (step.delete?.node !== undefined ? step.delete : undefined);
+    if (nodeStep?.node !== undefined) {
+      const action = step.join !== undefined ? 'joinNode' : 'deleteNode';
+      if (!facts.nodes.includes(nodeStep.node)) {
+        report([...path, step.join !== undefined ? 'join' : 'delete', 'node'], {
+          code: 'unknown_reference',
+          kind: 'node',
+          name: nodeStep.node,
+          known: facts.nodes,
+        });
+      }
+      return [{ action, atNs, node: nodeStep.node }];
+    }
+    if (step.delete?.pod !== undefined) {
       const target = step.delete.pod;
       if (target.kind !== 'pod') {
         report([...path, 'delete', 'pod'], {

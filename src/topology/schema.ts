@@ -98,6 +98,10 @@ const network = z.strictObject({
   nodeCIDRMaskSize: z.int().min(1).max(30).default(D.DEFAULT_NODE_CIDR_MASK_SIZE),
   serviceCIDR: cidr.prefault(D.DEFAULT_SERVICE_CIDR),
   backend: z.enum(['vxlan', 'host-gw', 'vxlan-directrouting', 'udp']).default(D.DEFAULT_BACKEND),
+  ipMasq: z.boolean().default(D.DEFAULT_IP_MASQ),
+  // false: the kube-flannel DaemonSet is not running — no flannel device, no routes to other nodes. The
+  // subnet.env it would write is still in place (as in the CNI lab) so pods on each node get addresses.
+  flanneld: z.boolean().default(true),
   kubeProxyMode: z.enum(['iptables', 'ipvs']).default(D.DEFAULT_KUBE_PROXY_MODE),
   ipvsScheduler: z
     .enum(['rr', 'wrr', 'lc', 'wlc', 'lblc', 'lblcr', 'sh', 'dh', 'sed', 'nq', 'mh'])
@@ -188,10 +192,18 @@ const traceroute = z.strictObject({
 
 const link = z.strictObject({ node: z.string() });
 
-/** `kubectl delete pod NAME`: the kubelet tears the sandbox down (CNI DEL frees the address). */
-const deletion = z.strictObject({ pod: ref });
+/**
+ * `kubectl delete pod NAME`: the kubelet tears the sandbox down (CNI DEL frees the address);
+ * `kubectl delete node NAME`: every other flanneld removes the node's routes, neighbours and FDB entries.
+ */
+const deletion = z
+  .strictObject({ pod: ref.optional(), node: z.string().optional() })
+  .superRefine(exactlyOne(['pod', 'node']));
 
-const STEP_ACTIONS = ['ping', 'traceroute', 'linkDown', 'linkUp', 'delete'] as const;
+/** `kubeadm join` on a node that was deleted: its Node object and flannel lease come back. */
+const join = z.strictObject({ node: z.string() });
+
+const STEP_ACTIONS = ['ping', 'traceroute', 'linkDown', 'linkUp', 'delete', 'join'] as const;
 
 const step = z
   .strictObject({
@@ -201,6 +213,7 @@ const step = z
     linkDown: link.optional(),
     linkUp: link.optional(),
     delete: deletion.optional(),
+    join: join.optional(),
   })
   .superRefine(exactlyOne(STEP_ACTIONS));
 

@@ -45,7 +45,7 @@ export function subnetEnv(topology: Topology, node: NodeSpec): SubnetEnv {
     network: topology.network.clusterCIDR,
     subnet: { ip: node.podCIDR.network + 1, prefixLen: node.podCIDR.prefixLen },
     mtu: flannelMtu(topology, node),
-    ipMasq: true,
+    ipMasq: topology.network.ipMasq,
   };
 }
 

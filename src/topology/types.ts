@@ -35,6 +35,10 @@ export interface NetworkSpec {
   readonly nodeCIDRMaskSize: number;
   readonly serviceCIDR: Cidr;
   readonly backend: FlannelBackend;
+  /** flanneld `--ip-masq` (FLANNEL_IPMASQ). */
+  readonly ipMasq: boolean;
+  /** Whether flanneld runs on the nodes; false shows the underlay and each node's pods without the overlay. */
+  readonly flanneld: boolean;
   readonly kubeProxyMode: KubeProxyMode;
   readonly ipvsScheduler: IpvsScheduler;
 }
@@ -180,8 +184,15 @@ export interface DeleteStep {
   readonly pod: Ref & { readonly kind: 'pod' };
 }
 
+/** `kubectl delete node` (the node leaves: peers drop its flannel entries) or `kubeadm join` (it comes back). */
+export interface NodeStep {
+  readonly action: 'deleteNode' | 'joinNode';
+  readonly atNs: number;
+  readonly node: string;
+}
+
 /** One timed action of the scenario. */
-export type Step = PingStep | TracerouteStep | LinkStep | DeleteStep;
+export type Step = PingStep | TracerouteStep | LinkStep | DeleteStep | NodeStep;
 
 /** What the scenario expects at the end of the run. */
 export interface Expectation {

@@ -8,6 +8,7 @@ export function routerLab(options: { readonly mtu2?: number; readonly seed?: num
     'kind: Cluster',
     'spec:',
     `  seed: ${options.seed ?? 1}`,
+    '  network: {flanneld: false}',
     '  underlay:',
     '    - {name: rack1, cidr: 192.168.56.0/24}',
     `    - {name: rack2, cidr: 192.168.57.0/24, mtu: ${options.mtu2 ?? 1500}}`,

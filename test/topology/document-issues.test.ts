@@ -182,8 +182,8 @@ describe('the Scenario document', () => {
       '    - {}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:7: spec.steps[0]: needs one of ping, traceroute, linkDown, linkUp or delete',
-      'x.yaml:16:7: spec.steps[1]: has linkDown and linkUp; exactly one of ping, traceroute, linkDown, linkUp or delete is allowed',
+      'x.yaml:15:7: spec.steps[0]: needs one of ping, traceroute, linkDown, linkUp, delete or join',
+      'x.yaml:16:7: spec.steps[1]: has linkDown and linkUp; exactly one of ping, traceroute, linkDown, linkUp, delete or join is allowed',
       'x.yaml:18:7: spec.expect[0]: needs one of reachable or unreachable',
     ]);
   });

@@ -29,6 +29,8 @@ describe('loadTopologyText() on valid files', () => {
       nodeCIDRMaskSize: 24,
       serviceCIDR: { network: ip('10.96.0.0'), prefixLen: 12 },
       backend: 'vxlan',
+      ipMasq: true,
+      flanneld: true,
       kubeProxyMode: 'iptables',
       ipvsScheduler: 'rr',
     });

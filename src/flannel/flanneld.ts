@@ -1,0 +1,109 @@
+import type { NetNs } from '../net/index.js';
+import type { Ip4, Mac } from '../wire/index.js';
+import { type Backend, type BackendContext, formatSubnet } from './backend.js';
+import { HostGwBackend } from './hostgw-backend.js';
+import type { BackendType, Lease, LeaseEvent, Subnet } from './lease.js';
+import type { FlannelLog } from './log.js';
+import { MasqNotice } from './masq-notice.js';
+import { UdpBackend } from './udp-backend.js';
+import { VxlanBackend } from './vxlan-backend.js';
+
+/** flanneld's settings on one node: net-conf.json, the node's podCIDR and public IP, its flags. */
+export interface FlanneldConfig {
+  readonly node: string;
+  /** `Network`. */
+  readonly network: Subnet;
+  /** `node.spec.podCIDR`, the lease. */
+  readonly lease: Subnet;
+  readonly publicIp: Ip4;
+  /** The external interface; the interface of the default route (`eth0`). */
+  readonly extIface: string;
+  readonly backend: BackendType;
+  /** vxlan `"DirectRouting": true`. */
+  readonly directRouting: boolean;
+  /** `--ip-masq`. */
+  readonly ipMasq: boolean;
+  /** vxlan: the VTEP MAC (random at first start, then kept in the node's backend-data annotation). */
+  readonly vtepMac: Mac;
+}
+
+/** One node's flanneld: sets up its backend, publishes its lease, and programs every peer's lease. */
+export class Flanneld {
+  readonly backend: Backend;
+  private leaseValue: Lease | undefined;
+  /** The leases of peers programmed now, by node. */
+  private readonly peers = new Map<string, Lease>();
+
+  constructor(
+    readonly ns: NetNs,
+    readonly config: FlanneldConfig,
+    private readonly log: FlannelLog,
+  ) {
+    const ctx: BackendContext = {
+      ns,
+      node: config.node,
+      network: config.network,
+      lease: config.lease,
+      publicIp: config.publicIp,
+      extIface: config.extIface,
+      log: (severity, text) => log.write(ns.sim.now, config.node, severity, text),
+    };
+    this.backend =
+      config.backend === 'vxlan'
+        ? new VxlanBackend(ctx, config.directRouting, config.vtepMac)
+        : config.backend === 'host-gw'
+          ? new HostGwBackend(ctx)
+          : new UdpBackend(ctx);
+  }
+
+  /** The lease as published once started; undefined before. */
+  get lease(): Lease | undefined {
+    return this.leaseValue;
+  }
+
+  /** Backend setup, the node's lease published, and (with --ip-masq) the masquerade rules. */
+  start(): Lease {
+    if (this.leaseValue !== undefined) return this.leaseValue;
+    const data = this.backend.start();
+    const c = this.config;
+    this.leaseValue = {
+      node: c.node,
+      subnet: c.lease,
+      publicIp: c.publicIp,
+      backendType: this.backend.type,
+      ...data,
+    };
+    if (c.ipMasq && this.ns.hooks === undefined) {
+      this.ns.hooks = new MasqNotice(this.ns, c.network, c.lease, (text) =>
+        this.log.write(this.ns.sim.now, c.node, 'W', text),
+      );
+    }
+    return this.leaseValue;
+  }
+
+  /** A lease event from the subnet watch; this node's own lease is filtered out, as flannel does. */
+  handle(event: LeaseEvent): void {
+    const lease = event.lease;
+    if (lease.node === this.config.node) return;
+    if (lease.backendType !== this.backend.type) {
+      this.log.write(
+        this.ns.sim.now,
+        this.config.node,
+        'W',
+        `Ignoring non-${this.backend.type} v4 subnet(${formatSubnet(lease.subnet)}): type=${lease.backendType}`,
+      );
+      return;
+    }
+    if (event.type === 'added') {
+      this.peers.set(lease.node, lease);
+      this.backend.added(lease);
+    } else if (this.peers.delete(lease.node)) {
+      this.backend.removed(lease);
+    }
+  }
+
+  /** Peers programmed, in the order they were added. */
+  programmed(): readonly Lease[] {
+    return [...this.peers.values()];
+  }
+}

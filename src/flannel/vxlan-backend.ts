@@ -1,0 +1,100 @@
+import type { Vxlan } from '../net/index.js';
+import { formatIp4, formatMac, VXLAN_OVERHEAD, VXLAN_PORT_LINUX } from '../wire/index.js';
+import { type Backend, type BackendContext, errnoText, formatSubnet, netlinkRoute } from './backend.js';
+import type { Lease } from './lease.js';
+
+/** flannel's `defaultVNI`; the device is named `flannel.<VNI>`. */
+export const FLANNEL_VNI = 1;
+
+/**
+ * The vxlan backend (pkg/backend/vxlan): `flannel.1` with VNI 1, the kernel's port 8472, learning off,
+ * `local` the public IP, MTU 50 below the external interface's, and the lease's network address as a /32.
+ * Per remote lease, in this order: a permanent ARP entry for the peer's `10.244.M.0`, a permanent FDB
+ * entry from the peer's VTEP MAC to its public IP, then the onlink route (last, so the kernel never ARPs
+ * for the gateway). With DirectRouting a peer whose public IP is on-link gets a plain host-gw route
+ * instead (vxlan_network.go).
+ */
+export class VxlanBackend implements Backend {
+  readonly type = 'vxlan' as const;
+  readonly mtu: number;
+  private dev: Vxlan | undefined;
+  /** Leases programmed as direct routes (DirectRouting), by node. */
+  private readonly direct = new Set<string>();
+
+  constructor(
+    private readonly ctx: BackendContext,
+    private readonly directRouting: boolean,
+    private readonly vtepMac: number,
+  ) {
+    this.mtu = (ctx.ns.deviceByName(ctx.extIface)?.mtu ?? 1500) - VXLAN_OVERHEAD;
+  }
+
+  start(): Pick<Lease, 'vni' | 'vtepMac'> {
+    const { ns, lease, publicIp, extIface } = this.ctx;
+    const name = `flannel.${FLANNEL_VNI}`;
+    this.dev = ns.addVxlan({
+      name,
+      mac: this.vtepMac,
+      mtu: this.mtu,
+      vni: FLANNEL_VNI,
+      local: publicIp,
+      lowerDev: extIface,
+      dstPort: VXLAN_PORT_LINUX,
+      learning: false,
+    });
+    ns.addAddress(name, lease.network, 32);
+    return { vni: FLANNEL_VNI, vtepMac: this.vtepMac };
+  }
+
+  added(lease: Lease): void {
+    const { ns, log } = this.ctx;
+    const dev = this.dev;
+    if (dev === undefined || lease.vtepMac === undefined) return;
+    const { network, prefixLen } = lease.subnet;
+    if (this.directRouting) {
+      const r = ns.routeOutput(lease.publicIp);
+      if (r.ok && r.route.gateway === undefined && r.dev.kind !== 'loopback') {
+        log(
+          'I',
+          `Adding direct route to subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)}`,
+        );
+        const err = ns.replaceRoute({ dst: network, prefixLen, gateway: lease.publicIp, dev: r.dev.name });
+        if (err !== undefined)
+          log(
+            'E',
+            `Error adding route to ${netlinkRoute(r.dev.ifindex, lease.subnet, lease.publicIp)}: ${errnoText(err)}`,
+          );
+        else this.direct.add(lease.node);
+        return;
+      }
+    }
+    log(
+      'I',
+      `adding subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)} VtepMAC: ${formatMac(lease.vtepMac)}`,
+    );
+    ns.neigh.setPermanent(dev.ifindex, network, lease.vtepMac);
+    dev.fdbAdd(lease.vtepMac, lease.publicIp);
+    const err = ns.replaceRoute({ dst: network, prefixLen, gateway: network, dev: dev.name, onlink: true });
+    if (err !== undefined) {
+      log('E', `AddVXLANRoute failed: ${errnoText(err)}`);
+      ns.neigh.delete(dev.ifindex, network);
+      dev.fdbDelete(lease.vtepMac);
+    }
+  }
+
+  removed(lease: Lease): void {
+    const { ns, log } = this.ctx;
+    const dev = this.dev;
+    if (dev === undefined) return;
+    const { network, prefixLen } = lease.subnet;
+    log('I', `removing subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)}`);
+    if (this.direct.delete(lease.node)) {
+      ns.deleteRoute(network, prefixLen, lease.publicIp);
+      return;
+    }
+    // Errors are ignored one by one, as flannel does: each step runs regardless of the others.
+    ns.neigh.delete(dev.ifindex, network);
+    if (lease.vtepMac !== undefined) dev.fdbDelete(lease.vtepMac);
+    ns.deleteRoute(network, prefixLen, network);
+  }
+}
