@@ -7,8 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { TraceBus, TraceKind, TracePoint } from '../sim/index.js';
-import { type EthernetFrame, emitEthernet, ethernetLen } from '../wire/index.js';
-import { EPB_INBOUND, EPB_OUTBOUND } from './pcapng.js';
+import { type EthernetFrame, emitEthernet, emitIpv4, ethernetLen } from '../wire/index.js';
+import { EPB_INBOUND, EPB_OUTBOUND, LINKTYPE_RAW } from './pcapng.js';
 import { FileSink } from './sink.js';
 import { PcapngWriter } from './writer.js';
 
@@ -41,10 +41,17 @@ function emitInto(out: Uint8Array, at: number, frame: EthernetFrame): void {
   emitEthernet(frame, out, at);
 }
 
+/** A layer-3 point's frame without its (absent) link header: the bare IP packet. */
+function emitRawInto(out: Uint8Array, at: number, frame: EthernetFrame): void {
+  const p = frame.payload;
+  if (p.kind === 'ipv4') emitIpv4(p, out, at);
+}
+
 /** Where one capture point's packets go. */
 interface Route {
   readonly writer: PcapngWriter;
   readonly iface: number;
+  readonly layer3: boolean;
 }
 
 /** Subscribes to `trace` and writes every selected point's rx/tx frames to pcapng files under `dir`. */
@@ -66,7 +73,10 @@ export function attachCaptures(trace: TraceBus<EthernetFrame>, options: CaptureO
       writers.set(path, writer);
       files.push(path);
     }
-    return { writer, iface: writer.addInterface(point.name) };
+    const iface = point.layer3
+      ? writer.addInterface(point.name, LINKTYPE_RAW)
+      : writer.addInterface(point.name);
+    return { writer, iface, layer3: point.layer3 };
   };
 
   const listener = (kind: TraceKind, time: number, point: TracePoint, frame: EthernetFrame): void => {
@@ -78,7 +88,9 @@ export function attachCaptures(trace: TraceBus<EthernetFrame>, options: CaptureO
     }
     if (route === null) return;
     const flags = kind === 'rx' ? EPB_INBOUND : EPB_OUTBOUND;
-    route.writer.writeWith(route.iface, time, ethernetLen(frame), flags, emitInto, frame);
+    if (route.layer3)
+      route.writer.writeWith(route.iface, time, ethernetLen(frame) - 14, flags, emitRawInto, frame);
+    else route.writer.writeWith(route.iface, time, ethernetLen(frame), flags, emitInto, frame);
   };
 
   const off = trace.on(listener);

@@ -16,6 +16,7 @@ export {
   epbLength,
   type IdbOptions,
   LINKTYPE_ETHERNET,
+  LINKTYPE_RAW,
   type ShbOptions,
   TSRESOL_NS,
 } from './pcapng.js';

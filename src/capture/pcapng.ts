@@ -18,6 +18,8 @@ export const EPB_FLAGS = 2;
 
 /** LINKTYPE_ETHERNET: Ethernet II without preamble and FCS, as Linux captures it. */
 export const LINKTYPE_ETHERNET = 1;
+/** LINKTYPE_RAW: a bare IPv4/IPv6 packet, what tcpdump records on a TUN such as flannel0. */
+export const LINKTYPE_RAW = 101;
 /** tcpdump's and dumpcap's default snapshot length. */
 export const DEFAULT_SNAPLEN = 262144;
 /** if_tsresol value 9: timestamps count nanoseconds (10^-9 s), matching the simulator clock. */

@@ -56,9 +56,11 @@ export class PcapngWriter {
   }
 
   /** Writes an IDB for `name` and returns its interface id (pcapng allows IDBs anywhere before use). */
-  addInterface(name: string): number {
+  addInterface(name: string, linktype?: number): number {
     this.assertOpen();
-    this.sink.write(encodeIdb({ name, snaplen: this.snaplen }));
+    this.sink.write(
+      encodeIdb({ name, snaplen: this.snaplen, ...(linktype !== undefined ? { linktype } : {}) }),
+    );
     this.names.push(name);
     return this.names.length - 1;
   }

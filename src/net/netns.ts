@@ -153,7 +153,7 @@ export class NetNs implements StackView, VxlanUnderlay {
 
   /** `ip tuntap add NAME mode tun`, up, with MTU `mtu`: a TUN device (no MAC, no ARP). */
   addTun(name: string, mtu: number): Tun {
-    const dev = new Tun(this.sim, this.deviceOptions(name, 0, mtu));
+    const dev = new Tun(this.sim, { ...this.deviceOptions(name, 0, mtu), layer3: true });
     dev.txqlen = 500;
     this.attach(dev);
     return dev;

@@ -10,6 +10,8 @@ export type TraceKind = 'rx' | 'tx' | 'drop';
 export interface TracePoint {
   readonly id: number;
   readonly name: string;
+  /** A layer-3 device (a TUN): frames carry no link header, captures write bare IP (LINKTYPE_RAW). */
+  readonly layer3: boolean;
 }
 
 export type TraceListener<F> = (
@@ -29,10 +31,10 @@ export class TraceBus<F> {
   active = false;
 
   /** Registers (or returns) the capture point with this name. */
-  point(name: string): TracePoint {
+  point(name: string, options: { readonly layer3?: boolean } = {}): TracePoint {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing;
-    const p: TracePoint = { id: this.points.length, name };
+    const p: TracePoint = { id: this.points.length, name, layer3: options.layer3 === true };
     this.points.push(p);
     this.byName.set(name, p);
     for (const l of this.pointListeners) l(p);

@@ -39,6 +39,8 @@ export interface DeviceOptions {
   /** Capture point name, e.g. `node1/eth0` or `node1/pa/eth0`. */
   readonly tracePoint: string;
   readonly trace: TraceBus<EthernetFrame>;
+  /** A layer-3 device (TUN): its capture point records bare IP packets. */
+  readonly layer3?: boolean;
 }
 
 /** Frame emitted trace events are fired for; also counts one "packet-hop" per received frame. */
@@ -75,7 +77,7 @@ export abstract class NetDevice {
     this.mac = options.mac;
     this.mtu = options.mtu;
     this.trace = options.trace;
-    this.point = options.trace.point(options.tracePoint);
+    this.point = options.trace.point(options.tracePoint, { layer3: options.layer3 === true });
   }
 
   /** Carrier: up and, for point-to-point links, the far side up too. */

@@ -184,9 +184,10 @@ export function vxlanSourcePort(frame: EthernetFrame, key: number): number {
 /**
  * The skb flow hash the kernel computes for a forwarded packet (flow_hash_from_keys): over addresses,
  * protocol and ports, made symmetric first (__flow_hash_consistentify) so both directions of a flow hash
- * alike — an echo request and its reply (keyed by the echo id) leave on the same outer source port, as
- * the LAB showed. The mixing function is our own: the kernel's key is random per boot, so only the
- * properties carry over, never the values.
+ * alike under one key. Each node boots with its own key, so a request (hashed on the sender's node) and
+ * its reply (hashed on the other) leave on different ports; the LAB's equal ports came from two
+ * namespaces sharing one kernel (test/kernel/OBSERVED-flannel.md). The mixing function is our own: the
+ * kernel's key is random per boot, so only the properties carry over, never the values.
  */
 export function flowHash(frame: EthernetFrame, key: number): number {
   const p = frame.payload;
@@ -204,14 +205,10 @@ export function flowHash(frame: EthernetFrame, key: number): number {
   return mix(mix(mix(mix(key, a), b), ((pa << 16) | pb) >>> 0), p.protocol);
 }
 
-/** The two "ports" the flow dissector takes: L4 ports, the echo id for ICMP echo, else none. */
+/** The two ports the flow dissector takes: TCP/UDP ports; none for ICMP (addresses and protocol only, LAB). */
 function flowPorts(p: Ipv4Packet): [number, number] {
   const l4 = p.payload;
   if (l4.kind === 'udp' || l4.kind === 'tcp') return [l4.srcPort, l4.dstPort];
-  if (l4.kind === 'icmp' && (l4.type === 0 || l4.type === 8)) {
-    const id = l4.rest >>> 16;
-    return [id, id];
-  }
   return [0, 0];
 }
 
