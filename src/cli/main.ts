@@ -2,6 +2,7 @@ import { pathToFileURL } from 'node:url';
 import yargs from 'yargs';
 import { topologyJsonSchema } from '../topology/index.js';
 import { getCommand } from './get.js';
+import { graphCommand } from './graph.js';
 import { InputError } from './load.js';
 import { type Output, processOutput } from './output.js';
 import { runCommand } from './run.js';
@@ -28,7 +29,7 @@ export async function main(argv: readonly string[], io: Output = processOutput):
     .usage('$0 <command> FILE [options]')
     .strict()
     .recommendCommands()
-    .demandCommand(1, 'a command is required (run, validate, show, get, schema)')
+    .demandCommand(1, 'a command is required (run, validate, show, get, graph, schema)')
     .command(
       'run <file>',
       'play the topology file: build the fabric, run the scenario, check the expectations',
@@ -124,6 +125,15 @@ export async function main(argv: readonly string[], io: Output = processOutput):
             io,
           ),
         ),
+    )
+    .command(
+      'graph <file>',
+      'draw the fabric (racks, routers, nodes, pods, flannel tunnels) as Graphviz DOT or Mermaid',
+      (y) =>
+        y
+          .positional('file', { type: 'string', demandOption: true })
+          .option('format', { choices: ['dot', 'mermaid'] as const, default: 'dot' as const }),
+      (a) => guard(() => graphCommand({ file: a.file, format: a.format }, io)),
     )
     .command(
       'schema',

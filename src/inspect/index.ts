@@ -5,6 +5,22 @@
  */
 
 export { type BridgeFdbShowOptions, bridgeFdbShow, selfFdbMacs } from './bridge-fdb.js';
+export {
+  type FabricGraph,
+  type FabricSource,
+  fabricGraph,
+  type GraphBackend,
+  type GraphInterface,
+  type GraphLink,
+  type GraphLinkKind,
+  type GraphNode,
+  type GraphPod,
+  type GraphRack,
+  type GraphRouter,
+  nodePairPath,
+  vertexLines,
+} from './graph.js';
+export { renderDot, renderMermaid } from './graph-render.js';
 export { ipAddr, linkLocal6 } from './ip-addr.js';
 export { describeLink, ipLink, type LinkInfoJson, type LinkJson, linkJson } from './ip-link.js';
 export { ipNeigh, type NeighJson, neighJson } from './ip-neigh.js';

@@ -248,7 +248,7 @@ describe('podwire command line misuse: one `podwire: …` line on stderr, exit 2
   it('asks for a command when given none', async () => {
     const r = await cli();
     expectBadInput(r);
-    expect(r.errLines).toEqual(['podwire: a command is required (run, validate, show, get, schema)']);
+    expect(r.errLines).toEqual(['podwire: a command is required (run, validate, show, get, graph, schema)']);
   });
 
   it('refuses an --until that is not a duration', async () => {
