@@ -65,7 +65,7 @@ export function ipAddr(ns: NetNs, opts: { readonly dev?: string } = {}): string 
     const qlen = j.txqlen > 0 ? ` qlen ${j.txqlen}` : ' ';
     out += `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} group ${j.group}${qlen}\n`;
     const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
-    const hw = j.address === undefined ? '' : ` ${j.address} brd ${j.broadcast}`;
+    const hw = j.address === undefined ? ' ' : ` ${j.address} brd ${j.broadcast}`;
     out += `    link/${j.link_type}${hw}${netns}\n`;
     for (const a of ns.addresses(dev.ifindex)) {
       const brd = a.broadcastSet && a.broadcast !== undefined ? ` brd ${formatIp4(a.broadcast)}` : '';

@@ -301,7 +301,7 @@ export function ipLink(ns: NetNs): string {
     const master = j.master !== undefined ? ` master ${j.master}` : '';
     const head = `${j.ifindex}: ${j.ifname}${peer}: <${j.flags.join(',')}> mtu ${j.mtu} qdisc ${j.qdisc}${master} state ${j.operstate} mode ${j.linkmode} group ${j.group}${j.txqlen > 0 ? ` qlen ${j.txqlen}` : ' '}\n`;
     const netns = j.link_netns !== undefined ? ` link-netns ${j.link_netns}` : '';
-    const hw = j.address === undefined ? '' : ` ${j.address} brd ${j.broadcast}`;
+    const hw = j.address === undefined ? ' ' : ` ${j.address} brd ${j.broadcast}`;
     const link = `    link/${j.link_type}${hw}${netns} promiscuity ${j.promiscuity}  allmulti ${j.allmulti} minmtu ${j.min_mtu} maxmtu ${j.max_mtu} `;
     const rest = `addrgenmode ${j.inet6_addr_gen_mode} numtxqueues ${j.num_tx_queues} numrxqueues ${j.num_rx_queues} ${GSO}`;
     if (j.linkinfo === undefined) {
