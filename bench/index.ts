@@ -1,7 +1,10 @@
 /**
  * Benchmark runner (`npm run bench`, `npm run -s bench -- --json`). Prints a table on stdout, or
- * with --json exactly one JSON object: events_per_s, packet_hops_per_s, pcapng_mb_per_s, heap_mb.
+ * with --json exactly one JSON object: events_per_s, packet_hops_per_s, pcapng_mb_per_s, heap_mb, and
+ * for the reference fabric (16 nodes × 16 pods, UDP echo) per backend fabric_<backend>_hops_per_s,
+ * fabric_<backend>_events_per_s and fabric_<backend>_wall_s, with backend host_gw or vxlan.
  */
+import { type FabricBenchResult, fabricBench } from './fabric.js';
 import { holdBench } from './hold.js';
 import { pcapngBench } from './pcapng.js';
 import { routerChainBench } from './router-chain.js';
@@ -10,6 +13,7 @@ const json = process.argv.slice(2).includes('--json');
 
 const hold = holdBench();
 const hops = await routerChainBench();
+const fabrics: readonly FabricBenchResult[] = [fabricBench('host-gw'), fabricBench('vxlan')];
 const pcapFile = pcapngBench('file');
 const pcapMemory = pcapngBench('memory');
 const heapMb = process.memoryUsage().heapUsed / 1e6;
@@ -22,6 +26,7 @@ if (json) {
       packet_hops_per_s: Math.round(hopsPerSecond),
       pcapng_mb_per_s: Math.round(pcapFile.mbPerSecond),
       heap_mb: Math.round(heapMb * 10) / 10,
+      ...Object.fromEntries(fabrics.flatMap(fabricJson)),
     })}\n`,
   );
 } else {
@@ -36,6 +41,11 @@ if (json) {
       `${(hopsPerSecond / 1e6).toFixed(2)} M hops/s`,
       `${hops.hops} hops in ${hops.seconds.toFixed(2)} s (8 routers, UDP echo, 64 in flight)`,
     ],
+    ...fabrics.map((f): [string, string, string] => [
+      `fabric ${f.backend} (packet hops)`,
+      `${(f.hopsPerSecond / 1e6).toFixed(2)} M hops/s`,
+      `${f.hops} hops, ${(f.eventsPerSecond / 1e6).toFixed(2)} M events/s, ${(f.seconds * 1000).toFixed(0)} ms wall (${f.nodes}×${f.podsPerNode} pods, ${f.echoes} UDP echoes, best of 6)`,
+    ]),
     [
       `pcapng → ${pcapFile.sink}`,
       `${pcapFile.mbPerSecond.toFixed(0)} MB/s`,
@@ -51,4 +61,14 @@ if (json) {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+}
+
+/** The JSON keys of one fabric run: `fabric_host_gw_hops_per_s`, …. */
+function fabricJson(f: FabricBenchResult): Array<[string, number]> {
+  const key = `fabric_${f.backend.replace('-', '_')}`;
+  return [
+    [`${key}_hops_per_s`, Math.round(f.hopsPerSecond)],
+    [`${key}_events_per_s`, Math.round(f.eventsPerSecond)],
+    [`${key}_wall_s`, Math.round(f.seconds * 1000) / 1000],
+  ];
 }

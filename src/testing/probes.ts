@@ -16,6 +16,7 @@ import type { NetNs } from '../net/index.js';
 import { SECOND } from '../sim/index.js';
 import type { Cluster } from '../topology/index.js';
 import type { Ip4 } from '../wire/index.js';
+import { podRecord } from './pods.js';
 
 /** Guard for one probe: far more events than any loop-free probe needs. */
 export const PROBE_MAX_EVENTS = 1_000_000;
@@ -31,16 +32,26 @@ export type PingOnceOptions = Partial<Omit<PingOptions, 'dst'>> & ProbeRunOption
 /** `traceroute` options for `tracerouteOnce`; defaults are traceroute's own (UDP, `-q 3 -m 30 -w 5`). */
 export type TracerouteOnceOptions = Partial<Omit<TracerouteOptions, 'dst'>> & ProbeRunOptions;
 
-/** The namespace of a node or router by name. Throws a RangeError for an unknown name. */
+/**
+ * The namespace of a host: a node or router by name (`node1`, or as a reference `node/node1`,
+ * `router/router`), or a pod as `pod/NAME` or `pod/NAMESPACE/NAME`. Throws a RangeError for an unknown one.
+ */
 export function hostNs(cluster: Cluster, name: string): NetNs {
-  const host = cluster.nodes.get(name) ?? cluster.routers.get(name);
+  if (name.startsWith('pod/')) return podRecord(cluster, name).netns;
+  const bare = name.replace(/^(node|router)\//, '');
+  const host = name.startsWith('router/')
+    ? cluster.routers.get(bare)
+    : name.startsWith('node/')
+      ? cluster.nodes.get(bare)
+      : (cluster.nodes.get(bare) ?? cluster.routers.get(bare));
   if (host === undefined) throw new RangeError(`no node or router named ${name}`);
   return host.ns;
 }
 
 /**
- * Pings `toIp` from host `from` (`ping -c 1 -W 5` unless told otherwise) and runs the simulator until
- * ping has finished. Throws when the event guard is hit first: a probe that never ends is a model bug.
+ * Pings `toIp` from host `from` — a node, a router or `pod/NAME` (see `hostNs`) — with `ping -c 1 -W 5`
+ * unless told otherwise, and runs the simulator until ping has finished. Throws when the event guard is
+ * hit first: a probe that never ends is a model bug.
  */
 export function pingOnce(
   cluster: Cluster,
