@@ -7,6 +7,7 @@ import { InputError } from './load.js';
 import { type Output, processOutput } from './output.js';
 import { runCommand } from './run.js';
 import { type ShowWhat, showCommand } from './show.js';
+import { traceCommandModule } from './trace.js';
 import { validateCommand } from './validate.js';
 
 /**
@@ -135,6 +136,7 @@ export async function main(argv: readonly string[], io: Output = processOutput):
           .option('format', { choices: ['dot', 'mermaid'] as const, default: 'dot' as const }),
       (a) => guard(() => graphCommand({ file: a.file, format: a.format }, io)),
     )
+    .command(traceCommandModule(guard, io))
     .command(
       'schema',
       'print the JSON Schema of the topology file (for editors)',

@@ -87,17 +87,24 @@ export class UdpBackend implements Backend {
   private tunToUdp(p: Ipv4Packet): void {
     const i = this.routes.findIndex((r) => (p.dst & r.mask) >>> 0 === r.network);
     const route = this.routes[i];
+    const { ns, publicIp } = this.ctx;
+    const x = ns.explain;
     if (route === undefined) {
+      if (x !== undefined) x.proxy({ program: 'flanneld', action: 'no-route', packet: p });
       this.netUnreachable(p);
       return;
     }
     if (i !== 0) [this.routes[0], this.routes[i]] = [route, this.routes[0] as ProxyRoute];
     if (p.ttl <= 1) {
+      if (x !== undefined) x.proxy({ program: 'flanneld', action: 'ttl-expired', packet: p });
       this.ctx.log('E', `Discarding IP fragment ${formatIp4(p.src)} -> ${formatIp4(p.dst)} due to zero TTL`);
       return;
     }
+    if (x !== undefined) {
+      const { network, mask, nextHop: peer } = route;
+      x.proxy({ program: 'flanneld', action: 'tun-to-udp', packet: p, network, mask, peer });
+    }
     const bytes = emitIpv4(decrementTtl(p));
-    const { ns, publicIp } = this.ctx;
     const datagram = udp({
       src: publicIp,
       dst: route.nextHop,
@@ -116,10 +123,13 @@ export class UdpBackend implements Backend {
     const parsed = parseIpv4(d.payload.bytes);
     if (!parsed.ok) return;
     const p = parsed.value;
+    const x = this.ctx.ns.explain;
     if (p.ttl <= 1) {
+      if (x !== undefined) x.proxy({ program: 'flanneld', action: 'ttl-expired', packet: p });
       this.ctx.log('E', `Discarding IP fragment ${formatIp4(p.src)} -> ${formatIp4(p.dst)} due to zero TTL`);
       return;
     }
+    if (x !== undefined) x.proxy({ program: 'flanneld', action: 'udp-to-tun', packet: p });
     const fwd = decrementTtl(p);
     tun.write(ethernet(0, 0, fwd), 14 + ipv4Len(fwd));
   }

@@ -1,7 +1,8 @@
 /**
  * inspect/ — the model's state printed in the real tools' own formats, byte for byte: `ip route`,
  * `ip route get`, `ip addr`, `ip neigh`, `ip -d link`, `bridge fdb show`, and their `ip -j` JSON shapes; and
- * `kubectl get pods [-o wide]`.
+ * `kubectl get pods [-o wide]`; a picture of the fabric (`graph`); and `podwire trace`: one packet and its
+ * answer followed step by step through the namespaces' explainers, as data and as text.
  */
 
 export { type BridgeFdbShowOptions, bridgeFdbShow, selfFdbMacs } from './bridge-fdb.js';
@@ -32,3 +33,37 @@ export {
   type PodRow,
   tabwrite,
 } from './kubectl-get.js';
+export {
+  packetSummary,
+  TRACE_UDP_PORT,
+  type TraceFabric,
+  type TraceFlowOptions,
+  traceFlow,
+  tracePlaces,
+} from './trace.js';
+export type {
+  BridgeFdbStep,
+  DecapStep,
+  DeliverStep,
+  DropReason,
+  DropStep,
+  EncapStep,
+  ForwardStep,
+  IcmpErrorStep,
+  NeighResolvedStep,
+  NeighStep,
+  ProxyStepRecord,
+  ReceiveStep,
+  RouteStep,
+  SendStep,
+  StepBase,
+  SwitchStep,
+  TracedPacket,
+  TraceFate,
+  TraceHop,
+  TraceReport,
+  TraceStep,
+  VxlanFdbStep,
+} from './trace-model.js';
+export { type TracePlace, TraceRecorder } from './trace-recorder.js';
+export { renderPacket, renderTrace, stepText } from './trace-render.js';

@@ -7,6 +7,7 @@
 export { isBroadcast, isLocalAddress, selectSource } from './addr-select.js';
 export { DEFAULT_SYSCTLS, ICMP, IP, NEIGH } from './defaults.js';
 export * from './dev/index.js';
+export type { DeliverTo, Explainer, ProxyStep } from './explain.js';
 export {
   prefixMask,
   type Route,

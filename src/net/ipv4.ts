@@ -90,6 +90,8 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     const toUs = frame.dst === dev.mac;
     if (!toUs && frame.dst !== BROADCAST_MAC && !isGroupMac(frame.dst)) {
       this.count('rx_otherhost'); // PACKET_OTHERHOST: not for this host's MAC
+      const x = this.view.explain;
+      if (x !== undefined && frame.payload.kind === 'ipv4') x.drop(dev, frame.payload, 'rx_otherhost');
       return;
     }
     const p = frame.payload;
@@ -104,36 +106,41 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (hooks !== undefined) {
       const p = hooks.run('PREROUTING', pkt, dev.name, undefined);
       if (p === undefined) {
-        this.count('nf_drop');
+        this.dropped('nf_drop', pkt, dev);
         return;
       }
       pkt = p;
     }
+    const x = this.view.explain;
     const localRoute = this.view.local.lookup(pkt.dst);
     if (localRoute !== undefined && localRoute.type === 'local') {
+      if (x !== undefined) x.routeInput(dev, pkt, 'local', localRoute);
       this.localDeliver(dev, pkt, false);
       return;
     }
     if (pkt.dst === 0xffffffff || (localRoute !== undefined && localRoute.type === 'broadcast')) {
+      if (x !== undefined && localRoute !== undefined) x.routeInput(dev, pkt, 'local', localRoute);
       this.localDeliver(dev, pkt, true);
       return;
     }
     if (isMulticast(pkt.dst)) {
-      this.count('rx_multicast_dropped');
+      this.dropped('rx_multicast_dropped', pkt, dev);
       return;
     }
     if (!this.view.ipForward) {
-      this.count('InAddrErrors'); // forwarding off: dropped without ICMP (ip_error)
+      this.dropped('InAddrErrors', pkt, dev); // forwarding off: dropped without ICMP (ip_error)
       return;
     }
     const route = this.view.main.lookup(pkt.dst, this.deviceUp);
+    if (x !== undefined) x.routeInput(dev, pkt, 'main', route);
     if (route === undefined) {
       if (this.limit.allowRouteError(this.view.sim.now, pkt.src)) this.icmpSend(pkt, 3, 0, 0);
-      this.count('no_route');
+      else if (x !== undefined) x.icmpError(pkt, 3, 0, 0, 'rate limited (icmp_ratelimit)');
+      this.dropped('no_route', pkt, dev);
       return;
     }
     if (route.type !== 'unicast') {
-      this.rejectByRoute(pkt, route);
+      this.rejectByRoute(dev, pkt, route);
       return;
     }
     this.forward(dev, pkt, route);
@@ -143,25 +150,27 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   private forward(inDev: NetDevice, pkt: Ipv4Packet, route: Route): void {
     if (pkt.ttl <= 1) {
       this.icmpSend(pkt, 11, 0, 0);
-      this.count('ttl_exceeded');
+      this.dropped('ttl_exceeded', pkt, inDev);
       return;
     }
     const out = this.view.device(route.dev);
     if (out === undefined) {
-      this.count('no_device');
+      this.dropped('no_device', pkt, inDev);
       return;
     }
     if (pkt.totalLength > out.mtu && (pkt.flags & IP_FLAG_DF) !== 0) {
       this.icmpSend(pkt, 3, 4, out.mtu);
-      this.count('frag_needed');
+      this.dropped('frag_needed', pkt, inDev);
       return;
     }
     let fwd = decrementTtl(pkt);
+    const x = this.view.explain;
+    if (x !== undefined) x.forward(inDev, out, pkt, fwd);
     const hooks = this.view.hooks;
     if (hooks !== undefined) {
       const p = hooks.run('FORWARD', fwd, inDev.name, out.name);
       if (p === undefined) {
-        this.count('nf_drop');
+        this.dropped('nf_drop', fwd, inDev);
         return;
       }
       fwd = p;
@@ -175,7 +184,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (hooks !== undefined) {
       const p = hooks.run('POSTROUTING', pkt, undefined, out.name);
       if (p === undefined) {
-        this.count('nf_drop');
+        this.dropped('nf_drop', pkt, undefined);
         return;
       }
       pkt = p;
@@ -186,7 +195,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     }
     if ((pkt.flags & IP_FLAG_DF) !== 0) {
       this.icmpSend(pkt, 3, 4, mtu);
-      this.count('frag_needed');
+      this.dropped('frag_needed', pkt, undefined);
       return;
     }
     for (const f of fragment(pkt, mtu)) this.neighOutput(out, nexthop, f);
@@ -202,6 +211,8 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       out.xmit(ethernet(BROADCAST_MAC, out.mac, pkt), 14 + pkt.totalLength);
       return;
     }
+    const x = this.view.explain;
+    if (x !== undefined) x.neighLookup(out, nexthop, pkt, this.view.neigh.get(out.ifindex, nexthop));
     this.view.neigh.output(out.ifindex, nexthop, pkt);
   }
 
@@ -211,7 +222,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (hooks !== undefined) {
       const p = hooks.run('INPUT', pkt, dev.name, undefined);
       if (p === undefined) {
-        this.count('nf_drop');
+        this.dropped('nf_drop', pkt, dev);
         return;
       }
       pkt = p;
@@ -221,14 +232,20 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       if (whole === undefined) return;
       pkt = whole;
     }
+    const x = this.view.explain;
     const inName = dev.name;
     const raw = this.view.sockets.rawListeners(pkt.protocol);
-    if (raw !== undefined) for (const l of raw) l(pkt, inName);
+    if (raw !== undefined) {
+      if (x !== undefined && raw.length > 0) x.deliver(dev, pkt, 'raw-socket', 0);
+      for (const l of raw) l(pkt, inName);
+    }
     const l4 = pkt.payload;
     if (l4.kind === 'icmp') {
       if (l4.type === 8 && l4.code === 0 && !broadcast && !this.view.icmpEchoIgnoreAll) {
+        if (x !== undefined) x.deliver(dev, pkt, 'icmp-echo', 0);
         this.echoReply(pkt, l4.rest, l4.data);
       } else if (l4.type === 3 && l4.code === 4) {
+        if (x !== undefined) x.deliver(dev, pkt, 'icmp-kernel', 0);
         this.learnPmtu(l4.data, l4.rest & 0xffff);
       }
       return;
@@ -236,18 +253,19 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (l4.kind === 'udp') {
       const sock = this.view.sockets.udpListener(l4.dstPort);
       if (sock !== undefined) {
+        if (x !== undefined) x.deliver(dev, pkt, 'udp-socket', l4.dstPort);
         sock(pkt, l4, inName);
         return;
       }
       if (!broadcast) this.icmpSend(pkt, 3, 3, 0);
-      this.count('udp_no_port');
+      this.dropped('udp_no_port', pkt, dev);
       return;
     }
     if (pkt.protocol !== IPPROTO_ICMP && pkt.protocol !== IPPROTO_UDP && raw === undefined && !broadcast) {
       // ip_protocol_deliver_rcu: nobody wants it (TCP arrives with the services work).
       if (l4.kind !== 'tcp') this.icmpSend(pkt, 3, 2, 0);
     }
-    this.count('rx_no_socket');
+    this.dropped('rx_no_socket', pkt, dev);
   }
 
   /** icmp_unreach → ipv4_update_pmtu: remember the next-hop MTU for the destination the error quotes. */
@@ -277,23 +295,25 @@ export class Ipv4Stack implements RxHandler, NeighHost {
    * error, a non-first fragment, a broadcast, a rate-limited destination).
    */
   icmpSend(orig: Ipv4Packet, type: number, code: number, rest: number): void {
-    if (orig.fragOffset !== 0) return;
-    if (orig.src === 0 || isBroadcast(this.view, orig.dst) || isMulticast(orig.dst) || isMulticast(orig.src))
+    const x = this.view.explain;
+    const silent = icmpSilence(this.view, orig);
+    if (silent !== undefined) {
+      if (x !== undefined) x.icmpError(orig, type, code, rest, silent);
       return;
-    if (orig.protocol === IPPROTO_ICMP) {
-      const inner = orig.payload;
-      const innerType =
-        inner.kind === 'icmp' ? inner.type : inner.kind === 'raw' ? inner.bytes[0] : undefined;
-      if (innerType !== undefined && ICMP_ERROR_TYPES.has(innerType)) return;
     }
     // Errors about packets addressed to us come from that address; otherwise routing picks the source.
     const ourDst = isLocalAddress(this.view, orig.dst);
     const back = this.routeOutput(orig.src, ourDst ? orig.dst : undefined);
-    if (!back.ok) return;
-    if (back.dev.kind !== 'loopback' && !this.limit.allow(this.view.sim.now, orig.src, type, code)) {
-      this.count('icmp_ratelimited');
+    if (!back.ok) {
+      if (x !== undefined) x.icmpError(orig, type, code, rest, `no route back to the sender (${back.errno})`);
       return;
     }
+    if (back.dev.kind !== 'loopback' && !this.limit.allow(this.view.sim.now, orig.src, type, code)) {
+      this.count('icmp_ratelimited');
+      if (x !== undefined) x.icmpError(orig, type, code, rest, 'rate limited (icmp_ratelimit)');
+      return;
+    }
+    if (x !== undefined) x.icmpError(orig, type, code, rest, undefined);
     const msg = icmpError({ type, code, rest, original: orig });
     this.sendKernel({
       src: back.src,
@@ -355,6 +375,8 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       if (p === undefined) return { ok: false, errno: 'EINVAL' };
       pkt = p;
     }
+    const x = this.view.explain;
+    if (x !== undefined) x.localOut(pkt, r.route, r.dev);
     this.postRouting(r.dev, r.route.type === 'local' ? pkt.dst : (r.route.gateway ?? pkt.dst), pkt, r.mtu);
     return { ok: true };
   }
@@ -374,19 +396,21 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   transmit(entry: NeighEntry, packet: Ipv4Packet): void {
     const dev = this.view.device(entry.dev);
     if (dev === undefined || entry.mac === undefined) return;
+    const x = this.view.explain;
+    if (x !== undefined) x.neighTransmit(entry, packet);
     dev.xmit(ethernet(entry.mac, dev.mac, packet), 14 + packet.totalLength);
   }
 
-  unreachable(_entry: NeighEntry, packet: Ipv4Packet): void {
-    this.count('neigh_failed');
+  unreachable(entry: NeighEntry, packet: Ipv4Packet): void {
+    this.dropped('neigh_failed', packet, this.view.device(entry.dev));
     this.icmpSend(packet, 3, 1, 0);
   }
 
-  private rejectByRoute(pkt: Ipv4Packet, route: Route): void {
+  private rejectByRoute(dev: NetDevice, pkt: Ipv4Packet, route: Route): void {
     if (route.type !== 'blackhole' && this.limit.allowRouteError(this.view.sim.now, pkt.src)) {
       this.icmpSend(pkt, 3, route.type === 'prohibit' ? 13 : 1, 0);
     }
-    this.count(`route_${route.type}`);
+    this.dropped(`route_${route.type}`, pkt, dev);
   }
 
   /** Routes through a device that is down are skipped (fib_table_lookup ignores dead nexthops). */
@@ -399,6 +423,30 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     const s = this.view.stats;
     s.set(reason, (s.get(reason) ?? 0) + 1);
   }
+
+  /** A drop: the counter `reason`, and the explainer told when someone is tracing. */
+  private dropped(reason: string, pkt: Ipv4Packet, dev: NetDevice | undefined): void {
+    this.count(reason);
+    const x = this.view.explain;
+    if (x !== undefined) x.drop(dev, pkt, reason);
+  }
+}
+
+/**
+ * The rules under which icmp_send stays silent about `orig`, whatever the error: a non-first fragment,
+ * an unknown or broadcast/multicast sender or destination, an ICMP error itself. The reason, or
+ * undefined when an error may be sent.
+ */
+function icmpSilence(view: StackView, orig: Ipv4Packet): string | undefined {
+  if (orig.fragOffset !== 0) return 'not about a non-first fragment';
+  if (orig.src === 0 || isBroadcast(view, orig.dst) || isMulticast(orig.dst) || isMulticast(orig.src))
+    return 'not about a broadcast, multicast or unspecified address';
+  if (orig.protocol === IPPROTO_ICMP) {
+    const inner = orig.payload;
+    const innerType = inner.kind === 'icmp' ? inner.type : inner.kind === 'raw' ? inner.bytes[0] : undefined;
+    if (innerType !== undefined && ICMP_ERROR_TYPES.has(innerType)) return 'not about an ICMP error';
+  }
+  return undefined;
 }
 
 /** Bytes of an IPv4 payload record. */

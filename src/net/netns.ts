@@ -1,7 +1,8 @@
 import type { Sim, TraceBus } from '../sim/index.js';
 import { type EthernetFrame, IPPROTO_UDP, type Ip4, type Mac, type UdpDatagram } from '../wire/index.js';
 import { DEFAULT_SYSCTLS, IP } from './defaults.js';
-import { Loopback, type NetDevice, Tun, Vxlan, type VxlanUnderlay } from './dev/index.js';
+import { Bridge, Loopback, type NetDevice, Tun, Vxlan, type VxlanUnderlay } from './dev/index.js';
+import type { Explainer } from './explain.js';
 import { prefixMask, type Route, RouteTable } from './fib.js';
 import type { NetfilterHooks } from './hooks.js';
 import { Ipv4Stack, type OutputRoute, type SendOptions, type SendResult } from './ipv4.js';
@@ -62,6 +63,8 @@ export class NetNs implements StackView, VxlanUnderlay {
   readonly ip: Ipv4Stack;
   readonly lo: Loopback;
   hooks: NetfilterHooks | undefined;
+  /** Told every decision while a packet is being explained; set with `setExplainer`. */
+  explain: Explainer | undefined;
   private readonly devs: NetDevice[] = [];
   /** Devices by ifindex (dense from 1): an array index on the per-packet path instead of a Map lookup. */
   private readonly byIndex: Array<NetDevice | undefined> = [];
@@ -109,6 +112,16 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.byIndex[dev.ifindex] = dev;
     this.byName.set(dev.name, dev);
     dev.handler = this.ip;
+    if (dev instanceof Bridge || dev instanceof Vxlan) dev.explain = this.explain;
+  }
+
+  /**
+   * Starts (or, with undefined, stops) explaining: the stack, and the bridges and VXLAN devices of the
+   * namespace, report each decision they take to `x` (`podwire trace`).
+   */
+  setExplainer(x: Explainer | undefined): void {
+    this.explain = x;
+    for (const dev of this.devs) if (dev instanceof Bridge || dev instanceof Vxlan) dev.explain = x;
   }
 
   /**

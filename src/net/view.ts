@@ -1,6 +1,7 @@
 import type { Sim, TraceBus } from '../sim/index.js';
 import type { EthernetFrame, Ip4 } from '../wire/index.js';
 import type { NetDevice } from './dev/index.js';
+import type { Explainer } from './explain.js';
 import type { RouteTable } from './fib.js';
 import type { NetfilterHooks } from './hooks.js';
 import type { NeighTable } from './neigh.js';
@@ -33,6 +34,8 @@ export interface StackView {
   readonly neigh: NeighTable;
   readonly sockets: Sockets;
   readonly hooks: NetfilterHooks | undefined;
+  /** Told every decision while a packet is being explained (`podwire trace`); undefined otherwise. */
+  readonly explain: Explainer | undefined;
   readonly stats: Map<string, number>;
   device(ifindex: number): NetDevice | undefined;
   deviceByName(name: string): NetDevice | undefined;

@@ -23,6 +23,7 @@ export {
   type TopologyIssueCode,
 } from './issues.js';
 export { type LoadResult, loadTopologyFile, loadTopologyText } from './load.js';
+export { parseRef } from './refs.js';
 export { type Origin, resolveFrom, resolveTo } from './resolve.js';
 export {
   type ExpectationReport,

@@ -2,6 +2,7 @@ import type { Sim } from '../../sim/index.js';
 import { MS, SECOND } from '../../sim/index.js';
 import type { EthernetFrame, Mac } from '../../wire/index.js';
 import { type DeviceOptions, isGroupMac, type LinkKind, NetDevice, type RxHandler } from './device.js';
+import type { DeviceExplainer } from './explain.js';
 
 /**
  * Linux bridge defaults (net/bridge/br_device.c br_dev_setup, br_if.c new_nbp; LAB `ip -d link show cni0`,
@@ -91,6 +92,8 @@ export class Bridge extends NetDevice {
   readonly kind: LinkKind = 'bridge';
   /** br_netfilter's entry point (issue 5); not called yet. */
   nfHooks: BridgeNfHooks | undefined;
+  /** Told each FDB decision while a packet is being explained; undefined otherwise. */
+  explain: DeviceExplainer | undefined;
   /** Ports, most recently added first: br_add_if puts a new port at the head of port_list. */
   private readonly portList: BridgePort[] = [];
   /** FDB in creation order (the kernel's fdb_list is newest first: `fdbDump` reverses). */
@@ -203,8 +206,10 @@ export class Bridge extends NetDevice {
     // FORWARD, POSTROUTING with physdev) here, before the forwarding decision, when
     // net.bridge.bridge-nf-call-iptables is 1.
     const dst = frame.dst;
+    const x = this.explain;
     if (isGroupMac(dst)) {
       // Broadcast and multicast (no snooping state): flood, then a copy goes up (local_rcv).
+      if (x !== undefined) x.bridgeFdb(this, frame, port.dev, 'group', undefined);
       this.flood(port, frame, length);
       this.passUp(frame, length);
       return;
@@ -213,16 +218,19 @@ export class Bridge extends NetDevice {
     if (e !== undefined) {
       if (e.local) {
         // A port's own MAC is the host's too; the stack sees it as arriving on the bridge.
+        if (x !== undefined) x.bridgeFdb(this, frame, port.dev, 'local', undefined);
         this.passUp(dst === this.mac ? frame : { ...frame, dst: this.mac }, length);
         return;
       }
       const out = e.port;
       if (out !== undefined && out.state === 'forwarding') {
+        if (x !== undefined) x.bridgeFdb(this, frame, port.dev, 'port', out.dev);
         this.forward(port, out, frame, length);
         return;
       }
       this.fdb.delete(dst); // its port lost carrier: the kernel flushed the entry then
     }
+    if (x !== undefined) x.bridgeFdb(this, frame, port.dev, 'flood', undefined);
     this.flood(port, frame, length);
   }
 
@@ -231,19 +239,25 @@ export class Bridge extends NetDevice {
     const now = this.sim.now;
     if (now >= this.gcNext) this.collect(now);
     const dst = frame.dst;
+    const x = this.explain;
     if (!isGroupMac(dst)) {
       const e = this.fdb.get(dst);
       if (e !== undefined) {
         const out = e.port;
         // br_forward to the bridge itself (dst == NULL) frees the frame.
-        if (out === undefined) return;
+        if (out === undefined) {
+          if (x !== undefined) x.bridgeFdb(this, frame, undefined, 'local', undefined);
+          return;
+        }
         if (out.state === 'forwarding') {
+          if (x !== undefined) x.bridgeFdb(this, frame, undefined, 'port', out.dev);
           this.forward(undefined, out, frame, length);
           return;
         }
         if (!e.local) this.fdb.delete(dst);
       }
     }
+    if (x !== undefined) x.bridgeFdb(this, frame, undefined, 'flood', undefined);
     this.flood(undefined, frame, length);
   }
 

@@ -108,6 +108,7 @@ export abstract class NetDevice {
   deliver(frame: EthernetFrame, length: number): void {
     if (!this.adminUp) {
       this.stats.rxDropped++;
+      if (this.trace.active) this.trace.fire('drop', this.sim.now, this.point, frame, 'link down');
       return;
     }
     this.stats.rxPackets++;

@@ -8,6 +8,7 @@ import {
   vxlan,
 } from '../../wire/index.js';
 import { type DeviceOptions, type LinkKind, NetDevice } from './device.js';
+import type { DeviceExplainer } from './explain.js';
 import { FrameFifo } from './fifo.js';
 
 /** net.ipv4.ip_local_port_range, the source-port range of a device created with `srcport 0 0`. */
@@ -59,6 +60,8 @@ export class Vxlan extends NetDevice {
   readonly config: VxlanConfig;
   /** The underlay sender; set by the namespace that creates the device. */
   underlay: VxlanUnderlay | undefined;
+  /** Told each FDB lookup, encapsulation and decapsulation while a packet is being explained. */
+  explain: DeviceExplainer | undefined;
   private readonly fdb = new Map<Mac, VxlanFdbEntry>();
   /** FDB entries in the order they were added (`bridge fdb show` order). */
   private fdbOrder: VxlanFdbEntry[] = [];
@@ -104,6 +107,7 @@ export class Vxlan extends NetDevice {
   protected transmit(frame: EthernetFrame, length: number): void {
     const entry = this.fdb.get(frame.dst);
     if (entry === undefined) {
+      if (this.explain !== undefined) this.explain.vxlanEncap(this, frame, undefined, undefined);
       this.drop(frame, 'no FDB entry for the destination MAC');
       return;
     }
@@ -117,6 +121,7 @@ export class Vxlan extends NetDevice {
       dstPort: c.dstPort,
       payload: vxlan({ vni: c.vni, inner: frame }),
     });
+    if (this.explain !== undefined) this.explain.vxlanEncap(this, frame, entry.dst, datagram);
     const inner = frame.payload.kind === 'ipv4' ? frame.payload.tos : 0;
     if (!underlay.sendOuter(c.local, entry.dst, datagram, ecnEncapsulate(inner))) {
       this.drop(frame, `no route to remote VTEP (length ${length})`);
@@ -130,18 +135,19 @@ export class Vxlan extends NetDevice {
   receiveOuter(datagram: UdpDatagram): void {
     const v = datagram.payload;
     if (v.kind !== 'vxlan') {
-      this.count('not a VXLAN header');
+      this.rxDrop(datagram, 'not a VXLAN header');
       return;
     }
     if (v.vni !== this.config.vni) {
-      this.count(`VNI ${v.vni} is not ours`);
+      this.rxDrop(datagram, `VNI ${v.vni} is not ours`);
       return;
     }
     // eth_type_trans on the inner frame: frames claiming to come from our own MAC are looped back; drop.
     if (v.inner.src === this.mac) {
-      this.count('inner source is our own MAC');
+      this.rxDrop(datagram, 'inner source is our own MAC');
       return;
     }
+    if (this.explain !== undefined) this.explain.vxlanDecap(this, datagram, undefined);
     this.inFlight.push(v.inner, datagram.length - 16);
     this.sim.after(0, Vxlan.arrive, this);
   }
@@ -155,6 +161,11 @@ export class Vxlan extends NetDevice {
     this.stats.txDropped++;
     this.count(reason);
     if (this.trace.active) this.trace.fire('drop', this.sim.now, this.point, frame, reason);
+  }
+
+  private rxDrop(datagram: UdpDatagram, reason: string): void {
+    this.count(reason);
+    if (this.explain !== undefined) this.explain.vxlanDecap(this, datagram, reason);
   }
 
   private count(reason: string): void {
