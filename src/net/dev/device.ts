@@ -1,5 +1,6 @@
 import type { Sim, TraceBus, TracePoint } from '../../sim/index.js';
 import type { EthernetFrame, Mac } from '../../wire/index.js';
+import { FrameFifo } from './fifo.js';
 
 /** 2^-40: scales a 48-bit MAC so that its first octet's low bit is the integer part's low bit. */
 const MAC_OCTET0_SCALE = 2 ** -40;
@@ -66,6 +67,8 @@ export abstract class NetDevice {
   master: NetDevice | undefined;
   readonly stats = new LinkStats();
   readonly point: TracePoint;
+  /** Frames waiting for `deliverLater`'s event. */
+  private later: FrameFifo | undefined;
   protected readonly trace: TraceBus<EthernetFrame>;
 
   constructor(
@@ -102,6 +105,23 @@ export abstract class NetDevice {
     this.stats.txBytes += length;
     if (this.trace.active) this.trace.fire('tx', this.sim.now, this.point, frame);
     this.transmit(frame, length);
+  }
+
+  /**
+   * Receives a frame one zero-delay event from now, in order: how a veth's peer, loopback, a TUN written
+   * by its program and a VXLAN decapsulation deliver, so that long paths never recurse. The queue is made
+   * on first use; NICs and bridges never need one.
+   */
+  deliverLater(frame: EthernetFrame, length: number): void {
+    if (this.later === undefined) this.later = new FrameFifo();
+    this.later.push(frame, length);
+    this.sim.after(0, NetDevice.arriveLater, this);
+  }
+
+  private static arriveLater(dev: NetDevice): void {
+    const q = dev.later as FrameFifo;
+    const length = q.peekLength();
+    dev.deliver(q.shift(), length);
   }
 
   /** Called by the medium when a frame arrives; hands it to the handler. */

@@ -1,6 +1,5 @@
 import type { EthernetFrame, Ipv4Packet } from '../../wire/index.js';
 import { type LinkKind, NetDevice } from './device.js';
-import { FrameFifo } from './fifo.js';
 
 /** What reads a TUN device's packets: the user-space program holding its file descriptor. */
 export type TunReader = (packet: Ipv4Packet) => void;
@@ -15,7 +14,6 @@ export class Tun extends NetDevice {
   readonly kind: LinkKind = 'tun';
   /** The reader of the device's file descriptor; packets sent while nobody reads are dropped. */
   reader: TunReader | undefined;
-  private readonly inFlight = new FrameFifo();
 
   /** A TUN has no carrier until a program attaches; ours always has its reader, so `UNKNOWN` like a real one. */
   override get operState(): string {
@@ -33,12 +31,6 @@ export class Tun extends NetDevice {
 
   /** The program writes a packet to the device: it is received as if it came off a wire. */
   write(frame: EthernetFrame, length: number): void {
-    this.inFlight.push(frame, length);
-    this.sim.after(0, Tun.arrive, this);
-  }
-
-  private static arrive(dev: Tun): void {
-    const length = dev.inFlight.peekLength();
-    dev.deliver(dev.inFlight.shift(), length);
+    this.deliverLater(frame, length);
   }
 }

@@ -1,7 +1,6 @@
 import type { Sim } from '../../sim/index.js';
 import type { EthernetFrame } from '../../wire/index.js';
 import { type DeviceOptions, type LinkKind, NetDevice } from './device.js';
-import { FrameFifo } from './fifo.js';
 
 /**
  * One end of a veth pair: what is sent on one end is received on the other with no queue and no loss
@@ -13,7 +12,6 @@ export class Veth extends NetDevice {
   peer: Veth | undefined;
   /** Name of the netns holding the peer, for `link-netns` in `ip link`. */
   peerNetns: string | undefined;
-  private readonly inFlight = new FrameFifo();
 
   override get carrier(): boolean {
     return this.adminUp && this.peer?.adminUp === true;
@@ -22,13 +20,7 @@ export class Veth extends NetDevice {
   protected transmit(frame: EthernetFrame, length: number): void {
     const peer = this.peer;
     if (peer === undefined) return;
-    peer.inFlight.push(frame, length);
-    this.sim.after(0, Veth.arrive, peer);
-  }
-
-  private static arrive(dev: Veth): void {
-    const length = dev.inFlight.peekLength();
-    dev.deliver(dev.inFlight.shift(), length);
+    peer.deliverLater(frame, length);
   }
 }
 

@@ -9,7 +9,6 @@ import {
 } from '../../wire/index.js';
 import { type DeviceOptions, type LinkKind, NetDevice } from './device.js';
 import type { DeviceExplainer } from './explain.js';
-import { FrameFifo } from './fifo.js';
 
 /** net.ipv4.ip_local_port_range, the source-port range of a device created with `srcport 0 0`. */
 const SRC_PORT_MIN = 32768;
@@ -65,7 +64,6 @@ export class Vxlan extends NetDevice {
   private readonly fdb = new Map<Mac, VxlanFdbEntry>();
   /** FDB entries in the order they were added (`bridge fdb show` order). */
   private fdbOrder: VxlanFdbEntry[] = [];
-  private readonly inFlight = new FrameFifo();
   /** Drops by reason, in the kernel's own words where it has some. */
   readonly drops = new Map<string, number>();
 
@@ -148,13 +146,7 @@ export class Vxlan extends NetDevice {
       return;
     }
     if (this.explain !== undefined) this.explain.vxlanDecap(this, datagram, undefined);
-    this.inFlight.push(v.inner, datagram.length - 16);
-    this.sim.after(0, Vxlan.arrive, this);
-  }
-
-  private static arrive(dev: Vxlan): void {
-    const length = dev.inFlight.peekLength();
-    dev.deliver(dev.inFlight.shift(), length);
+    this.deliverLater(v.inner, datagram.length - 16);
   }
 
   private drop(frame: EthernetFrame, reason: string): void {
