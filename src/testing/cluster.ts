@@ -6,7 +6,7 @@
  * fewer nodes, fewer segments, MTU 1500 and seed 0.
  */
 import fc from 'fast-check';
-import { loadTopologyText, renderIssues, type Topology } from '../topology/index.js';
+import { type FlannelBackend, loadTopologyText, renderIssues, type Topology } from '../topology/index.js';
 import type { Ip4 } from '../wire/index.js';
 
 /** One drawn underlay segment, as the file writes it: `{name, cidr, mtu, latency, bandwidth}`. */
@@ -134,15 +134,16 @@ function padded(placement: readonly number[], min: number): number[] {
 /**
  * The topology file of a drawn cluster: one Cluster document. Node addresses and gateways are left to
  * the loader (nodes from .11 up, gateways .1), and with two or more segments so is the router (`router`,
- * joining every segment).
+ * joining every segment). With `backend`, the file names flannel's backend (`network: {backend: …}`).
  */
-export function clusterYaml(draw: ClusterDraw): string {
+export function clusterYaml(draw: ClusterDraw, backend?: FlannelBackend): string {
   const lines = [
     'apiVersion: podwire/v1',
     'kind: Cluster',
     'metadata: {name: generated}',
     'spec:',
     `  seed: ${draw.seed}`,
+    ...(backend === undefined ? [] : [`  network: {backend: ${backend}}`]),
     '  underlay:',
     ...draw.segments.map(
       (s) =>

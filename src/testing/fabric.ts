@@ -7,7 +7,7 @@
  */
 import fc from 'fast-check';
 import type { FlannelBackend, Topology } from '../topology/index.js';
-import { arbUnderlay, type ClusterDraw, loadGenerated } from './cluster.js';
+import { arbUnderlay, type ClusterDraw, clusterYaml, loadGenerated } from './cluster.js';
 
 /** The four backends of the topology file, in the order arbitraries list them. */
 export const FLANNEL_BACKENDS: readonly FlannelBackend[] = ['vxlan', 'host-gw', 'vxlan-directrouting', 'udp'];
@@ -155,26 +155,11 @@ function podsPerNode(drawn: readonly number[], nodes: number, min: number, max: 
  * follow declaration order: node i gets 10.244.(i-1).0/24.
  */
 export function fabricYaml(draw: FabricDraw): string {
-  const lines = [
-    'apiVersion: podwire/v1',
-    'kind: Cluster',
-    'metadata: {name: generated}',
-    'spec:',
-    `  seed: ${draw.seed}`,
-    `  network: {backend: ${draw.backend}}`,
-    '  underlay:',
-    ...draw.segments.map(
-      (s) =>
-        `    - {name: ${s.name}, cidr: ${s.cidr}, mtu: ${s.mtu}, latency: ${s.latency}, bandwidth: ${s.bandwidth}}`,
-    ),
-    '  nodes:',
-    ...draw.nodes.map((n) => `    - {name: ${n.name}, subnet: ${n.subnet}}`),
-  ];
   const pods = draw.pods.map(
     (p) =>
       `---\n{apiVersion: v1, kind: Pod, metadata: {name: ${p.name}}, spec: {nodeName: ${p.node}, containers: [{name: app, image: busybox}]}}\n`,
   );
-  return `${lines.join('\n')}\n${pods.join('')}`;
+  return `${clusterYaml(draw, draw.backend)}${pods.join('')}`;
 }
 
 /** Topology files of random fabrics (see `arbFabricDraw`), as YAML text. */

@@ -66,7 +66,7 @@ export const arbFabric = fc
   .map(({ draw, backend, pods }) => ({ text: fabricYaml(draw, backend, pods), draw, backend }));
 
 function fabricYaml(draw: ClusterDraw, backend: GraphBackend, pods: readonly number[]): string {
-  const cluster = clusterYaml(draw).replace('\nspec:\n', `\nspec:\n  network: {backend: ${backend}}\n`);
+  const cluster = clusterYaml(draw, backend);
   const docs = pods.map((k, i) => {
     const node = draw.nodes[k % draw.nodes.length]?.name ?? 'node1';
     return `---\n{apiVersion: v1, kind: Pod, metadata: {name: p-${i}.x}, spec: {nodeName: ${node}, containers: [{name: c, image: busybox}]}}\n`;
