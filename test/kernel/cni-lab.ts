@@ -22,12 +22,10 @@
  * ifindexes → `<ifindex:NS/IF>`, round-trip times → `<rtt>`, bridge timers → `<timer>`, ICMP ids →
  * `<id>`, the temporary directory → `<tmp>`, namespace prefixes removed, veth queue counts → `<ncpu>`.
  */
-import { once } from 'node:events';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { CNI_BIN_DIR, type Lab, type RunResult } from './netns.js';
+import { CNI_BIN_DIR, type Lab, type RunResult, startCapture } from './netns.js';
 import {
   type CommandOutput,
   type JsonValue,
@@ -691,30 +689,9 @@ async function observe(lab: Lab, tmp: string, transcript?: Transcript): Promise<
   // Capture on cni0 while pa pings pb for the first time.
   const pcap = join(tmp, 'cni0.pcapng');
   const captureArgv = ['tshark', '-i', 'cni0', '-w', pcap, '-a', `duration:${CAPTURE_SECONDS}`];
-  const tshark = lab.background(NODE, captureArgv);
-  let tsharkErr = '';
-  tshark.stderr?.setEncoding('utf8');
-  tshark.stderr?.on('data', (chunk: string) => {
-    tsharkErr += chunk;
-  });
-  tshark.stdout?.resume();
-  const exited = once(tshark, 'exit');
-  const started = Date.now();
-  while (!tsharkErr.includes('Capturing on') && tshark.exitCode === null && Date.now() - started < 10_000) {
-    await sleep(20);
-  }
-  if (!tsharkErr.includes('Capturing on')) throw new Error(`tshark did not start: ${tsharkErr.trim()}`);
-  // "Capturing on" is printed before dumpcap really captures (a ping sent at once was missed); tshark 4
-  // logs "Capture started." a few ms later. Wait for that (at most 2 s), then a little longer.
-  while (!tsharkErr.includes('Capture started') && tshark.exitCode === null && Date.now() - started < 2_000) {
-    await sleep(20);
-  }
-  await sleep(CAPTURE_SETTLE_MS);
+  const tshark = await startCapture(lab, NODE, captureArgv, CAPTURE_SECONDS, CAPTURE_SETTLE_MS);
   const paToPb = ping('pa', '10.244.1.3');
-  const [exitCode] = (await Promise.race([
-    exited,
-    sleep((CAPTURE_SECONDS + 10) * 1000, undefined, { ref: false }).then(() => [null]),
-  ])) as [number | null];
+  const { exitCode, stderr: tsharkErr } = await tshark.done();
   record(NODE, `${captureArgv.join(' ')} &`, { status: exitCode ?? -1, stdout: '', stderr: tsharkErr });
   if (exitCode !== 0) throw new Error(`tshark failed (${String(exitCode)}): ${tsharkErr.trim()}`);
   const [, decoded] = raw(NODE, [

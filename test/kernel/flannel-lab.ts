@@ -31,14 +31,13 @@
  *   npx tsx test/kernel/flannel-lab.ts > /tmp/observed-flannel.md
  */
 import { spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { flannelDelegate, goJson, linkLocalOf, parseSubnetEnv } from './cni-lab.js';
-import { CNI_BIN_DIR, cniAvailable, type Lab, type RunResult, withLab } from './netns.js';
+import { CNI_BIN_DIR, cniAvailable, type Lab, type RunResult, startCapture, withLab } from './netns.js';
 import {
   type CommandOutput,
   commandOutput,
@@ -51,6 +50,7 @@ import {
   type Transcript,
   tracerouteObservation,
 } from './router-lab.js';
+import { markdownTranscript } from './transcript.js';
 
 // ---------------------------------------------------------------------------------------------------
 // The fabric
@@ -823,41 +823,6 @@ export function buildFlannelLab(lab: Lab, tmp: string, transcript?: Transcript):
   }
 }
 
-/** Runs tshark in `ns` in the background until it has really started capturing. */
-async function startCapture(
-  lab: Lab,
-  ns: string,
-  argv: readonly string[],
-): Promise<{ done: () => Promise<{ exitCode: number | null; stderr: string }> }> {
-  const tshark = lab.background(ns, argv);
-  let stderr = '';
-  tshark.stderr?.setEncoding('utf8');
-  tshark.stderr?.on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  tshark.stdout?.resume();
-  const exited = once(tshark, 'exit');
-  const started = Date.now();
-  while (!stderr.includes('Capturing on') && tshark.exitCode === null && Date.now() - started < 10_000) {
-    await sleep(20);
-  }
-  if (!stderr.includes('Capturing on')) throw new Error(`tshark did not start: ${stderr.trim()}`);
-  // "Capturing on" comes before dumpcap really captures; tshark 4 logs "Capture started." a little later.
-  while (!stderr.includes('Capture started') && tshark.exitCode === null && Date.now() - started < 2_000) {
-    await sleep(20);
-  }
-  await sleep(CAPTURE_SETTLE_MS);
-  return {
-    done: async () => {
-      const [exitCode] = (await Promise.race([
-        exited,
-        sleep((CAPTURE_SECONDS + 10) * 1000, undefined, { ref: false }).then(() => [null]),
-      ])) as [number | null];
-      return { exitCode, stderr };
-    },
-  };
-}
-
 /**
  * Builds the flannel lab in `lab` and observes it. Takes about 9 s (the state is read 6.5 s in). Removes its temporary directory
  * before returning or throwing; the caller cleans up `lab` (namespaces, processes).
@@ -890,7 +855,7 @@ async function observe(lab: Lab, tmp: string, transcript?: Transcript): Promise<
   // Capture on n1/eth0 during the first traffic: pod1 pings pod2 twice.
   const pcap = join(tmp, 'n1-eth0.pcapng');
   const captureArgv = ['tshark', '-i', 'eth0', '-w', pcap, '-a', `duration:${CAPTURE_SECONDS}`];
-  const capture = await startCapture(lab, n1.name, captureArgv);
+  const capture = await startCapture(lab, n1.name, captureArgv, CAPTURE_SECONDS, CAPTURE_SETTLE_MS);
   const captureStartedAt = Date.now() - CAPTURE_SETTLE_MS;
   const firstPing = ping(n1.pod, ['ping', '-c', '2', POD2_IP]);
   const { exitCode, stderr } = await capture.done();
@@ -993,18 +958,9 @@ async function main(): Promise<void> {
     console.error(`flannel observation skipped: ${avail.reason}`);
     process.exit(1);
   }
-  const blocks: string[] = [];
-  const observation = await withLab((lab) =>
-    observeFlannelKernel(lab, (ns, command, result) => {
-      const stdout =
-        result.stdout === '' || result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`;
-      const noNewline = stdout === result.stdout ? '' : '(no final newline)\n';
-      const stderr = result.stderr === '' ? '' : `--- stderr ---\n${result.stderr}`;
-      blocks.push(`${ns}$ ${command}    # exit ${result.status}\n${stdout}${noNewline}${stderr}`);
-    }),
-  );
-  for (const block of blocks) console.log(`\`\`\`\n${block}${block.endsWith('\n') ? '' : '\n'}\`\`\`\n`);
-  console.log(`\`\`\`json\n${JSON.stringify(observation, null, 2)}\n\`\`\``);
+  const transcript = markdownTranscript();
+  const observation = await withLab((lab) => observeFlannelKernel(lab, transcript.record));
+  transcript.print(observation);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -11,8 +11,10 @@
  *   cleanup as a last resort.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type KernelAvailability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
@@ -353,6 +355,46 @@ export class Lab {
   private assertOwn(ns: string): void {
     if (!this.created.includes(this.nsName(ns))) throw new Error(`namespace ${ns} is not part of this lab`);
   }
+}
+
+/**
+ * Runs a capture (`tshark -i … -a duration:SECONDS`) in `ns` in the background and returns once it
+ * really captures, `settleMs` after tshark said so. `done()` waits for it to end (at most SECONDS + 10 s).
+ */
+export async function startCapture(
+  lab: Lab,
+  ns: string,
+  argv: readonly string[],
+  seconds: number,
+  settleMs: number,
+): Promise<{ done: () => Promise<{ exitCode: number | null; stderr: string }> }> {
+  const tshark = lab.background(ns, argv);
+  let stderr = '';
+  tshark.stderr?.setEncoding('utf8');
+  tshark.stderr?.on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  tshark.stdout?.resume();
+  const exited = once(tshark, 'exit');
+  const started = Date.now();
+  while (!stderr.includes('Capturing on') && tshark.exitCode === null && Date.now() - started < 10_000) {
+    await sleep(20);
+  }
+  if (!stderr.includes('Capturing on')) throw new Error(`tshark did not start: ${stderr.trim()}`);
+  // "Capturing on" comes before dumpcap really captures; tshark 4 logs "Capture started." a little later.
+  while (!stderr.includes('Capture started') && tshark.exitCode === null && Date.now() - started < 2_000) {
+    await sleep(20);
+  }
+  await sleep(settleMs);
+  return {
+    done: async () => {
+      const [exitCode] = (await Promise.race([
+        exited,
+        sleep((seconds + 10) * 1000, undefined, { ref: false }).then(() => [null]),
+      ])) as [number | null];
+      return { exitCode, stderr };
+    },
+  };
 }
 
 /** Builds a lab, hands it to `fn`, and always cleans it up afterwards. */

@@ -6,6 +6,7 @@
  */
 import { observeCniKernel } from './cni-lab.js';
 import { cniAvailable, withLab } from './netns.js';
+import { markdownTranscript } from './transcript.js';
 
 const avail = cniAvailable();
 if (!avail.ok) {
@@ -13,15 +14,6 @@ if (!avail.ok) {
   process.exit(1);
 }
 
-const blocks: string[] = [];
-const observation = await withLab((lab) =>
-  observeCniKernel(lab, (ns, command, result) => {
-    const stdout =
-      result.stdout === '' || result.stdout.endsWith('\n') ? result.stdout : `${result.stdout}\n`;
-    const noNewline = stdout === result.stdout ? '' : '(no final newline)\n';
-    const stderr = result.stderr === '' ? '' : `--- stderr ---\n${result.stderr}`;
-    blocks.push(`${ns}$ ${command}    # exit ${result.status}\n${stdout}${noNewline}${stderr}`);
-  }),
-);
-for (const block of blocks) console.log(`\`\`\`\n${block}${block.endsWith('\n') ? '' : '\n'}\`\`\`\n`);
-console.log(`\`\`\`json\n${JSON.stringify(observation, null, 2)}\n\`\`\``);
+const transcript = markdownTranscript();
+const observation = await withLab((lab) => observeCniKernel(lab, transcript.record));
+transcript.print(observation);

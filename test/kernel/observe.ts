@@ -6,6 +6,7 @@
  */
 import { kernelAvailable, withLab } from './netns.js';
 import { buildRouterLab, observeKernel } from './router-lab.js';
+import { markdownTranscript } from './transcript.js';
 
 const avail = kernelAvailable();
 if (!avail.ok) {
@@ -13,13 +14,9 @@ if (!avail.ok) {
   process.exit(1);
 }
 
-const blocks: string[] = [];
+const transcript = markdownTranscript();
 const observation = await withLab(async (lab) => {
   buildRouterLab(lab);
-  return observeKernel(lab, (ns, command, result) => {
-    const stderr = result.stderr === '' ? '' : `--- stderr ---\n${result.stderr}`;
-    blocks.push(`${ns}$ ${command}    # exit ${result.status}\n${result.stdout}${stderr}`);
-  });
+  return observeKernel(lab, transcript.record);
 });
-for (const block of blocks) console.log(`\`\`\`\n${block}\`\`\`\n`);
-console.log(`\`\`\`json\n${JSON.stringify(observation, null, 2)}\n\`\`\``);
+transcript.print(observation);
