@@ -1,5 +1,5 @@
 import type { NetNs } from '../net/index.js';
-import { formatIp4, type Ip4 } from '../wire/index.js';
+import { formatIp4, type Ip4, VXLAN_OVERHEAD } from '../wire/index.js';
 import type { BackendType, Lease, Subnet } from './lease.js';
 import type { FlannelLogLine } from './log.js';
 
@@ -29,6 +29,24 @@ export interface Backend {
   added(lease: Lease): void;
   /** EventRemoved for a remote lease. */
   removed(lease: Lease): void;
+}
+
+/**
+ * Bytes each backend puts in front of a pod packet on the underlay, so its MTU (FLANNEL_MTU) is the
+ * external interface's less this (reference flannel.md §3.1, §4, §5).
+ */
+export const BACKEND_OVERHEAD: Readonly<Record<BackendType, number>> = {
+  // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 (`devAttrs.MTU - 50`, pkg/backend/vxlan/device.go)
+  vxlan: VXLAN_OVERHEAD,
+  // host-gw routes pod packets unchanged
+  'host-gw': 0,
+  // outer IPv4 20 + UDP 8, raw IP inside (pkg/backend/udp)
+  udp: 28,
+};
+
+/** The backend MTU on a node: its external interface's MTU less the backend's overhead. */
+export function backendMtu(ctx: BackendContext, type: BackendType): number {
+  return (ctx.ns.deviceByName(ctx.extIface)?.mtu ?? 1500) - BACKEND_OVERHEAD[type];
 }
 
 /** A prefix as Go's net.IPNet prints it: `10.244.2.0/24`. */

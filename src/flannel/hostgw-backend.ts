@@ -1,5 +1,12 @@
 import { formatIp4 } from '../wire/index.js';
-import { type Backend, type BackendContext, errnoText, formatSubnet, netlinkRoute } from './backend.js';
+import {
+  type Backend,
+  type BackendContext,
+  backendMtu,
+  errnoText,
+  formatSubnet,
+  netlinkRoute,
+} from './backend.js';
 import type { Lease } from './lease.js';
 
 /**
@@ -13,7 +20,7 @@ export class HostGwBackend implements Backend {
   readonly mtu: number;
 
   constructor(private readonly ctx: BackendContext) {
-    this.mtu = ctx.ns.deviceByName(ctx.extIface)?.mtu ?? 1500;
+    this.mtu = backendMtu(ctx, 'host-gw');
   }
 
   start(): Pick<Lease, 'vni' | 'vtepMac'> {

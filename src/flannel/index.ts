@@ -4,7 +4,7 @@
  * node's lease, exactly the routes, permanent neighbours and FDB entries flannel programs — updated as
  * nodes join and leave.
  */
-export { type Backend, formatSubnet, netlinkRoute } from './backend.js';
+export { BACKEND_OVERHEAD, type Backend, backendMtu, formatSubnet, netlinkRoute } from './backend.js';
 export { Flanneld, type FlanneldConfig } from './flanneld.js';
 export { HostGwBackend } from './hostgw-backend.js';
 export type { BackendType, Lease, LeaseEvent, Subnet } from './lease.js';

@@ -18,13 +18,11 @@ import {
   type UdpDatagram,
   udp,
 } from '../wire/index.js';
-import { type Backend, type BackendContext, formatSubnet } from './backend.js';
+import { type Backend, type BackendContext, backendMtu, formatSubnet } from './backend.js';
 import type { Lease } from './lease.js';
 
 /** flannel's udp backend port (`Port` of the backend config). */
 export const FLANNEL_UDP_PORT = 8285;
-/** Outer IPv4 20 + UDP 8: the udp backend carries bare IP packets. */
-const UDP_OVERHEAD = 28;
 /** TTL of the net-unreachable flanneld's proxy writes back into the TUN (proxy_amd64.c). */
 const PROXY_ICMP_TTL = 8;
 /** Bytes of the offender's payload the proxy quotes after its IP header. */
@@ -51,7 +49,7 @@ export class UdpBackend implements Backend {
   private routes: ProxyRoute[] = [];
 
   constructor(private readonly ctx: BackendContext) {
-    this.mtu = (ctx.ns.deviceByName(ctx.extIface)?.mtu ?? 1500) - UDP_OVERHEAD;
+    this.mtu = backendMtu(ctx, 'udp');
   }
 
   start(): Pick<Lease, 'vni' | 'vtepMac'> {

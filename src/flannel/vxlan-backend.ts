@@ -1,6 +1,13 @@
 import type { Vxlan } from '../net/index.js';
-import { formatIp4, formatMac, VXLAN_OVERHEAD, VXLAN_PORT_LINUX } from '../wire/index.js';
-import { type Backend, type BackendContext, errnoText, formatSubnet, netlinkRoute } from './backend.js';
+import { formatIp4, formatMac, VXLAN_PORT_LINUX } from '../wire/index.js';
+import {
+  type Backend,
+  type BackendContext,
+  backendMtu,
+  errnoText,
+  formatSubnet,
+  netlinkRoute,
+} from './backend.js';
 import type { Lease } from './lease.js';
 
 /** flannel's `defaultVNI`; the device is named `flannel.<VNI>`. */
@@ -26,7 +33,7 @@ export class VxlanBackend implements Backend {
     private readonly directRouting: boolean,
     private readonly vtepMac: number,
   ) {
-    this.mtu = (ctx.ns.deviceByName(ctx.extIface)?.mtu ?? 1500) - VXLAN_OVERHEAD;
+    this.mtu = backendMtu(ctx, 'vxlan');
   }
 
   start(): Pick<Lease, 'vni' | 'vtepMac'> {

@@ -4,20 +4,10 @@
  * MTU and ip-masq. The flannel CNI plugin reads exactly these four values (reference/flannel.md §2).
  */
 
+import { BACKEND_OVERHEAD } from '../flannel/index.js';
 import type { Ip4 } from '../wire/index.js';
 import { type Cidr, formatCidr, formatIp4 } from './addr.js';
-import type { FlannelBackend, NodeSpec, Topology } from './types.js';
-
-/** Bytes each backend adds in front of a pod packet on the underlay (flannel.md §3.1, §4, §5). */
-const BACKEND_OVERHEAD: Readonly<Record<FlannelBackend, number>> = {
-  // outer IPv4 20 + UDP 8 + VXLAN 8 + inner Ethernet 14 (`devAttrs.MTU - 50`, pkg/backend/vxlan/device.go)
-  vxlan: 50,
-  'vxlan-directrouting': 50,
-  // host-gw routes pod packets unchanged
-  'host-gw': 0,
-  // outer IPv4 20 + UDP 8, raw IP inside (pkg/backend/udp)
-  udp: 28,
-};
+import type { NodeSpec, Topology } from './types.js';
 
 /** The contents of `/run/flannel/subnet.env` for one node. */
 export interface SubnetEnv {
@@ -36,7 +26,8 @@ export function flannelMtu(topology: Topology, node: NodeSpec): number {
   const segment = topology.segments.find((s) => s.name === node.segment);
   if (segment === undefined)
     throw new RangeError(`node ${node.name}: no segment ${node.segment} in the topology`);
-  return segment.mtu - BACKEND_OVERHEAD[topology.network.backend];
+  const backend = topology.network.backend;
+  return segment.mtu - BACKEND_OVERHEAD[backend === 'vxlan-directrouting' ? 'vxlan' : backend];
 }
 
 /** What flanneld writes to `/run/flannel/subnet.env` on `node` once its backend is up. */
