@@ -203,6 +203,7 @@ function flags(ns: NetNs, dev: NetDevice): string[] {
   if (dev.adminUp && !dev.carrier) f.push('NO-CARRIER');
   if (dev.kind === 'loopback') f.push('LOOPBACK');
   else if (dev.kind === 'tun') f.push('POINTOPOINT', 'MULTICAST', 'NOARP');
+  else if (dev.kind === 'dummy') f.push('BROADCAST', 'NOARP');
   else f.push('BROADCAST', 'MULTICAST');
   if (dev.adminUp) f.push('UP');
   if (dev.adminUp && dev.carrier) f.push('LOWER_UP');
@@ -222,7 +223,9 @@ function crossNetns(ns: NetNs, veth: Veth): boolean {
 function operstate(ns: NetNs, dev: NetDevice): string {
   if (!dev.adminUp) return 'DOWN';
   if (dev.kind === 'loopback') return 'UNKNOWN';
-  if (dev instanceof Bridge || dev.kind === 'vxlan' || dev.kind === 'tun') return dev.operState;
+  if (dev instanceof Bridge || dev.kind === 'vxlan' || dev.kind === 'tun' || dev.kind === 'dummy') {
+    return dev.operState;
+  }
   if (dev.carrier) return 'UP';
   if (!(dev instanceof Veth)) return 'DOWN';
   const lower = lowerByIndex(ns, dev);
@@ -245,7 +248,7 @@ export function describeLink(ns: NetNs, dev: NetDevice): LinkJson {
     mtu: dev.mtu,
     qdisc: !dev.activated
       ? 'noop'
-      : lo || veth !== undefined || dev instanceof Bridge || dev.kind === 'vxlan'
+      : lo || veth !== undefined || dev instanceof Bridge || dev.kind === 'vxlan' || dev.kind === 'dummy'
         ? 'noqueue'
         : 'fq_codel',
     ...(master !== undefined ? { master: master.name } : {}),
@@ -260,8 +263,8 @@ export function describeLink(ns: NetNs, dev: NetDevice): LinkJson {
     ...(veth?.peerNetns !== undefined && veth.peerNetns !== ns.name ? { link_netns: veth.peerNetns } : {}),
     promiscuity: port !== undefined ? 1 : 0,
     allmulti: port !== undefined ? 1 : 0,
-    min_mtu: lo ? 0 : 68,
-    max_mtu: lo ? 0 : 65535,
+    min_mtu: lo || dev.kind === 'dummy' ? 0 : 68,
+    max_mtu: lo || dev.kind === 'dummy' ? 0 : 65535,
     ...(linkinfo !== undefined ? { linkinfo } : {}),
     inet6_addr_gen_mode: 'eui64',
     num_tx_queues: queues,
@@ -279,6 +282,7 @@ function linkInfo(ns: NetNs, dev: NetDevice, port: BridgePort | undefined): Link
   if (dev instanceof Veth) return { info_kind: 'veth', ...slave };
   if (dev instanceof Vxlan) return { info_kind: 'vxlan', info_data: vxlanJson(dev) };
   if (dev.kind === 'tun') return { info_kind: 'tun', info_data: { type: 'tun', pi: false, vnet_hdr: false } };
+  if (dev.kind === 'dummy') return { info_kind: 'dummy' };
   return undefined;
 }
 

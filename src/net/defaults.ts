@@ -50,4 +50,6 @@ export const DEFAULT_SYSCTLS: ReadonlyMap<string, string> = new Map([
   ['net.ipv4.icmp_ratelimit', '1000'],
   ['net.ipv4.conf.all.rp_filter', '0'],
   ['net.ipv4.ip_default_ttl', '64'],
+  // br_netfilter's default once loaded (per namespace); it only matters when the namespace has hooks.
+  ['net.bridge.bridge-nf-call-iptables', '1'],
 ]);

@@ -16,9 +16,38 @@ export {
   RouteTable,
   type RouteType,
 } from './fib.js';
-export type { HookPoint, NetfilterHooks } from './hooks.js';
+export {
+  type HookPoint,
+  type HookResult,
+  type NetfilterHooks,
+  type NfSkb,
+  type NfVerdict,
+  newSkb,
+} from './hooks.js';
 export type { OutputRoute, PmtuDisc, SendErrno, SendOptions, SendResult } from './ipv4.js';
 export { NeighEntry, NeighTable, type NudState } from './neigh.js';
 export { NetNs, type NetNsOptions, type RouteError, type RouteSpec, type VxlanSpec } from './netns.js';
-export { type RawListener, Sockets, type UdpListener } from './sockets.js';
+export { NetfilterHost } from './nf-host.js';
+export { type RawListener, Sockets, type UdpListener, type UdpOpenOptions } from './sockets.js';
+export { LOCAL_PORT_RANGE, TCP } from './tcp-defaults.js';
+export {
+  type AcceptHandler,
+  type TcpConnectOptions,
+  type TcpConnectResult,
+  type TcpListener,
+  TcpTable,
+} from './tcp-demux.js';
+export {
+  type Endpoint,
+  type HostRoute,
+  type HostSend,
+  type IcmpErrno,
+  icmpErrno,
+  type SocketErrno,
+  type SocketHost,
+  strerror,
+} from './tcp-host.js';
+export { advertisedMss, initialRcvWnd, modelTimeoutNs, resetFor, windowField } from './tcp-output.js';
+export { type TcpHandlers, TcpSocket, type TcpSocketOptions, type TcpState } from './tcp-socket.js';
+export { type UdpHandlers, type UdpSendResult, UdpSocket } from './udp-socket.js';
 export type { IfAddr } from './view.js';

@@ -17,18 +17,29 @@ import {
 } from '../wire/index.js';
 import { isBroadcast, isLocalAddress, isMulticast, selectSource } from './addr-select.js';
 import { Arp } from './arp.js';
+import { BrNetfilter } from './br-netfilter.js';
 import { ICMP, IP } from './defaults.js';
 import { isGroupMac, type NetDevice, type RxHandler } from './dev/index.js';
 import type { Route } from './fib.js';
+import { type HookResult, type NfSkb, newSkb } from './hooks.js';
 import { IcmpRateLimit } from './icmp-limit.js';
 import { IpIdent } from './ident.js';
 import type { NeighEntry, NeighHost } from './neigh.js';
+import { nfResetPacket } from './nf-reject.js';
 import { PathMtu, type PmtuException } from './pmtu.js';
 import { Reassembly } from './reassembly.js';
 import type { StackView } from './view.js';
 
 /** Socket errors a local send can fail with (the errno names). */
-export type SendErrno = 'ENETUNREACH' | 'EHOSTUNREACH' | 'EACCES' | 'EINVAL' | 'EMSGSIZE' | 'EADDRNOTAVAIL';
+export type SendErrno =
+  | 'ENETUNREACH'
+  | 'EHOSTUNREACH'
+  | 'EACCES'
+  | 'EINVAL'
+  | 'EMSGSIZE'
+  | 'EADDRNOTAVAIL'
+  /** A netfilter rule in OUTPUT dropped or rejected the packet (NF_DROP → -EPERM). */
+  | 'EPERM';
 
 /** The route a local send takes (ip_route_output_key): device, chosen source, path MTU. */
 export type OutputRoute =
@@ -76,8 +87,13 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   private readonly ident: IpIdent;
   private readonly frags: Reassembly;
   private readonly pmtu = new PathMtu();
+  /** br_netfilter for the namespace's bridges (NetNs.attach sets it as their `nfHooks`). */
+  readonly brnf: BrNetfilter;
+  /** Packets on their way through `lo` with their netfilter state (the skb keeps its conntrack entry). */
+  private readonly loopSkbs = new WeakMap<Ipv4Packet, NfSkb>();
 
   constructor(private readonly view: StackView) {
+    this.brnf = new BrNetfilter(view, (r, pkt, dev, skb) => this.nfVerdict(r, pkt, dev, skb));
     this.arp = new Arp(view);
     this.ident = new IpIdent(view.sim.rng(`${view.name}/ip-ident`));
     this.frags = new Reassembly(view.sim, (first) => {
@@ -103,24 +119,31 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   /** ip_rcv + ip_route_input: deliver locally, forward, or drop with the ICMP error Linux sends. */
   private ipRcv(dev: NetDevice, pkt: Ipv4Packet): void {
     const hooks = this.view.hooks;
+    let skb: NfSkb | undefined;
     if (hooks !== undefined) {
-      const p = hooks.run('PREROUTING', pkt, dev.name, undefined);
-      if (p === undefined) {
-        this.dropped('nf_drop', pkt, dev);
-        return;
+      // ip_sabotage_in: br_netfilter already ran PREROUTING on a frame it passed up. Everything else
+      // passes PREROUTING here; a looped-back packet with the state (conntrack entry) it left with.
+      skb = dev.kind === 'bridge' ? this.brnf.sabotage(pkt) : undefined;
+      if (skb === undefined) {
+        skb = this.loopedBack(dev, pkt) ?? newSkb();
+        const p = hooks.run('PREROUTING', pkt, dev.name, undefined, skb);
+        if (p === undefined || p.kind !== 'ipv4') {
+          this.nfVerdict(p, pkt, dev, skb);
+          return;
+        }
+        pkt = p;
       }
-      pkt = p;
     }
     const x = this.view.explain;
     const localRoute = this.view.local.lookup(pkt.dst);
     if (localRoute !== undefined && localRoute.type === 'local') {
       if (x !== undefined) x.routeInput(dev, pkt, 'local', localRoute);
-      this.localDeliver(dev, pkt, false);
+      this.localDeliver(dev, pkt, false, skb);
       return;
     }
     if (pkt.dst === 0xffffffff || (localRoute !== undefined && localRoute.type === 'broadcast')) {
       if (x !== undefined && localRoute !== undefined) x.routeInput(dev, pkt, 'local', localRoute);
-      this.localDeliver(dev, pkt, true);
+      this.localDeliver(dev, pkt, true, skb);
       return;
     }
     if (isMulticast(pkt.dst)) {
@@ -143,11 +166,11 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       this.rejectByRoute(dev, pkt, route);
       return;
     }
-    this.forward(dev, pkt, route);
+    this.forward(dev, pkt, route, skb);
   }
 
   /** ip_forward: TTL, MTU with DF, TTL decrement, then output. */
-  private forward(inDev: NetDevice, pkt: Ipv4Packet, route: Route): void {
+  private forward(inDev: NetDevice, pkt: Ipv4Packet, route: Route, skb: NfSkb | undefined): void {
     if (pkt.ttl <= 1) {
       this.icmpSend(pkt, 11, 0, 0);
       this.dropped('ttl_exceeded', pkt, inDev);
@@ -168,26 +191,37 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (x !== undefined) x.forward(inDev, out, pkt, fwd);
     const hooks = this.view.hooks;
     if (hooks !== undefined) {
-      const p = hooks.run('FORWARD', fwd, inDev.name, out.name);
-      if (p === undefined) {
-        this.dropped('nf_drop', fwd, inDev);
+      const s = skb ?? newSkb();
+      const p = hooks.run('FORWARD', fwd, inDev.name, out.name, s);
+      if (p === undefined || p.kind !== 'ipv4') {
+        this.nfVerdict(p, fwd, inDev, s);
         return;
       }
       fwd = p;
+      skb = s;
     }
-    this.postRouting(out, route.gateway ?? fwd.dst, fwd, out.mtu);
+    this.postRouting(out, route.gateway ?? fwd.dst, fwd, out.mtu, skb);
   }
 
   /** POSTROUTING, then ip_finish_output: fragment if needed, then hand to the neighbour layer. */
-  private postRouting(out: NetDevice, nexthop: Ip4, pkt: Ipv4Packet, mtu: number): void {
+  private postRouting(
+    out: NetDevice,
+    nexthop: Ip4,
+    pkt: Ipv4Packet,
+    mtu: number,
+    skb: NfSkb | undefined,
+  ): void {
     const hooks = this.view.hooks;
     if (hooks !== undefined) {
-      const p = hooks.run('POSTROUTING', pkt, undefined, out.name);
-      if (p === undefined) {
-        this.dropped('nf_drop', pkt, undefined);
+      const s = skb ?? newSkb();
+      const p = hooks.run('POSTROUTING', pkt, undefined, out.name, s);
+      if (p === undefined || p.kind !== 'ipv4') {
+        this.nfVerdict(p, pkt, undefined, s);
         return;
       }
       pkt = p;
+      // A packet looped back keeps its state: PREROUTING on `lo` must not track it again.
+      if (out.kind === 'loopback') this.loopSkbs.set(pkt, s);
     }
     if (pkt.totalLength <= mtu) {
       this.neighOutput(out, nexthop, pkt);
@@ -217,12 +251,17 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   }
 
   /** ip_local_deliver: reassembly, INPUT hook, raw sockets, then the protocol handler. */
-  private localDeliver(dev: NetDevice, pkt: Ipv4Packet, broadcast: boolean): void {
+  private localDeliver(dev: NetDevice, pkt: Ipv4Packet, broadcast: boolean, skb: NfSkb | undefined): void {
     const hooks = this.view.hooks;
     if (hooks !== undefined) {
-      const p = hooks.run('INPUT', pkt, dev.name, undefined);
-      if (p === undefined) {
-        this.dropped('nf_drop', pkt, dev);
+      const s = skb ?? newSkb();
+      const p = hooks.run('INPUT', pkt, dev.name, undefined, s);
+      if (p === undefined || p.kind !== 'ipv4') {
+        this.nfVerdict(p, pkt, dev, s);
+        return;
+      }
+      if (p.dst !== pkt.dst && !isLocalAddress(this.view, p.dst)) {
+        this.inputRedirect(p, s);
         return;
       }
       pkt = p;
@@ -244,14 +283,18 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       if (l4.type === 8 && l4.code === 0 && !broadcast && !this.view.icmpEchoIgnoreAll) {
         if (x !== undefined) x.deliver(dev, pkt, 'icmp-echo', 0);
         this.echoReply(pkt, l4.rest, l4.data);
-      } else if (l4.type === 3 && l4.code === 4) {
-        if (x !== undefined) x.deliver(dev, pkt, 'icmp-kernel', 0);
-        this.learnPmtu(l4.data, l4.rest & 0xffff);
+      } else if (l4.type === 3 || l4.type === 11 || l4.type === 12) {
+        if (l4.type === 3 && l4.code === 4) {
+          if (x !== undefined) x.deliver(dev, pkt, 'icmp-kernel', 0);
+          this.learnPmtu(l4.data, l4.rest & 0xffff);
+        }
+        // icmp_unreach → the err_handler of the quoted protocol (tcp_v4_err, udp_err).
+        this.view.sockets.icmpError(l4.type, l4.code, l4.rest, l4.data);
       }
       return;
     }
     if (l4.kind === 'udp') {
-      const sock = this.view.sockets.udpListener(l4.dstPort);
+      const sock = this.view.sockets.udpListener(l4.dstPort, pkt.src, l4.srcPort);
       if (sock !== undefined) {
         if (x !== undefined) x.deliver(dev, pkt, 'udp-socket', l4.dstPort);
         sock(pkt, l4, inName);
@@ -261,8 +304,12 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       this.dropped('udp_no_port', pkt, dev);
       return;
     }
+    if (l4.kind === 'tcp' && !broadcast) {
+      this.view.sockets.tcpReceive(pkt, l4); // tcp_v4_rcv: a connection, a listener, or a reset
+      return;
+    }
     if (pkt.protocol !== IPPROTO_ICMP && pkt.protocol !== IPPROTO_UDP && raw === undefined && !broadcast) {
-      // ip_protocol_deliver_rcu: nobody wants it (TCP arrives with the services work).
+      // ip_protocol_deliver_rcu: nobody wants it.
       if (l4.kind !== 'tcp') this.icmpSend(pkt, 3, 2, 0);
     }
     this.dropped('rx_no_socket', pkt, dev);
@@ -359,7 +406,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     const mode = opts.pmtudisc ?? 'want';
     if (mode === 'do' && !fits) return { ok: false, errno: 'EMSGSIZE', mtu: r.mtu };
     const df = mode === 'do' || (mode === 'want' && fits);
-    let pkt = ipv4({
+    const pkt = ipv4({
       src: opts.src,
       dst: opts.dst,
       protocol: opts.protocol,
@@ -369,16 +416,85 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       flags: df ? IP_FLAG_DF : 0,
       payload: opts.payload,
     });
+    return this.localOut(pkt, r, this.view.hooks === undefined ? undefined : newSkb());
+  }
+
+  /**
+   * __ip_local_out + ip_output: the OUTPUT hook; a new route when NAT moved the destination
+   * (ip_route_me_harder, keeping the source); POSTROUTING and the neighbour layer.
+   */
+  private localOut(
+    pkt: Ipv4Packet,
+    r: Extract<OutputRoute, { ok: true }>,
+    skb: NfSkb | undefined,
+  ): SendResult {
     const hooks = this.view.hooks;
     if (hooks !== undefined) {
-      const p = hooks.run('OUTPUT', pkt, undefined, r.dev.name);
-      if (p === undefined) return { ok: false, errno: 'EINVAL' };
+      const s = skb ?? newSkb();
+      const p = hooks.run('OUTPUT', pkt, undefined, r.dev.name, s);
+      if (p === undefined || p.kind !== 'ipv4') {
+        this.nfVerdict(p, pkt, undefined, s);
+        return { ok: false, errno: 'EPERM' };
+      }
+      if (p.dst !== pkt.dst) {
+        const again = this.routeOutput(p.dst);
+        if (!again.ok) {
+          this.dropped('no_route', p, undefined);
+          return again;
+        }
+        r = again;
+      }
       pkt = p;
+      skb = s;
     }
     const x = this.view.explain;
     if (x !== undefined) x.localOut(pkt, r.route, r.dev);
-    this.postRouting(r.dev, r.route.type === 'local' ? pkt.dst : (r.route.gateway ?? pkt.dst), pkt, r.mtu);
+    const nexthop = r.route.type === 'local' ? pkt.dst : (r.route.gateway ?? pkt.dst);
+    this.postRouting(r.dev, nexthop, pkt, r.mtu, skb);
     return { ok: true };
+  }
+
+  /**
+   * The INPUT hook gave back a packet no longer addressed to this host (IPVS rewrote it, as ip_vs_nat_xmit
+   * does): it leaves through the output path — OUTPUT, POSTROUTING — with its netfilter state.
+   */
+  private inputRedirect(pkt: Ipv4Packet, skb: NfSkb): void {
+    const r = this.routeOutput(pkt.dst);
+    if (!r.ok) {
+      this.dropped('no_route', pkt, undefined);
+      return;
+    }
+    this.localOut(pkt, r, skb);
+  }
+
+  /** What the stack does with a hook's verdict: count the drop, after sending a REJECT's error. */
+  private nfVerdict(r: HookResult, pkt: Ipv4Packet, dev: NetDevice | undefined, skb: NfSkb): void {
+    if (r === undefined || r.kind === 'ipv4') {
+      this.dropped('nf_drop', pkt, dev);
+      return;
+    }
+    if (r.kind === 'reject') this.icmpSend(pkt, 3, r.code, 0);
+    else if (r.kind === 'reset') this.sendReset(pkt, skb);
+    this.dropped(r.reason, pkt, dev);
+  }
+
+  /** nf_send_reset: the RST of `REJECT --reject-with tcp-reset`, sent as part of `orig`'s connection. */
+  private sendReset(orig: Ipv4Packet, skb: NfSkb): void {
+    const rst = nfResetPacket(orig);
+    if (rst === undefined) return;
+    const r = this.routeOutput(rst.dst);
+    if (!r.ok) return;
+    const nskb = newSkb();
+    this.view.hooks?.attachReply?.(nskb, skb);
+    this.localOut(rst, r, nskb);
+  }
+
+  /** The state a packet sent through `lo` left with (the skb keeps its conntrack entry across lo). */
+  private loopedBack(dev: NetDevice, pkt: Ipv4Packet): NfSkb | undefined {
+    if (dev.kind !== 'loopback') return undefined;
+    const skb = this.loopSkbs.get(pkt);
+    if (skb !== undefined) this.loopSkbs.delete(pkt);
+    return skb;
   }
 
   /** Packets the kernel itself generates (ICMP): failures are silent. */

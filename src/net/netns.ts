@@ -58,7 +58,7 @@ export class NetNs implements StackView, VxlanUnderlay {
   readonly local = new RouteTable('local');
   readonly main = new RouteTable('main');
   readonly neigh: NeighTable;
-  readonly sockets = new Sockets();
+  readonly sockets = new Sockets(this);
   readonly stats = new Map<string, number>();
   readonly ip: Ipv4Stack;
   readonly lo: Loopback;
@@ -77,6 +77,8 @@ export class NetNs implements StackView, VxlanUnderlay {
   ipForward = DEFAULT_SYSCTLS.get('net.ipv4.ip_forward') === '1';
   /** net.ipv4.icmp_echo_ignore_all is "1": read for every echo request. */
   icmpEchoIgnoreAll = DEFAULT_SYSCTLS.get('net.ipv4.icmp_echo_ignore_all') === '1';
+  /** net.bridge.bridge-nf-call-iptables is "1": read for every IPv4 frame entering a bridge port. */
+  bridgeNfCallIptables = DEFAULT_SYSCTLS.get('net.bridge.bridge-nf-call-iptables') === '1';
   private nextIfindex = 1;
 
   constructor(
@@ -112,6 +114,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.byIndex[dev.ifindex] = dev;
     this.byName.set(dev.name, dev);
     dev.handler = this.ip;
+    if (dev instanceof Bridge) dev.nfHooks = this.ip.brnf;
     if (dev instanceof Bridge || dev instanceof Vxlan) dev.explain = this.explain;
   }
 
@@ -211,6 +214,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.sysctls.set(key, value);
     if (key === 'net.ipv4.ip_forward') this.ipForward = value === '1';
     else if (key === 'net.ipv4.icmp_echo_ignore_all') this.icmpEchoIgnoreAll = value === '1';
+    else if (key === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value === '1';
   }
 
   /**

@@ -46,4 +46,6 @@ export interface StackView {
   readonly ipForward: boolean;
   /** `sysctl(net.ipv4.icmp_echo_ignore_all) === '1'`. */
   readonly icmpEchoIgnoreAll: boolean;
+  /** `sysctl(net.bridge.bridge-nf-call-iptables) === '1'`: bridged IPv4 frames pass iptables (br_netfilter). */
+  readonly bridgeNfCallIptables: boolean;
 }

@@ -28,13 +28,22 @@ export const BRIDGE = {
 export type BridgePortState = 'forwarding' | 'disabled';
 
 /**
- * Where br_netfilter will call iptables for bridged IPv4 frames (issue 5; br_netfilter_hooks.c:
- * br_nf_pre_routing → FORWARD → br_nf_post_routing) when net.bridge.bridge-nf-call-iptables is 1.
- * Declared here so the hook point is typed; the bridge does not call it yet.
+ * br_netfilter's entry points (net/bridge/br_netfilter_hooks.c), implemented by the namespace: the
+ * bridge calls them for frames entering a port and for frames it forwards from one port to another.
  */
 export interface BridgeNfHooks {
-  /** One bridged frame from `inPort` to `outPort` (undefined = flooded); undefined return = dropped. */
-  bridged(frame: EthernetFrame, inPort: NetDevice, outPort: NetDevice | undefined): EthernetFrame | undefined;
+  /**
+   * br_nf_pre_routing: may take a frame entering `port` before the forwarding decision; true when it
+   * did — it then hands the frame (possibly rewritten) to `bridge.handleFrameFinish`, or drops it.
+   */
+  preRouting(bridge: Bridge, port: BridgePort, frame: EthernetFrame, length: number): boolean;
+  /** br_nf_forward_ip + br_nf_post_routing: a frame bridged from `from` to `to`; undefined = dropped. */
+  forward(bridge: Bridge, from: BridgePort, to: BridgePort, frame: EthernetFrame): EthernetFrame | undefined;
+  /**
+   * br_dev_xmit of a bridged-DNAT frame the host resolved a neighbour for
+   * (br_nf_pre_routing_finish_bridge_slow); true when it took the frame back into the bridge.
+   */
+  localXmit(bridge: Bridge, frame: EthernetFrame, length: number): boolean;
 }
 
 /** One forwarding database entry (struct net_bridge_fdb_entry). */
@@ -90,7 +99,7 @@ export class BridgePort implements RxHandler {
  */
 export class Bridge extends NetDevice {
   readonly kind: LinkKind = 'bridge';
-  /** br_netfilter's entry point (issue 5); not called yet. */
+  /** br_netfilter's entry points; set by the namespace that owns the bridge. */
   nfHooks: BridgeNfHooks | undefined;
   /** Told each FDB decision while a packet is being explained; undefined otherwise. */
   explain: DeviceExplainer | undefined;
@@ -202,9 +211,14 @@ export class Bridge extends NetDevice {
     if (now >= this.gcNext) this.collect(now);
     const src = frame.src;
     if (port.learning && src !== 0 && !isGroupMac(src)) this.learn(port, src, now);
-    // HOOK (issue 5, br_netfilter): bridged IPv4 frames will pass `nfHooks.bridged` (PREROUTING,
-    // FORWARD, POSTROUTING with physdev) here, before the forwarding decision, when
-    // net.bridge.bridge-nf-call-iptables is 1.
+    // br_netfilter: IPv4 frames pass iptables PREROUTING here, before the forwarding decision.
+    const nf = this.nfHooks;
+    if (nf !== undefined && frame.payload.kind === 'ipv4' && nf.preRouting(this, port, frame, length)) return;
+    this.handleFrameFinish(port, frame, length);
+  }
+
+  /** br_handle_frame_finish: the forwarding decision for a frame received on `port`. */
+  handleFrameFinish(port: BridgePort, frame: EthernetFrame, length: number): void {
     const dst = frame.dst;
     const x = this.explain;
     if (isGroupMac(dst)) {
@@ -236,6 +250,7 @@ export class Bridge extends NetDevice {
 
   /** br_dev_xmit: a frame the host stack sends out of the bridge goes by FDB to one port, or is flooded. */
   protected transmit(frame: EthernetFrame, length: number): void {
+    if (this.nfHooks?.localXmit(this, frame, length) === true) return;
     const now = this.sim.now;
     if (now >= this.gcNext) this.collect(now);
     const dst = frame.dst;
@@ -283,6 +298,12 @@ export class Bridge extends NetDevice {
   /** should_deliver + br_dev_queue_push_xmit: hairpin rule, then the port's MTU, then out. */
   private forward(from: BridgePort | undefined, to: BridgePort, frame: EthernetFrame, length: number): void {
     if (to === from && !to.hairpin) return;
+    const nf = this.nfHooks;
+    if (nf !== undefined && from !== undefined) {
+      const f = nf.forward(this, from, to, frame);
+      if (f === undefined) return;
+      frame = f;
+    }
     if (length - 14 > to.dev.mtu) {
       // is_skb_forwardable: a bridge never fragments.
       this.stats.txDropped++;

@@ -20,6 +20,7 @@ export {
   NetDevice,
   type RxHandler,
 } from './device.js';
+export { Dummy } from './dummy.js';
 export type { BridgeVerdict, DeviceExplainer } from './explain.js';
 export { FrameFifo } from './fifo.js';
 export { Loopback } from './loopback.js';
