@@ -58,3 +58,33 @@ export const DEFAULT_RESTART_POLICY = 'Always';
 export const DEFAULT_PORT_PROTOCOL = 'TCP';
 /** The pod annotation that overrides the pod's eth0 MTU (DESIGN.md "The topology file"). */
 export const MTU_ANNOTATION = 'podwire.io/mtu';
+
+/** `http`/`tcp`/`udp` steps: one request unless `count` says more. */
+export const DEFAULT_CONNECT_COUNT = 1;
+/** Requests start 1 s apart, ping's cadence (`while :; do curl …; sleep 1; done`). */
+export const DEFAULT_CONNECT_INTERVAL = '1s';
+/**
+ * A request is given up after 5 s, like `curl --connect-timeout 5` or `nc -w 5`; Linux itself would
+ * retry an unanswered SYN for about 127 s (net.ipv4.tcp_syn_retries = 6) before connect() fails.
+ */
+export const DEFAULT_CONNECT_TIMEOUT = '5s';
+
+/** Service `spec.type` as the API server defaults it. */
+export const DEFAULT_SERVICE_TYPE = 'ClusterIP';
+/** Service `spec.sessionAffinity` as the API server defaults it. */
+export const DEFAULT_SESSION_AFFINITY = 'None';
+/** `sessionAffinityConfig.clientIP.timeoutSeconds` default (`DefaultClientIPServiceAffinitySeconds`, 3 h). */
+export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
+/** Its upper bound (`MaxClientIPServiceAffinitySeconds`, one day). */
+export const MAX_AFFINITY_TIMEOUT_SECONDS = 86400;
+/** kube-apiserver `--service-node-port-range` default. */
+export const NODE_PORT_MIN = 30000;
+export const NODE_PORT_MAX = 32767;
+/**
+ * The Service the API server makes for itself: `default/kubernetes`, the first address of the service
+ * CIDR, port `https` 443/TCP to the apiserver's secure port 6443.
+ */
+export const KUBERNETES_SERVICE = 'kubernetes';
+export const KUBERNETES_SERVICE_PORT = 443;
+export const KUBERNETES_SERVICE_PORT_NAME = 'https';
+export const KUBE_APISERVER_PORT = 6443;

@@ -1,5 +1,6 @@
 /**
- * Checks of single string fields (durations, bandwidths, names, quantities, capture points) and the
+ * Checks of single string fields (durations, bandwidths, names, quantities, capture points), the zod
+ * schemas of the fields several documents share (addresses, names, Kubernetes `metadata`), and the
  * shape of the issue a failed check attaches to a zod `custom` issue. The schema reports a problem by
  * putting a `CustomDetail` in the zod issue's `params`; `from-zod.ts` reads it back through
  * `customDetailSchema`, so the detail stays typed across zod without a cast.
@@ -7,6 +8,8 @@
 
 import { z } from 'zod';
 import { parseDuration } from '../sim/index.js';
+import { formatCidr, parseCidr, parseIp4 } from './addr.js';
+import { DEFAULT_NAMESPACE } from './defaults.js';
 import type { FormatName } from './issues.js';
 
 const FORMAT_NAMES = [
@@ -20,6 +23,10 @@ const FORMAT_NAMES = [
   'reference',
   'capture_point',
   'port_name',
+  'port',
+  'port_number',
+  'port_number_only',
+  'service_name',
   'mtu',
 ] as const satisfies readonly FormatName[];
 
@@ -31,14 +38,15 @@ export const customDetailSchema = z.discriminatedUnion('code', [
     code: z.literal('unsupported_reference'),
     received: z.string(),
     prefix: z.string(),
-    arrivesWith: z.enum(['workloads', 'services']),
+    arrivesWith: z.enum(['orchestration']),
   }),
   z.object({ code: z.literal('choose_one'), found: z.array(z.string()), allowed: z.array(z.string()) }),
   z.object({
     code: z.literal('out_of_range'),
-    origin: z.literal('duration'),
-    received: z.string(),
-    min: z.string(),
+    origin: z.enum(['duration', 'number']),
+    received: z.union([z.string(), z.number()]),
+    min: z.union([z.string(), z.number()]),
+    max: z.exactOptional(z.number()),
   }),
 ]);
 
@@ -121,4 +129,80 @@ const CAPTURE_POINT = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(\/[A-Za-z0-9._@:-]+){1,2}
 /** Whether text names a capture point: `OWNER/IFACE` or `NODE/POD/IFACE`. */
 export function isCapturePoint(text: string): boolean {
   return CAPTURE_POINT.test(text);
+}
+
+const DNS_1035_LABEL = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** RFC 1035 label, as Kubernetes validates Service names (`ValidateServiceName`). */
+export function isServiceName(text: string): boolean {
+  return DNS_1035_LABEL.test(text);
+}
+
+const PORT_NUMBER = /^[1-9]\d{0,4}$/;
+
+/** A port number written as text (`80`), or undefined if it is not one from 1 to 65535. */
+export function parsePortNumber(text: string): number | undefined {
+  if (!PORT_NUMBER.test(text)) return undefined;
+  const port = Number(text);
+  return port <= 65535 ? port : undefined;
+}
+
+// The zod schemas of fields several documents share.
+
+/** An IPv4 CIDR with no host bits set. */
+export const cidr = z
+  .string()
+  .transform((s, ctx) => {
+    const parsed = parseCidr(s);
+    if (parsed.kind === 'ok') return parsed.cidr;
+    if (parsed.kind === 'host_bits') {
+      return reject(ctx, s, {
+        code: 'not_network_address',
+        received: s,
+        network: formatCidr(parsed.network),
+      });
+    }
+    return badFormat(ctx, 'cidr', s);
+  })
+  .meta({ description: 'IPv4 network in CIDR form, e.g. 192.168.56.0/24' });
+
+/** A dotted-quad IPv4 address, as a number. */
+export const ipv4 = z
+  .string()
+  .transform((s, ctx) => parseIp4(s) ?? badFormat(ctx, 'ipv4', s))
+  .meta({ description: 'IPv4 address, e.g. 192.168.56.11' });
+
+export const dnsLabel = z
+  .string()
+  .superRefine((s, ctx) => {
+    if (!isDnsLabel(s)) badFormat(ctx, 'dns_label', s);
+  })
+  .meta({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' });
+
+export const nodeName = z.string().superRefine((s, ctx) => {
+  if (!isNodeName(s)) badFormat(ctx, 'node_name', s);
+});
+
+export const portName = z.string().superRefine((s, ctx) => {
+  if (!isPortName(s)) badFormat(ctx, 'port_name', s);
+});
+
+/** A port number, 1–65535. */
+export const portNumber = z.int().min(1).max(65535);
+
+/** Kubernetes label and annotation values are strings: `version: 1` is refused, as kubectl refuses it. */
+export const k8sStringMap = z.record(z.string(), z.string());
+
+/**
+ * `metadata` of a Kubernetes object whose name is checked by `name`; `creationTimestamp: null` is what
+ * `kubectl … --dry-run -o yaml` writes.
+ */
+export function objectMeta<T extends z.ZodType<string, string>>(name: T) {
+  return z.strictObject({
+    name,
+    namespace: dnsLabel.default(DEFAULT_NAMESPACE),
+    labels: k8sStringMap.default({}),
+    annotations: k8sStringMap.default({}),
+    creationTimestamp: z.unknown().optional(),
+  });
 }

@@ -19,13 +19,42 @@ export type FormatName =
   | 'reference'
   | 'capture_point'
   | 'port_name'
+  | 'port'
+  | 'port_number'
+  | 'port_number_only'
+  | 'service_name'
   | 'mtu';
 
 /** Kinds of named things a field can refer to. */
-export type NamedKind = 'segment' | 'node' | 'router' | 'pod' | 'capture target';
+export type NamedKind = 'segment' | 'node' | 'router' | 'host' | 'pod' | 'service' | 'capture target';
 
 /** What a Kubernetes kind or reference that is not supported yet arrives with. */
-export type LaterFeature = 'workloads' | 'services';
+export type LaterFeature = 'orchestration';
+
+/** Kinds of machine that hold an underlay address and share one namespace of names with segments. */
+export type MachineKind = 'node' | 'segment' | 'router' | 'host';
+
+/**
+ * Rules the API server's `ValidateService` applies between the fields of one Service; each renders as
+ * the sentence the API server says, at the field it names.
+ */
+export type ServiceRule =
+  | 'ports_required'
+  | 'port_name_required'
+  | 'node_port_type'
+  | 'external_traffic_policy'
+  | 'health_check_node_port'
+  | 'headless_type'
+  | 'external_name_required'
+  | 'external_name_forbidden'
+  | 'affinity_config_none'
+  | 'load_balancer_only'
+  | 'cluster_ips_match'
+  | 'none_alone'
+  | 'single_stack';
+
+/** Why a reference may not carry a port where it stands. */
+export type PortlessUse = 'from' | 'icmp' | 'delete';
 
 /** Where in the file an issue sits; `doc` is the 0-based document index, null for file-level issues. */
 export interface IssueSite {
@@ -82,8 +111,8 @@ export type IssueDetail =
   | {
       readonly code: 'duplicate_name';
       readonly name: string;
-      readonly kind: 'node' | 'segment' | 'router';
-      readonly firstKind: 'node' | 'segment' | 'router';
+      readonly kind: MachineKind;
+      readonly firstKind: MachineKind;
       /** Rendered path of the first use, or null for the implicit router. */
       readonly firstPath: string | null;
     }
@@ -104,7 +133,13 @@ export type IssueDetail =
       readonly role: 'network' | 'broadcast' | 'gateway';
     }
   | { readonly code: 'duplicate_address'; readonly ip: string; readonly firstPath: string }
-  | { readonly code: 'segment_full'; readonly segment: string; readonly cidr: string; readonly node: string }
+  | {
+      readonly code: 'segment_full';
+      readonly segment: string;
+      readonly cidr: string;
+      readonly kind: 'node' | 'host';
+      readonly name: string;
+    }
   | {
       readonly code: 'router_conflict';
       readonly segment: string;
@@ -122,12 +157,54 @@ export type IssueDetail =
   | { readonly code: 'unowned_address'; readonly ip: string }
   | { readonly code: 'pod_node_required' }
   | {
-      readonly code: 'duplicate_pod';
+      readonly code: 'duplicate_object';
+      readonly kind: 'pod' | 'service';
       readonly name: string;
       readonly namespace: string;
-      /** Line of the first Pod's `metadata.name`. */
+      /** Line of the first object's `metadata.name`. */
       readonly firstLine: number;
-    };
+    }
+  | { readonly code: 'service_rule'; readonly rule: ServiceRule; readonly serviceType: string }
+  | { readonly code: 'reserved_service'; readonly ip: string }
+  | { readonly code: 'cluster_ip_outside'; readonly ip: string; readonly serviceCIDR: string }
+  | {
+      readonly code: 'cluster_ip_reserved';
+      readonly ip: string;
+      readonly serviceCIDR: string;
+      readonly role: 'network' | 'broadcast' | 'kubernetes';
+    }
+  | {
+      readonly code: 'cluster_ip_taken';
+      readonly ip: string;
+      /** `NAMESPACE/NAME` of the Service that has it. */
+      readonly service: string;
+      readonly firstLine: number;
+    }
+  | {
+      readonly code: 'node_port_taken';
+      readonly port: number;
+      readonly service: string;
+      readonly firstLine: number;
+    }
+  | { readonly code: 'unexpected_port'; readonly ref: string; readonly use: PortlessUse }
+  | { readonly code: 'port_required'; readonly ref: string; readonly ports: readonly string[] }
+  | {
+      readonly code: 'unknown_port';
+      /** The reference without its port: `svc/web`, `pod/dns`. */
+      readonly ref: string;
+      readonly port: string;
+      readonly known: readonly string[];
+    }
+  | {
+      readonly code: 'port_protocol';
+      /** The reference without its port. */
+      readonly ref: string;
+      readonly port: number;
+      readonly protocol: 'TCP' | 'UDP';
+      readonly action: 'http' | 'tcp' | 'udp';
+    }
+  | { readonly code: 'not_a_source'; readonly ref: string }
+  | { readonly code: 'no_cluster_ip'; readonly ref: string; readonly reason: 'headless' | 'external_name' };
 
 /** One problem in a topology file: what (`code` and its fields) and where (`doc`, `path`, `line`, `col`). */
 export type TopologyIssue = IssueDetail & IssueSite;
@@ -207,15 +284,45 @@ const FORMAT_WORDS: Readonly<Record<FormatName, string>> = {
   dns_label: 'a DNS label: lowercase letters, digits and "-", at most 63 characters',
   node_name: 'a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters',
   quantity: 'a Kubernetes quantity such as 4, 500m or 8Gi',
-  reference: 'node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
+  reference:
+    'node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
   capture_point: 'a capture point such as node1/eth0, node1/cni0 or rack1/node1',
   port_name: 'a port name: at most 15 lowercase letters, digits and "-", with at least one letter',
+  port: 'a port: a number from 1 to 65535 or a port name',
+  port_number: 'a port number from 1 to 65535',
+  port_number_only: 'a port number (only pod/ and svc/ references take port names)',
+  service_name:
+    'a DNS-1035 label: lowercase letters, digits and "-", starting with a letter, at most 63 characters',
   mtu: 'an MTU: an integer from 68 to 65535',
 };
 
 const ARRIVES: Readonly<Record<LaterFeature, string>> = {
-  workloads: 'the workload controllers',
-  services: 'services',
+  orchestration: 'the orchestration layer and its controllers',
+};
+
+const SERVICE_RULES: Readonly<Record<ServiceRule, (type: string) => string>> = {
+  ports_required: (t) =>
+    `a ${t} Service needs at least one port (only headless and ExternalName Services may have none)`,
+  port_name_required: () => 'required when a Service has more than one port',
+  node_port_type: (t) => `may only be used when type is NodePort or LoadBalancer, not ${t}`,
+  external_traffic_policy: () =>
+    'may only be set for externally-accessible services (type NodePort or LoadBalancer, or with externalIPs)',
+  health_check_node_port: () =>
+    'may only be set when type is LoadBalancer and externalTrafficPolicy is Local',
+  headless_type: (t) => `may not be "None" for a ${t} Service`,
+  external_name_required: () => 'required when type is ExternalName',
+  external_name_forbidden: () => 'may not be set for ExternalName services',
+  affinity_config_none: () => 'must not be set when sessionAffinity is None',
+  load_balancer_only: (t) => `may only be used when type is LoadBalancer, not ${t}`,
+  cluster_ips_match: () => 'the first value must match clusterIP',
+  none_alone: () => '"None" must be the first and only value',
+  single_stack: () => 'the cluster is IPv4 single-stack: it is not configured for dual-stack services',
+};
+
+const PORTLESS: Readonly<Record<PortlessUse, string>> = {
+  from: 'a step starts on a machine; drop the port',
+  icmp: 'ping and traceroute choose their own ports; drop the port',
+  delete: 'delete names a pod; drop the port',
 };
 
 function range(issue: Extract<IssueDetail, { code: 'out_of_range' }>): string {
@@ -244,7 +351,7 @@ export function describeIssue(issue: IssueDetail): string {
       return `a second ${issue.kind} document (the first is at line ${issue.firstLine}); only one is allowed`;
     case 'unsupported_kind':
       return issue.arrivesWith === null
-        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario, Pod)`
+        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario, Pod, Service)`
         : `kind ${issue.kind} is not supported yet (arrives with ${ARRIVES[issue.arrivesWith]})`;
     case 'unknown_field':
       return `unknown field ${q(issue.field)} (known: ${known(issue.known)})`;
@@ -291,7 +398,7 @@ export function describeIssue(issue: IssueDetail): string {
     case 'duplicate_address':
       return `${issue.ip} is already used at ${issue.firstPath}`;
     case 'segment_full':
-      return `segment ${q(issue.segment)} (${issue.cidr}) has no free address left for node ${q(issue.node)}`;
+      return `segment ${q(issue.segment)} (${issue.cidr}) has no free address left for ${issue.kind} ${q(issue.name)}`;
     case 'router_conflict':
       return `segment ${q(issue.segment)} is already joined by router ${q(issue.router)} at its gateway ${issue.ip}`;
     case 'node_cidr_mask':
@@ -299,10 +406,45 @@ export function describeIssue(issue: IssueDetail): string {
     case 'cluster_too_small':
       return `clusterCIDR ${issue.clusterCIDR} has room for ${issue.room} node subnets of /${issue.maskSize}, but there are ${issue.nodes} nodes`;
     case 'unowned_address':
-      return `no node or router has the address ${issue.ip}; a step starts on a node or router`;
+      return `no node, router or host has the address ${issue.ip}; a step starts on one of them`;
     case 'pod_node_required':
       return 'required until the scheduler exists (issue 6); name a node';
-    case 'duplicate_pod':
-      return `pod ${q(issue.name)} is already defined in namespace ${q(issue.namespace)} at line ${issue.firstLine}`;
+    case 'duplicate_object':
+      return `${issue.kind} ${q(issue.name)} is already defined in namespace ${q(issue.namespace)} at line ${issue.firstLine}`;
+    case 'service_rule':
+      return SERVICE_RULES[issue.rule](issue.serviceType);
+    case 'reserved_service':
+      return `the Service default/kubernetes is podwire's own: it makes it as the API server does (ClusterIP ${issue.ip}, port 443/TCP); use another name`;
+    case 'cluster_ip_outside':
+      return `${issue.ip} is not in the serviceCIDR ${issue.serviceCIDR}, the range ClusterIPs are allocated from`;
+    case 'cluster_ip_reserved':
+      return issue.role === 'kubernetes'
+        ? `${issue.ip} is the ClusterIP of the Service default/kubernetes (the first address of ${issue.serviceCIDR})`
+        : `${issue.ip} is the ${issue.role} address of the serviceCIDR ${issue.serviceCIDR}`;
+    case 'cluster_ip_taken':
+      return `${issue.ip} is already the ClusterIP of service ${issue.service} (line ${issue.firstLine})`;
+    case 'node_port_taken':
+      return `nodePort ${issue.port} is already allocated to service ${issue.service} (line ${issue.firstLine})`;
+    case 'unexpected_port':
+      return `${q(issue.ref)}: ${PORTLESS[issue.use]}`;
+    case 'port_required':
+      return issue.ports.length === 0
+        ? `${q(issue.ref)} needs a port (${issue.ref}:PORT)`
+        : `${q(issue.ref)} needs a port: the Service has ${issue.ports.length} (${issue.ports.join(', ')})`;
+    case 'unknown_port':
+      return `${issue.ref} has no port ${q(issue.port)} (known: ${known(issue.known)})`;
+    case 'port_protocol': {
+      const needs =
+        issue.action === 'udp'
+          ? 'a udp step needs a UDP port'
+          : `${issue.action === 'http' ? 'an' : 'a'} ${issue.action} step needs a TCP port`;
+      return `${issue.ref} port ${issue.port} is ${issue.protocol}; ${needs}`;
+    }
+    case 'not_a_source':
+      return `${q(issue.ref)}: a Service is an address, not a machine; a step starts on a node, router, host or pod`;
+    case 'no_cluster_ip':
+      return issue.reason === 'headless'
+        ? `${q(issue.ref)} is headless (clusterIP: None): it has no address of its own; name a pod`
+        : `${q(issue.ref)} is an ExternalName Service: it has no address of its own, only a DNS name`;
   }
 }

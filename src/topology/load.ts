@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { type Document, isAlias, LineCounter, parseAllDocuments, visit } from 'yaml';
 import type { z } from 'zod';
+import type { Cidr } from './addr.js';
 import { fromZodIssues, type IssueDraft } from './from-zod.js';
 import {
   describeIssue,
@@ -24,7 +25,9 @@ import {
   type ScenarioDocument,
   scenarioDocument,
 } from './schema.js';
+import { serviceDocument } from './schema-service.js';
 import { type ClusterCheck, checkCluster } from './semantic.js';
+import { checkServices, type FoundService } from './services.js';
 import type { Topology } from './types.js';
 import { locate } from './yaml-positions.js';
 
@@ -35,13 +38,13 @@ export type LoadResult =
 
 /** Kubernetes kinds that later work accepts, and the feature they come with. */
 const LATER_KINDS: ReadonlyMap<string, LaterFeature> = new Map([
-  ['Deployment', 'workloads'],
-  ['ReplicaSet', 'workloads'],
-  ['DaemonSet', 'workloads'],
-  ['StatefulSet', 'workloads'],
-  ['Service', 'services'],
-  ['Endpoints', 'services'],
-  ['EndpointSlice', 'services'],
+  ['Deployment', 'orchestration'],
+  ['ReplicaSet', 'orchestration'],
+  ['DaemonSet', 'orchestration'],
+  ['StatefulSet', 'orchestration'],
+  // Written by the Endpoints and EndpointSlice controllers from a Service's selected, ready pods.
+  ['Endpoints', 'orchestration'],
+  ['EndpointSlice', 'orchestration'],
 ]);
 
 /** Aliases expanded per document before yaml refuses the file as a "billion laughs" attack. */
@@ -136,10 +139,11 @@ interface Found {
 function classify(
   datas: readonly (Found | undefined)[],
   out: Collector,
-): { clusters: Found[]; scenarios: Found[]; pods: Found[] } {
+): { clusters: Found[]; scenarios: Found[]; pods: Found[]; services: Found[] } {
   const clusters: Found[] = [];
   const scenarios: Found[] = [];
   const pods: Found[] = [];
+  const services: Found[] = [];
   for (const found of datas) {
     if (found === undefined) continue;
     const { doc, data } = found;
@@ -154,10 +158,11 @@ function classify(
     else if (kind === 'Cluster') clusters.push(found);
     else if (kind === 'Scenario') scenarios.push(found);
     else if (kind === 'Pod') pods.push(found);
+    else if (kind === 'Service') services.push(found);
     else
       out.at(doc, ['kind'], { code: 'unsupported_kind', kind, arrivesWith: LATER_KINDS.get(kind) ?? null });
   }
-  return { clusters, scenarios, pods };
+  return { clusters, scenarios, pods, services };
 }
 
 /** Reports every document of `kind` after the first; returns the first. */
@@ -196,7 +201,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
     // An empty document (e.g. after a trailing `---`) is null, and skipped as kubectl skips it.
     return data === undefined || data.value === null ? undefined : { doc: i, data: data.value };
   });
-  const { clusters, scenarios, pods: podDocs } = classify(datas, out);
+  const { clusters, scenarios, pods: podDocs, services: serviceDocs } = classify(datas, out);
   const lineAt = (doc: number, path: readonly PathKey[]): number => {
     const document = docs[doc];
     return document === undefined ? 1 : locate(document, lines, path, 'value').line;
@@ -209,6 +214,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
   }
 
   let checked: ClusterCheck | undefined;
+  let serviceCIDR: Cidr | undefined;
   if (clusterDoc !== undefined) {
     const cluster: ClusterDocument | undefined = parseWith(
       clusterDocument,
@@ -218,6 +224,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
     );
     if (cluster !== undefined) {
       checked = checkCluster(cluster);
+      serviceCIDR = cluster.spec.network.serviceCIDR;
       for (const draft of checked.issues) out.add(clusterDoc.doc, draft);
     }
   }
@@ -225,8 +232,15 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
     const pod = parseWith(podDocument, found.data, found.doc, out);
     return pod === undefined ? [] : [{ doc: found.doc, pod }];
   });
-  const podCheck = checkPods(foundPods, checked?.facts.nodes, (doc) => lineAt(doc, ['metadata', 'name']));
+  const nameLine = (doc: number): number => lineAt(doc, ['metadata', 'name']);
+  const podCheck = checkPods(foundPods, checked?.facts.nodes, nameLine);
   for (const { doc, draft } of podCheck.issues) out.add(doc, draft);
+  const foundServices = serviceDocs.flatMap((found): FoundService[] => {
+    const service = parseWith(serviceDocument, found.data, found.doc, out);
+    return service === undefined ? [] : [{ doc: found.doc, service }];
+  });
+  const serviceCheck = checkServices(foundServices, serviceCIDR, nameLine);
+  for (const { doc, draft } of serviceCheck.issues) out.add(doc, draft);
 
   let scenario = EMPTY_SCENARIO;
   if (scenarioDoc !== undefined) {
@@ -237,7 +251,10 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
       out,
     );
     if (parsedScenario !== undefined && checked !== undefined) {
-      const result = checkScenario(parsedScenario, checked.facts, podCheck.names);
+      const result = checkScenario(parsedScenario, checked.facts, {
+        pods: podCheck.names,
+        services: serviceCheck.facts,
+      });
       for (const draft of result.issues) out.add(scenarioDoc.doc, draft);
       scenario = result.scenario ?? EMPTY_SCENARIO;
     }
@@ -245,7 +262,10 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
 
   const cluster = checked?.cluster;
   if (out.issues.length > 0 || cluster === undefined) return { ok: false, issues: out.sorted() };
-  return { ok: true, topology: { ...cluster, pods: podCheck.pods, scenario } };
+  return {
+    ok: true,
+    topology: { ...cluster, pods: podCheck.pods, services: serviceCheck.services, scenario },
+  };
 }
 
 /** Reads and loads a topology file; an unreadable file is an issue, not an exception. */

@@ -9,7 +9,14 @@ import type { IssueDraft } from './from-zod.js';
 import { formatPath, type IssueDetail, type PathKey } from './issues.js';
 import type { PodDocument } from './schema.js';
 import { sortedMap } from './semantic.js';
-import type { ContainerSpec, PodSpec } from './types.js';
+import type { ContainerPortSpec, ContainerSpec, PodSpec } from './types.js';
+
+/** What a `pod/NAME[:PORT]` reference may name: a pod and the ports its containers declare. */
+export type PodNames = readonly {
+  readonly namespace: string;
+  readonly name: string;
+  readonly ports: readonly ContainerPortSpec[];
+}[];
 
 /** A schema-valid Pod document and its index in the file. */
 export interface FoundPod {
@@ -27,8 +34,8 @@ export interface PodIssue {
 export interface PodCheck {
   /** Every pod whose document is free of issues, in file order. */
   readonly pods: readonly PodSpec[];
-  /** Namespace and name of every schema-valid pod, for the Scenario's `pod/` references. */
-  readonly names: readonly { readonly namespace: string; readonly name: string }[];
+  /** Every schema-valid pod, for the Scenario's `pod/` references (and their named ports). */
+  readonly names: PodNames;
   readonly issues: readonly PodIssue[];
 }
 
@@ -65,7 +72,14 @@ export function checkPods(
     const key = `${namespace}/${name}`;
     const first = firstDoc.get(key);
     if (first === undefined) firstDoc.set(key, doc);
-    else report(['metadata', 'name'], { code: 'duplicate_pod', name, namespace, firstLine: nameLine(first) });
+    else
+      report(['metadata', 'name'], {
+        code: 'duplicate_object',
+        kind: 'pod',
+        name,
+        namespace,
+        firstLine: nameLine(first),
+      });
 
     const node = pod.spec.nodeName;
     if (node === undefined) report(['spec', 'nodeName'], { code: 'pod_node_required' });
@@ -104,13 +118,7 @@ export function checkPods(
         (c): ContainerSpec => ({
           name: c.name,
           image: c.image,
-          ports: c.ports.map((p) => ({
-            containerPort: p.containerPort,
-            protocol: p.protocol,
-            ...(p.name !== undefined ? { name: p.name } : {}),
-            ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-            ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
-          })),
+          ports: c.ports.map(containerPort),
         }),
       ),
       hostNetwork: pod.spec.hostNetwork,
@@ -118,6 +126,20 @@ export function checkPods(
       ...(mtu !== undefined ? { mtuOverride: mtu } : {}),
     });
   }
-  const names = found.map(({ pod }) => ({ namespace: pod.metadata.namespace, name: pod.metadata.name }));
+  const names = found.map(({ pod }) => ({
+    namespace: pod.metadata.namespace,
+    name: pod.metadata.name,
+    ports: pod.spec.containers.flatMap((c) => c.ports.map(containerPort)),
+  }));
   return { pods, names, issues };
+}
+
+function containerPort(p: PodDocument['spec']['containers'][number]['ports'][number]): ContainerPortSpec {
+  return {
+    containerPort: p.containerPort,
+    protocol: p.protocol,
+    ...(p.name !== undefined ? { name: p.name } : {}),
+    ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
+    ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
+  };
 }

@@ -1,56 +1,213 @@
 /**
- * Checks of the Scenario document against the cluster and the Pod documents (named nodes, routers and
- * pods exist, a step starts where something lives, capture points belong to a node, router or segment)
- * and its conversion to the timeline the run follows.
+ * Checks of the Scenario document against the cluster, the Pod and the Service documents (named nodes,
+ * routers, hosts, pods and Services exist, a step starts where something lives, a port is given where a
+ * step needs one and names a port the target has, capture points belong to a node, router, host or
+ * segment) and its conversion to the timeline the run follows.
  */
 
 import { formatIp4 } from './addr.js';
 import type { IssueDraft } from './from-zod.js';
-import { formatPath, type IssueDetail, type PathKey } from './issues.js';
-import { podKey } from './refs.js';
+import { formatPath, type IssueDetail, type PathKey, type PortlessUse } from './issues.js';
+import type { PodNames } from './pods.js';
+import { podKey, refBase } from './refs.js';
 import type { ScenarioDocument } from './schema.js';
 import type { ClusterFacts } from './semantic.js';
-import type { CaptureSpec, Expectation, Ref, ScenarioSpec, Step } from './types.js';
+import type { ServiceFact } from './services.js';
+import type {
+  CaptureSpec,
+  ConnectStep,
+  Expectation,
+  PortProtocol,
+  ProbeTransport,
+  Ref,
+  ScenarioSpec,
+  Step,
+} from './types.js';
+
+export type { PodNames } from './pods.js';
 
 /** The scenario of a file without a Scenario document. */
 export const EMPTY_SCENARIO: ScenarioSpec = { capture: { kind: 'all' }, steps: [], expectations: [] };
 
 type Spec = ScenarioDocument['spec'];
+type Connect = ConnectStep['action'];
 
-/** Pods a `pod/` reference may name. */
-export type PodNames = readonly { readonly namespace: string; readonly name: string }[];
+/** The Kubernetes objects references may name: schema-valid Pods and Services (with `default/kubernetes`). */
+export interface ScenarioObjects {
+  readonly pods: PodNames;
+  readonly services: readonly ServiceFact[];
+}
+
+const PROTOCOL: Readonly<Record<Connect, PortProtocol>> = { http: 'TCP', tcp: 'TCP', udp: 'UDP' };
+
+/** A port as the messages list it: `http 80/TCP`, or `80/TCP` when it has no name. */
+function portLabel(name: string | undefined, port: number, protocol: PortProtocol): string {
+  return `${name === undefined || name === '' ? '' : `${name} `}${port}/${protocol}`;
+}
+
+class RefChecker {
+  readonly issues: IssueDraft[] = [];
+
+  constructor(
+    private readonly facts: ClusterFacts,
+    private readonly objects: ScenarioObjects,
+  ) {}
+
+  report(path: readonly PathKey[], detail: IssueDetail): void {
+    this.issues.push({ detail, path, anchor: 'value' });
+  }
+
+  private service(ref: Ref & { kind: 'svc' }): ServiceFact | undefined {
+    return this.objects.services.find((s) => s.name === ref.name && s.namespace === ref.namespace);
+  }
+
+  /** Reports a reference to a node, router, host, pod or Service the files do not have. */
+  exists(ref: Ref, path: readonly PathKey[]): boolean {
+    const { facts, objects } = this;
+    const unknown = (kind: 'node' | 'router' | 'host' | 'pod' | 'service', name: string, known: string[]) => {
+      this.report(path, { code: 'unknown_reference', kind, name, known });
+      return false;
+    };
+    const keys = (list: readonly { namespace: string; name: string }[]): string[] => [
+      ...new Set(list.map((p) => podKey(p.namespace, p.name))),
+    ];
+    switch (ref.kind) {
+      case 'node':
+        return facts.nodes.includes(ref.name) || unknown('node', ref.name, [...facts.nodes]);
+      case 'router':
+        return facts.routers.includes(ref.name) || unknown('router', ref.name, [...facts.routers]);
+      case 'host':
+        return facts.hosts.includes(ref.name) || unknown('host', ref.name, [...facts.hosts]);
+      case 'pod':
+        return (
+          objects.pods.some((p) => p.name === ref.name && p.namespace === ref.namespace) ||
+          unknown('pod', podKey(ref.namespace, ref.name), keys(objects.pods))
+        );
+      case 'svc':
+        return (
+          this.service(ref) !== undefined ||
+          unknown('service', podKey(ref.namespace, ref.name), keys(objects.services))
+        );
+      case 'ip':
+        return true;
+    }
+  }
+
+  /** Where a step starts: a machine that exists, without a port; an address must belong to one. */
+  from(ref: Ref, path: readonly PathKey[]): void {
+    if (ref.kind === 'svc') this.report(path, { code: 'not_a_source', ref: ref.text });
+    else if (this.portless(ref, path, 'from') && this.exists(ref, path) && ref.kind === 'ip') {
+      const { addresses } = this.facts;
+      if (addresses.size > 0 && !addresses.has(ref.ip))
+        this.report(path, { code: 'unowned_address', ip: formatIp4(ref.ip) });
+    }
+  }
+
+  portless(ref: Ref, path: readonly PathKey[], use: PortlessUse): boolean {
+    if (ref.port === undefined) return true;
+    this.report(path, { code: 'unexpected_port', ref: ref.text, use });
+    return false;
+  }
+
+  /** A Service as a destination must have an address of its own. */
+  private addressed(ref: Ref, path: readonly PathKey[]): ServiceFact | undefined {
+    if (ref.kind !== 'svc') return undefined;
+    const svc = this.service(ref);
+    if (svc?.type === 'ExternalName' || svc?.headless === true) {
+      const reason = svc.type === 'ExternalName' ? 'external_name' : 'headless';
+      this.report(path, { code: 'no_cluster_ip', ref: refBase(ref), reason });
+    }
+    return svc;
+  }
+
+  /** The `to` of ping and traceroute: an address, without a port. */
+  icmpTarget(ref: Ref, path: readonly PathKey[]): void {
+    if (this.portless(ref, path, 'icmp') && this.exists(ref, path)) this.addressed(ref, path);
+  }
+
+  /**
+   * The port and protocol `to` names: for a step, with the step's protocol (`action`), and a port is
+   * required; for an expectation (`action` undefined) a port is optional and its protocol is the one
+   * the named port has (TCP for a bare number). undefined when there is none, or after an issue.
+   */
+  transport(ref: Ref, path: readonly PathKey[], action: Connect | undefined): ProbeTransport | undefined {
+    if (!this.exists(ref, path)) return undefined;
+    const want = action === undefined ? undefined : PROTOCOL[action];
+    const svc = this.addressed(ref, path);
+    if (ref.kind === 'svc') {
+      if (svc === undefined || svc.type === 'ExternalName' || svc.headless) return undefined;
+      const ports = svc.ports.map((p) => ({ name: p.name, number: p.port, protocol: p.protocol }));
+      if (ref.port === undefined && action !== undefined && ports.length !== 1) {
+        const labels = ports.map((p) => portLabel(p.name, p.number, p.protocol));
+        this.report(path, { code: 'port_required', ref: ref.text, ports: labels });
+        return undefined;
+      }
+      if (ref.port === undefined && action === undefined) return undefined;
+      return this.pick(ref, path, ports, ref.port ?? ports[0]?.number ?? 0, action);
+    }
+    if (ref.port === undefined) {
+      if (action !== undefined) this.report(path, { code: 'port_required', ref: ref.text, ports: [] });
+      return undefined;
+    }
+    if (ref.kind !== 'pod') return { protocol: want ?? 'TCP', port: ref.port };
+    const pod = this.objects.pods.find((p) => p.name === ref.name && p.namespace === ref.namespace);
+    const declared = (pod?.ports ?? []).map((p) => ({
+      name: p.name,
+      number: p.containerPort,
+      protocol: p.protocol,
+    }));
+    if (typeof ref.port === 'number') {
+      const udpOnly =
+        declared.some((p) => p.number === ref.port && p.protocol === 'UDP') &&
+        !declared.some((p) => p.number === ref.port && p.protocol === 'TCP');
+      return { protocol: want ?? (udpOnly ? 'UDP' : 'TCP'), port: ref.port };
+    }
+    return this.pick(
+      ref,
+      path,
+      declared.filter((p) => p.name !== undefined),
+      ref.port,
+      action,
+    );
+  }
+
+  /** The port of `ports` that `port` (a number or a name) names, in the protocol `action` needs. */
+  private pick(
+    ref: Ref,
+    path: readonly PathKey[],
+    ports: readonly { name: string | undefined; number: number; protocol: PortProtocol }[],
+    port: number | string,
+    action: Connect | undefined,
+  ): ProbeTransport | undefined {
+    const matches = ports.filter((p) => (typeof port === 'number' ? p.number === port : p.name === port));
+    if (matches.length === 0) {
+      const known = ports.map((p) => portLabel(p.name, p.number, p.protocol));
+      this.report(path, { code: 'unknown_port', ref: refBase(ref), port: String(port), known });
+      return undefined;
+    }
+    const want = action === undefined ? undefined : PROTOCOL[action];
+    const chosen = matches.find((p) => p.protocol === (want ?? 'TCP')) ?? matches[0];
+    if (chosen === undefined) return undefined;
+    if (action !== undefined && chosen.protocol !== want) {
+      const { number, protocol } = chosen;
+      this.report(path, { code: 'port_protocol', ref: refBase(ref), port: number, protocol, action });
+      return undefined;
+    }
+    return { protocol: chosen.protocol, port: chosen.number };
+  }
+}
 
 /** Checks references in a schema-valid Scenario document; `ok` only if all of them resolve. */
 export function checkScenario(
   doc: ScenarioDocument,
   facts: ClusterFacts,
-  pods: PodNames = [],
+  objects: ScenarioObjects = { pods: [], services: [] },
 ): { readonly scenario: ScenarioSpec | undefined; readonly issues: readonly IssueDraft[] } {
-  const issues: IssueDraft[] = [];
-  const report = (path: readonly PathKey[], detail: IssueDetail): void => {
-    issues.push({ detail, path, anchor: 'value' });
-  };
+  const c = new RefChecker(facts, objects);
   const spec = doc.spec;
-  const podKeys = [...new Set(pods.map((p) => podKey(p.namespace, p.name)))];
-
-  const checkRef = (ref: Ref, path: readonly PathKey[], isSource: boolean): void => {
-    if (ref.kind === 'node' && !facts.nodes.includes(ref.name)) {
-      report(path, { code: 'unknown_reference', kind: 'node', name: ref.name, known: facts.nodes });
-    } else if (ref.kind === 'router' && !facts.routers.includes(ref.name)) {
-      report(path, { code: 'unknown_reference', kind: 'router', name: ref.name, known: facts.routers });
-    } else if (
-      ref.kind === 'pod' &&
-      !pods.some((p) => p.name === ref.name && p.namespace === ref.namespace)
-    ) {
-      const name = podKey(ref.namespace, ref.name);
-      report(path, { code: 'unknown_reference', kind: 'pod', name, known: podKeys });
-    } else if (ref.kind === 'ip' && isSource && facts.addresses.size > 0 && !facts.addresses.has(ref.ip)) {
-      report(path, { code: 'unowned_address', ip: formatIp4(ref.ip) });
-    }
-  };
-  const checkPair = (pair: { from: Ref; to: Ref }, path: readonly PathKey[]): void => {
-    checkRef(pair.from, [...path, 'from'], true);
-    checkRef(pair.to, [...path, 'to'], false);
+  const unknownNode = (node: string, path: readonly PathKey[]): void => {
+    if (!facts.nodes.includes(node))
+      c.report(path, { code: 'unknown_reference', kind: 'node', name: node, known: facts.nodes });
   };
 
   const steps = spec.steps.flatMap((step, i): Step[] => {
@@ -58,7 +215,8 @@ export function checkScenario(
     const atNs = step.at;
     if (step.ping !== undefined) {
       const p = step.ping;
-      checkPair(p, [...path, 'ping']);
+      c.from(p.from, [...path, 'ping', 'from']);
+      c.icmpTarget(p.to, [...path, 'ping', 'to']);
       return [
         {
           action: 'ping',
@@ -76,7 +234,8 @@ export function checkScenario(
     }
     if (step.traceroute !== undefined) {
       const t = step.traceroute;
-      checkPair(t, [...path, 'traceroute']);
+      c.from(t.from, [...path, 'traceroute', 'from']);
+      c.icmpTarget(t.to, [...path, 'traceroute', 'to']);
       return [
         {
           action: 'traceroute',
@@ -90,56 +249,72 @@ export function checkScenario(
         },
       ];
     }
+    const action: Connect | undefined =
+      step.http !== undefined
+        ? 'http'
+        : step.tcp !== undefined
+          ? 'tcp'
+          : step.udp !== undefined
+            ? 'udp'
+            : undefined;
+    const request = action === undefined ? undefined : step[action];
+    if (action !== undefined && request !== undefined) {
+      c.from(request.from, [...path, action, 'from']);
+      const target = c.transport(request.to, [...path, action, 'to'], action);
+      if (target === undefined) return [];
+      const { from, to, count } = request;
+      return [
+        {
+          action,
+          atNs,
+          from,
+          to,
+          port: target.port,
+          count,
+          intervalNs: request.interval,
+          timeoutNs: request.timeout,
+        },
+      ];
+    }
     const nodeStep = step.join ?? (step.delete?.node !== undefined ? step.delete : undefined);
     if (nodeStep?.node !== undefined) {
-      const action = step.join !== undefined ? 'joinNode' : 'deleteNode';
-      if (!facts.nodes.includes(nodeStep.node)) {
-        report([...path, step.join !== undefined ? 'join' : 'delete', 'node'], {
-          code: 'unknown_reference',
-          kind: 'node',
-          name: nodeStep.node,
-          known: facts.nodes,
-        });
-      }
-      return [{ action, atNs, node: nodeStep.node }];
+      const verb = step.join !== undefined ? 'join' : 'delete';
+      unknownNode(nodeStep.node, [...path, verb, 'node']);
+      return [{ action: verb === 'join' ? 'joinNode' : 'deleteNode', atNs, node: nodeStep.node }];
     }
     if (step.delete?.pod !== undefined) {
       const target = step.delete.pod;
+      const podPath = [...path, 'delete', 'pod'];
       if (target.kind !== 'pod') {
-        report([...path, 'delete', 'pod'], {
+        c.report(podPath, {
           code: 'invalid_value',
           received: target.text,
           allowed: ['pod/NAME', 'pod/NAMESPACE/NAME'],
         });
         return [];
       }
-      checkRef(target, [...path, 'delete', 'pod'], false);
+      if (c.portless(target, podPath, 'delete')) c.exists(target, podPath);
       return [{ action: 'delete', atNs, pod: target }];
     }
-    const action = step.linkDown !== undefined ? 'linkDown' : 'linkUp';
+    const link = step.linkDown !== undefined ? 'linkDown' : 'linkUp';
     const node = (step.linkDown ?? step.linkUp)?.node ?? '';
-    if (!facts.nodes.includes(node)) {
-      report([...path, action, 'node'], {
-        code: 'unknown_reference',
-        kind: 'node',
-        name: node,
-        known: facts.nodes,
-      });
-    }
-    return [{ action, atNs, node }];
+    unknownNode(node, [...path, link, 'node']);
+    return [{ action: link, atNs, node }];
   });
 
   const expectations = spec.expect.flatMap((e, i): Expectation[] => {
     const kind = e.reachable !== undefined ? 'reachable' : 'unreachable';
     const pair = e.reachable ?? e.unreachable;
     if (pair === undefined) return [];
-    checkPair(pair, ['spec', 'expect', i, kind]);
-    return [{ kind, from: pair.from, to: pair.to }];
+    const path = ['spec', 'expect', i, kind];
+    c.from(pair.from, [...path, 'from']);
+    const transport = c.transport(pair.to, [...path, 'to'], undefined);
+    return [{ kind, from: pair.from, to: pair.to, ...(transport !== undefined ? { transport } : {}) }];
   });
 
-  const capture = checkCapture(spec, facts, report);
-  if (issues.length > 0) return { scenario: undefined, issues };
-  return { scenario: { capture, steps, expectations }, issues };
+  const capture = checkCapture(spec, facts, (path, detail) => c.report(path, detail));
+  if (c.issues.length > 0) return { scenario: undefined, issues: c.issues };
+  return { scenario: { capture, steps, expectations }, issues: [] };
 }
 
 function checkCapture(
@@ -148,7 +323,7 @@ function checkCapture(
   report: (p: readonly PathKey[], d: IssueDetail) => void,
 ): CaptureSpec {
   if (spec.capture === 'all' || spec.capture === 'none') return { kind: spec.capture };
-  const owners = [...facts.nodes, ...facts.routers, ...facts.segments];
+  const owners = [...facts.nodes, ...facts.routers, ...facts.hosts, ...facts.segments];
   const seen = new Map<string, number>();
   spec.capture.forEach((point, i) => {
     const path = ['spec', 'capture', i];

@@ -6,20 +6,24 @@
  */
 
 import { z } from 'zod';
-import { formatCidr, parseCidr, parseIp4 } from './addr.js';
 import * as D from './defaults.js';
 import {
   badFormat,
   checkDuration,
+  cidr,
+  dnsLabel,
+  ipv4,
   isCapturePoint,
-  isDnsLabel,
-  isNodeName,
-  isPortName,
   isQuantity,
+  k8sStringMap,
+  nodeName,
+  objectMeta,
   parseBandwidth,
+  portName,
   reject,
 } from './formats.js';
 import { parseRef } from './refs.js';
+import { serviceDocument } from './schema-service.js';
 
 export const API_VERSION = 'podwire/v1';
 
@@ -38,38 +42,6 @@ const bandwidth = z
   .transform((s, ctx) => parseBandwidth(s) ?? badFormat(ctx, 'bandwidth', s))
   .meta({ pattern: '^\\d+(\\.\\d+)?[kKMGT]?bps$', description: 'bits per second: 100Mbps, 1Gbps, 10Gbps' });
 
-const cidr = z
-  .string()
-  .transform((s, ctx) => {
-    const parsed = parseCidr(s);
-    if (parsed.kind === 'ok') return parsed.cidr;
-    if (parsed.kind === 'host_bits') {
-      return reject(ctx, s, {
-        code: 'not_network_address',
-        received: s,
-        network: formatCidr(parsed.network),
-      });
-    }
-    return badFormat(ctx, 'cidr', s);
-  })
-  .meta({ description: 'IPv4 network in CIDR form, e.g. 192.168.56.0/24' });
-
-const ipv4 = z
-  .string()
-  .transform((s, ctx) => parseIp4(s) ?? badFormat(ctx, 'ipv4', s))
-  .meta({ description: 'IPv4 address, e.g. 192.168.56.11' });
-
-const dnsLabel = z
-  .string()
-  .superRefine((s, ctx) => {
-    if (!isDnsLabel(s)) badFormat(ctx, 'dns_label', s);
-  })
-  .meta({ pattern: '^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$' });
-
-const nodeName = z.string().superRefine((s, ctx) => {
-  if (!isNodeName(s)) badFormat(ctx, 'node_name', s);
-});
-
 /** A Kubernetes quantity; YAML numbers (`cpu: 4`) are kept as their decimal text. */
 const quantity = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const text = String(v);
@@ -85,7 +57,10 @@ const ref = z
     const parsed = parseRef(s);
     return parsed.ok ? parsed.ref : reject(ctx, s, parsed.detail);
   })
-  .meta({ description: 'node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address' });
+  .meta({
+    description:
+      'node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT (a number; pods and Services also take port names)',
+  });
 
 const metadata = z.strictObject({
   name: z.string().optional(),
@@ -144,12 +119,20 @@ const node = z.strictObject({
   sysctls: stringMap.default({}),
 });
 
+/** A plain Linux machine on a segment, outside the cluster (a client reaching NodePorts). */
+const host = z.strictObject({
+  name: dnsLabel,
+  subnet: z.string(),
+  ip: ipv4.optional(),
+});
+
 const clusterSpec = z.strictObject({
   seed: z.int().min(0).default(D.DEFAULT_SEED),
   network: network.prefault({}),
   underlay: z.array(segment).min(1),
   routers: z.array(router).optional(),
   nodes: z.array(node).min(1),
+  hosts: z.array(host).default([]),
 });
 
 /** A `kind: Cluster` document. */
@@ -190,6 +173,18 @@ const traceroute = z.strictObject({
   wait: duration(1, '1ns').prefault(D.DEFAULT_TRACEROUTE_WAIT),
 });
 
+/**
+ * `http`, `tcp`, `udp`: requests `interval` apart, each given up after `timeout`. `to` carries the port
+ * (a single-port Service may leave it out); which ports fit is checked in `scenario.ts`.
+ */
+const connect = z.strictObject({
+  from: ref,
+  to: ref,
+  count: z.int().min(1).max(1_000_000).default(D.DEFAULT_CONNECT_COUNT),
+  interval: duration(1, '1ns').prefault(D.DEFAULT_CONNECT_INTERVAL),
+  timeout: duration(1, '1ns').prefault(D.DEFAULT_CONNECT_TIMEOUT),
+});
+
 const link = z.strictObject({ node: z.string() });
 
 /**
@@ -203,13 +198,26 @@ const deletion = z
 /** `kubeadm join` on a node that was deleted: its Node object and flannel lease come back. */
 const join = z.strictObject({ node: z.string() });
 
-const STEP_ACTIONS = ['ping', 'traceroute', 'linkDown', 'linkUp', 'delete', 'join'] as const;
+const STEP_ACTIONS = [
+  'ping',
+  'traceroute',
+  'http',
+  'tcp',
+  'udp',
+  'linkDown',
+  'linkUp',
+  'delete',
+  'join',
+] as const;
 
 const step = z
   .strictObject({
     at: duration(),
     ping: ping.optional(),
     traceroute: traceroute.optional(),
+    http: connect.optional(),
+    tcp: connect.optional(),
+    udp: connect.optional(),
     linkDown: link.optional(),
     linkUp: link.optional(),
     delete: deletion.optional(),
@@ -239,22 +247,6 @@ export const scenarioDocument = z.strictObject({
   kind: z.literal('Scenario'),
   metadata: metadata.optional(),
   spec: scenarioSpec.prefault({}),
-});
-
-/** Kubernetes label and annotation values are strings: `version: 1` is refused, as kubectl refuses it. */
-const k8sStringMap = z.record(z.string(), z.string());
-
-/** `metadata` of a Kubernetes object; `creationTimestamp: null` is what `kubectl … --dry-run -o yaml` writes. */
-const objectMeta = z.strictObject({
-  name: nodeName,
-  namespace: dnsLabel.default(D.DEFAULT_NAMESPACE),
-  labels: k8sStringMap.default({}),
-  annotations: k8sStringMap.default({}),
-  creationTimestamp: z.unknown().optional(),
-});
-
-const portName = z.string().superRefine((s, ctx) => {
-  if (!isPortName(s)) badFormat(ctx, 'port_name', s);
 });
 
 const containerPort = z.strictObject({
@@ -308,7 +300,7 @@ const podSpec = z.strictObject({
 export const podDocument = z.strictObject({
   apiVersion: z.literal('v1'),
   kind: z.literal('Pod'),
-  metadata: objectMeta,
+  metadata: objectMeta(nodeName),
   spec: podSpec,
   status: z.unknown().optional(),
 });
@@ -322,10 +314,10 @@ export type PodDocument = z.output<typeof podDocument>;
 
 /** JSON Schema (draft 2020-12) of one document of a topology file, for editors (`podwire schema`). */
 export function topologyJsonSchema(): object {
-  const document = z.union([clusterDocument, scenarioDocument, podDocument]).meta({
+  const document = z.union([clusterDocument, scenarioDocument, podDocument, serviceDocument]).meta({
     title: 'podwire topology document',
     description:
-      'One YAML document of a podwire topology file: a Cluster (exactly one), a Scenario (at most one) or a Pod.',
+      'One YAML document of a podwire topology file: a Cluster (exactly one), a Scenario (at most one), a Pod or a Service.',
   });
   return z.toJSONSchema(document, { io: 'input', unrepresentable: 'any' });
 }

@@ -1,27 +1,28 @@
 /**
  * Cross-field checks of the Cluster document and the resolution of what it leaves implicit: segment
- * gateways, the implicit router, node addresses. Works on the schema's output (types and formats are
- * already right) and reports each problem at the field that causes it.
+ * gateways, the implicit router, node and host addresses. Works on the schema's output (types and formats
+ * are already right) and reports each problem at the field that causes it.
  */
 
 import { type Cidr, contains, formatCidr, formatIp4, lastOf, overlaps, sizeOf } from './addr.js';
 import { FIRST_NODE_HOST, IMPLICIT_ROUTER } from './defaults.js';
 import type { IssueDraft } from './from-zod.js';
-import { formatPath, type IssueDetail, type PathKey } from './issues.js';
+import { formatPath, type IssueDetail, type MachineKind, type PathKey } from './issues.js';
 import type { ClusterDocument } from './schema.js';
-import type { NodeSpec, RouterSpec, SegmentSpec, Topology } from './types.js';
+import type { HostSpec, NodeSpec, RouterSpec, SegmentSpec, Topology } from './types.js';
 
 /** What the Scenario checks need to know about the cluster, even when the cluster has issues. */
 export interface ClusterFacts {
   readonly nodes: readonly string[];
   readonly routers: readonly string[];
+  readonly hosts: readonly string[];
   readonly segments: readonly string[];
-  /** Addresses held by nodes and routers (only when the cluster resolved without issues). */
+  /** Addresses held by nodes, routers and hosts (only when the cluster resolved without issues). */
   readonly addresses: ReadonlySet<number>;
 }
 
 /** The cluster part of a topology. */
-export type ResolvedCluster = Omit<Topology, 'scenario' | 'pods'>;
+export type ResolvedCluster = Omit<Topology, 'scenario' | 'pods' | 'services'>;
 
 /** Result of checking a Cluster document. */
 export interface ClusterCheck {
@@ -31,7 +32,7 @@ export interface ClusterCheck {
 }
 
 type Spec = ClusterDocument['spec'];
-type NameKind = 'node' | 'segment' | 'router';
+type NameKind = MachineKind;
 
 const SPEC = ['spec'] as const;
 
@@ -43,7 +44,7 @@ class Checker {
     this.issues.push({ detail, path, anchor: 'value' });
   }
 
-  /** Nodes, segments and routers share one namespace: capture points are named `OWNER/IFACE`. */
+  /** Nodes, segments, routers and hosts share one namespace: capture points are named `OWNER/IFACE`. */
   claimName(name: string, kind: NameKind, path: readonly PathKey[] | null): void {
     const first = this.names.get(name);
     if (first === undefined) {
@@ -228,75 +229,105 @@ function podCidrOf(spec: Spec, index: number): Cidr {
   return { network: clusterCIDR.network + index * sizeOf(nodeCIDRMaskSize), prefixLen: nodeCIDRMaskSize };
 }
 
-function checkNodes(spec: Spec, segments: readonly SegmentSpec[], c: Checker): NodeSpec[] {
+/** A machine that takes an address on a segment: a node or a host. */
+interface Machine {
+  readonly kind: 'node' | 'host';
+  readonly name: string;
+  readonly subnet: string;
+  readonly ip?: number | undefined;
+  readonly path: readonly PathKey[];
+}
+
+/**
+ * The address of every machine, or undefined where its segment is unknown or full. Explicit addresses
+ * are checked and taken first, so allocation skips them wherever they appear; the others get the next
+ * free host numbers of their segment from .11 up, in the order given (nodes before hosts, so adding a
+ * host never moves a node).
+ */
+function placeMachines(
+  spec: Spec,
+  segments: readonly SegmentSpec[],
+  machines: readonly Machine[],
+  c: Checker,
+): (number | undefined)[] {
   const [byName, known] = segmentIndex(spec, segments);
   const taken = new Map<number, string>(segments.map((s) => [s.gateway, '']));
-  const ips: (number | undefined)[] = [];
-  // Explicit addresses first, so allocation skips them wherever they appear in the list.
-  spec.nodes.forEach((node, i) => {
-    const path = [...SPEC, 'nodes', i];
-    c.claimName(node.name, 'node', [...path, 'name']);
-    const seg = byName.get(node.subnet);
+  const ips = machines.map((m): number | undefined => {
+    c.claimName(m.name, m.kind, [...m.path, 'name']);
+    const seg = byName.get(m.subnet);
     if (seg === undefined) {
-      if (!known.includes(node.subnet)) {
-        c.report([...path, 'subnet'], {
+      if (!known.includes(m.subnet)) {
+        c.report([...m.path, 'subnet'], {
           code: 'unknown_reference',
           kind: 'segment',
-          name: node.subnet,
+          name: m.subnet,
           known,
         });
       }
-      ips.push(undefined);
-      return;
+      return undefined;
     }
-    if (node.ip === undefined) {
-      ips.push(undefined);
-      return;
-    }
-    const ipPath = [...path, 'ip'];
+    if (m.ip === undefined) return undefined;
+    const ipPath = [...m.path, 'ip'];
     const cidr: Cidr = { network: seg.network, prefixLen: seg.prefixLen };
-    const ip = formatIp4(node.ip);
-    const first = taken.get(node.ip);
-    if (!contains(cidr, node.ip)) {
+    const ip = formatIp4(m.ip);
+    const first = taken.get(m.ip);
+    if (!contains(cidr, m.ip)) {
       c.report(ipPath, { code: 'address_outside', ip, segment: seg.name, cidr: formatCidr(cidr) });
-    } else if (node.ip === seg.network || node.ip === lastOf(cidr) || node.ip === seg.gateway) {
-      const role = node.ip === seg.network ? 'network' : node.ip === seg.gateway ? 'gateway' : 'broadcast';
+    } else if (m.ip === seg.network || m.ip === lastOf(cidr) || m.ip === seg.gateway) {
+      const role = m.ip === seg.network ? 'network' : m.ip === seg.gateway ? 'gateway' : 'broadcast';
       c.report(ipPath, { code: 'reserved_address', ip, segment: seg.name, role });
     } else if (first !== undefined) {
       c.report(ipPath, { code: 'duplicate_address', ip, firstPath: first });
     } else {
-      taken.set(node.ip, formatPath(ipPath));
+      taken.set(m.ip, formatPath(ipPath));
     }
-    ips.push(node.ip);
+    return m.ip;
   });
   const cursor = new Map<string, number>();
-  return spec.nodes.flatMap((node, i): NodeSpec[] => {
-    const seg = byName.get(node.subnet);
-    if (seg === undefined) return [];
-    let ip = ips[i];
-    if (ip === undefined) {
-      const cidr: Cidr = { network: seg.network, prefixLen: seg.prefixLen };
-      // From .11 up; a segment too small for that (/29 and /30) allocates from its first host.
-      const start = sizeOf(seg.prefixLen) - 1 > FIRST_NODE_HOST ? FIRST_NODE_HOST : 1;
-      let next = cursor.get(seg.name) ?? seg.network + start;
-      while (taken.has(next)) next += 1;
-      if (next >= lastOf(cidr)) {
-        c.report([...SPEC, 'nodes', i, 'subnet'], {
-          code: 'segment_full',
-          segment: seg.name,
-          cidr: formatCidr(cidr),
-          node: node.name,
-        });
-        return [];
-      }
-      cursor.set(seg.name, next + 1);
-      taken.set(next, formatPath([...SPEC, 'nodes', i]));
-      ip = next;
+  return machines.map((m, i) => {
+    const seg = byName.get(m.subnet);
+    const explicit = ips[i];
+    if (seg === undefined || explicit !== undefined) return explicit;
+    const cidr: Cidr = { network: seg.network, prefixLen: seg.prefixLen };
+    // From .11 up; a segment too small for that (/29 and /30) allocates from its first host.
+    const start = sizeOf(seg.prefixLen) - 1 > FIRST_NODE_HOST ? FIRST_NODE_HOST : 1;
+    let next = cursor.get(seg.name) ?? seg.network + start;
+    while (taken.has(next)) next += 1;
+    if (next >= lastOf(cidr)) {
+      c.report([...m.path, 'subnet'], {
+        code: 'segment_full',
+        segment: seg.name,
+        cidr: formatCidr(cidr),
+        kind: m.kind,
+        name: m.name,
+      });
+      return undefined;
     }
+    cursor.set(seg.name, next + 1);
+    taken.set(next, formatPath(m.path));
+    return next;
+  });
+}
+
+function checkMachines(
+  spec: Spec,
+  segments: readonly SegmentSpec[],
+  c: Checker,
+): { nodes: NodeSpec[]; hosts: HostSpec[] } {
+  const machines: Machine[] = [
+    ...spec.nodes.map((n, i): Machine => ({ kind: 'node', ...n, path: [...SPEC, 'nodes', i] })),
+    ...spec.hosts.map((h, i): Machine => ({ kind: 'host', ...h, path: [...SPEC, 'hosts', i] })),
+  ];
+  const ips = placeMachines(spec, segments, machines, c);
+  const segmentOf = (name: string): string | undefined => segments.find((s) => s.name === name)?.name;
+  const nodes = spec.nodes.flatMap((node, i): NodeSpec[] => {
+    const ip = ips[i];
+    const segment = segmentOf(node.subnet);
+    if (ip === undefined || segment === undefined) return [];
     return [
       {
         name: node.name,
-        segment: seg.name,
+        segment,
         ip,
         role: node.role,
         labels: sortedMap(node.labels),
@@ -307,6 +338,12 @@ function checkNodes(spec: Spec, segments: readonly SegmentSpec[], c: Checker): N
       },
     ];
   });
+  const hosts = spec.hosts.flatMap((host, j): HostSpec[] => {
+    const ip = ips[spec.nodes.length + j];
+    const segment = segmentOf(host.subnet);
+    return ip === undefined || segment === undefined ? [] : [{ name: host.name, segment, ip }];
+  });
+  return { nodes, hosts };
 }
 
 /** Checks a schema-valid Cluster document and resolves it, or reports every cross-field problem. */
@@ -316,13 +353,16 @@ export function checkCluster(doc: ClusterDocument): ClusterCheck {
   checkNetwork(spec, c);
   const segments = checkSegments(spec, c);
   const routers = checkRouters(spec, segments, c);
-  const nodes = checkNodes(spec, segments, c);
+  const { nodes, hosts } = checkMachines(spec, segments, c);
   const ok = c.issues.length === 0;
   const routerIps = routers.flatMap((r) => r.interfaces.map((i) => i.ip));
-  const addresses = new Set<number>(ok ? [...nodes.map((n) => n.ip), ...routerIps] : []);
+  const addresses = new Set<number>(
+    ok ? [...nodes.map((n) => n.ip), ...routerIps, ...hosts.map((h) => h.ip)] : [],
+  );
   const facts: ClusterFacts = {
     nodes: spec.nodes.map((n) => n.name),
     routers: routers.map((r) => r.name),
+    hosts: spec.hosts.map((h) => h.name),
     segments: spec.underlay.map((s) => s.name),
     addresses,
   };
@@ -334,6 +374,7 @@ export function checkCluster(doc: ClusterDocument): ClusterCheck {
     segments,
     routers,
     nodes,
+    hosts,
   };
   return { cluster, facts, issues: [] };
 }

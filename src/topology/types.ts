@@ -135,12 +135,86 @@ export interface PodSpec {
   readonly mtuOverride?: number;
 }
 
-/** A `from`/`to` reference; `text` is what the file said. */
+/** A plain Linux machine on an underlay segment (not a node): a client from outside the cluster. */
+export interface HostSpec {
+  readonly name: string;
+  readonly segment: string;
+  readonly ip: Ip4;
+}
+
+/** `spec.type` of a Service. */
+export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';
+
+/** `externalTrafficPolicy` / `internalTrafficPolicy`. */
+export type TrafficPolicy = 'Cluster' | 'Local';
+
+/** A Service `spec.ports[]` entry, with the API server's defaults applied. */
+export interface ServicePortSpec {
+  /** '' when the Service's only port has no name, as the API server stores it. */
+  readonly name: string;
+  readonly protocol: PortProtocol;
+  readonly port: number;
+  /** A container port number, or the name of a container port; `port` when not given. */
+  readonly targetPort: number | string;
+  /** Only when the file gives one; allocating the others (30000–32767) is the control plane's job. */
+  readonly nodePort?: number;
+  readonly appProtocol?: string;
+}
+
+/** A `kind: Service` document. */
+export interface ServiceSpec {
+  readonly name: string;
+  readonly namespace: string;
+  readonly labels: ReadonlyMap<string, string>;
+  readonly annotations: ReadonlyMap<string, string>;
+  readonly type: ServiceType;
+  /** undefined: no selector (endpoints are managed by hand), as distinct from an empty one. */
+  readonly selector: ReadonlyMap<string, string> | undefined;
+  readonly ports: readonly ServicePortSpec[];
+  /** An address in serviceCIDR, 'None' for a headless Service, undefined to allocate one. */
+  readonly clusterIP: Ip4 | 'None' | undefined;
+  readonly externalIPs: readonly Ip4[];
+  readonly sessionAffinity: 'None' | 'ClientIP';
+  /** `sessionAffinityConfig.clientIP.timeoutSeconds`; 10800 when not given (and when affinity is None). */
+  readonly affinityTimeoutSeconds: number;
+  /** 'Cluster' unless set (it may be set only on NodePort, LoadBalancer or with externalIPs). */
+  readonly externalTrafficPolicy: TrafficPolicy;
+  readonly internalTrafficPolicy: TrafficPolicy;
+  /** Only when the file gives one (LoadBalancer with externalTrafficPolicy Local). */
+  readonly healthCheckNodePort?: number;
+  readonly loadBalancerIP?: Ip4;
+  readonly loadBalancerSourceRanges: readonly Cidr[];
+  readonly loadBalancerClass?: string;
+  /** true unless a LoadBalancer sets it false (then its ports get no nodePort). */
+  readonly allocateLoadBalancerNodePorts: boolean;
+  readonly externalName?: string;
+  readonly publishNotReadyAddresses: boolean;
+  readonly trafficDistribution?: string;
+}
+
+/**
+ * A `from`/`to` reference; `text` is what the file said. `port` is what followed a `:` — a number, or
+ * for pods and Services a port name (resolved against the documents in the steps that use it).
+ */
 export type Ref =
-  | { readonly kind: 'node'; readonly name: string; readonly text: string }
-  | { readonly kind: 'router'; readonly name: string; readonly text: string }
-  | { readonly kind: 'pod'; readonly name: string; readonly namespace: string; readonly text: string }
-  | { readonly kind: 'ip'; readonly ip: Ip4; readonly text: string };
+  | { readonly kind: 'node'; readonly name: string; readonly text: string; readonly port?: number }
+  | { readonly kind: 'router'; readonly name: string; readonly text: string; readonly port?: number }
+  | { readonly kind: 'host'; readonly name: string; readonly text: string; readonly port?: number }
+  | {
+      readonly kind: 'pod';
+      readonly name: string;
+      readonly namespace: string;
+      readonly text: string;
+      readonly port?: number | string;
+    }
+  | {
+      readonly kind: 'svc';
+      readonly name: string;
+      readonly namespace: string;
+      readonly text: string;
+      readonly port?: number | string;
+    }
+  | { readonly kind: 'ip'; readonly ip: Ip4; readonly text: string; readonly port?: number };
 
 /** `ping -c COUNT -i INTERVAL -s SIZE -t TTL [-M do|dont] -W WAIT`. */
 export interface PingStep {
@@ -191,14 +265,53 @@ export interface NodeStep {
   readonly node: string;
 }
 
-/** One timed action of the scenario. */
-export type Step = PingStep | TracerouteStep | LinkStep | DeleteStep | NodeStep;
+/**
+ * `http`, `tcp` and `udp`: `count` requests from `from` to `to`, `interval` apart, each given up after
+ * `timeout` (like `curl --connect-timeout` / `nc -w`); the answer names the backend that served it.
+ */
+export interface ConnectStepOf<A extends 'http' | 'tcp' | 'udp'> {
+  readonly action: A;
+  readonly atNs: number;
+  readonly from: Ref;
+  readonly to: Ref;
+  /**
+   * The destination port on the address `to` stands for: the number written, a named port resolved
+   * (a Service port or container port), or the only port of a single-port Service. For `node/NAME:PORT`
+   * it is the NodePort, for `svc/…` the Service (ClusterIP) port.
+   */
+  readonly port: number;
+  readonly count: number;
+  readonly intervalNs: number;
+  readonly timeoutNs: number;
+}
 
-/** What the scenario expects at the end of the run. */
+/** `curl http://TO:PORT/`: a TCP connection carrying one request line; the answer names the pod. */
+export type HttpStep = ConnectStepOf<'http'>;
+/** A TCP connection with one request and its answer (`nc TO PORT`). */
+export type TcpStep = ConnectStepOf<'tcp'>;
+/** One UDP datagram and the echoed answer (`nc -u -w TIMEOUT TO PORT`). */
+export type UdpStep = ConnectStepOf<'udp'>;
+/** Any of the three. */
+export type ConnectStep = HttpStep | TcpStep | UdpStep;
+
+/** One timed action of the scenario. */
+export type Step = PingStep | TracerouteStep | ConnectStep | LinkStep | DeleteStep | NodeStep;
+
+/** The transport an expectation probes with when its `to` carries a port. */
+export interface ProbeTransport {
+  readonly protocol: PortProtocol;
+  readonly port: number;
+}
+
+/**
+ * What the scenario expects at the end of the run. Without `transport` the probe is one echo request
+ * (ping); with it, a TCP connection with one request (or one UDP datagram) that must get an answer.
+ */
 export interface Expectation {
   readonly kind: 'reachable' | 'unreachable';
   readonly from: Ref;
   readonly to: Ref;
+  readonly transport?: ProbeTransport;
 }
 
 /** Which capture points `--pcap` writes. */
@@ -223,7 +336,11 @@ export interface Topology {
   readonly segments: readonly SegmentSpec[];
   readonly routers: readonly RouterSpec[];
   readonly nodes: readonly NodeSpec[];
+  /** Plain machines on the underlay (`spec.hosts`), in declared order. */
+  readonly hosts: readonly HostSpec[];
   /** The `kind: Pod` documents, in file order. */
   readonly pods: readonly PodSpec[];
+  /** The `kind: Service` documents, in file order (without `default/kubernetes`, which the run adds). */
+  readonly services: readonly ServiceSpec[];
   readonly scenario: ScenarioSpec;
 }

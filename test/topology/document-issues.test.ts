@@ -47,15 +47,15 @@ describe('documents of a topology file', () => {
       'metadata: {name: web}',
       '---',
       'apiVersion: v1',
-      'kind: Service',
+      'kind: Endpoints',
       '---',
       'apiVersion: example.com/v1',
       'kind: Widget',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:12:7: kind: kind Deployment is not supported yet (arrives with the workload controllers)',
-      'x.yaml:16:7: kind: kind Service is not supported yet (arrives with services)',
-      'x.yaml:19:7: kind: kind Widget is not supported (known: Cluster, Scenario, Pod)',
+      'x.yaml:12:7: kind: kind Deployment is not supported yet (arrives with the orchestration layer and its controllers)',
+      'x.yaml:16:7: kind: kind Endpoints is not supported yet (arrives with the orchestration layer and its controllers)',
+      'x.yaml:19:7: kind: kind Widget is not supported (known: Cluster, Scenario, Pod, Service)',
     ]);
   });
 
@@ -152,14 +152,13 @@ describe('the Scenario document', () => {
       '    - {at: 1s, traceroute: {from: node1, to: 10.0.0.256}}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:29: spec.steps[0].ping.from: "deploy/client": deploy/ references are not supported yet (arrive with the workload controllers)',
-      'x.yaml:15:48: spec.steps[0].ping.to: "svc/web": svc/ references are not supported yet (arrive with services)',
-      'x.yaml:16:35: spec.steps[1].traceroute.from: "node1" is not node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
-      'x.yaml:16:46: spec.steps[1].traceroute.to: "10.0.0.256" is not node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
+      'x.yaml:15:29: spec.steps[0].ping.from: "deploy/client": deploy/ references are not supported yet (arrive with the orchestration layer and its controllers)',
+      'x.yaml:16:35: spec.steps[1].traceroute.from: "node1" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
+      'x.yaml:16:46: spec.steps[1].traceroute.to: "10.0.0.256" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
     ]);
   });
 
-  it('requires a step source address to belong to a node or router', () => {
+  it('requires a step source address to belong to a node, router or host', () => {
     const text = yaml(
       ...SMALL_CLUSTER,
       ...SCENARIO,
@@ -167,7 +166,7 @@ describe('the Scenario document', () => {
       '    - {at: 1s, ping: {from: 192.168.56.99, to: 192.168.56.1}}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:29: spec.steps[0].ping.from: no node or router has the address 192.168.56.99; a step starts on a node or router',
+      'x.yaml:15:29: spec.steps[0].ping.from: no node, router or host has the address 192.168.56.99; a step starts on one of them',
     ]);
   });
 
@@ -182,8 +181,8 @@ describe('the Scenario document', () => {
       '    - {}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:7: spec.steps[0]: needs one of ping, traceroute, linkDown, linkUp, delete or join',
-      'x.yaml:16:7: spec.steps[1]: has linkDown and linkUp; exactly one of ping, traceroute, linkDown, linkUp, delete or join is allowed',
+      'x.yaml:15:7: spec.steps[0]: needs one of ping, traceroute, http, tcp, udp, linkDown, linkUp, delete or join',
+      'x.yaml:16:7: spec.steps[1]: has linkDown and linkUp; exactly one of ping, traceroute, http, tcp, udp, linkDown, linkUp, delete or join is allowed',
       'x.yaml:18:7: spec.expect[0]: needs one of reachable or unreachable',
     ]);
   });

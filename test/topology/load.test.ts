@@ -59,7 +59,9 @@ describe('loadTopologyText() on valid files', () => {
         podCIDR: { network: ip('10.244.0.0'), prefixLen: 24 },
       },
     ]);
+    expect(t.hosts).toEqual([]);
     expect(t.pods).toEqual([]);
+    expect(t.services).toEqual([]);
     expect(t.scenario).toEqual({ capture: { kind: 'all' }, steps: [], expectations: [] });
   });
 

@@ -334,8 +334,8 @@ describe('pod/ references in the Scenario', () => {
       '    - {at: 2s, ping: {from: pod/, to: pod/a/b/c}}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:39:29: spec.steps[0].ping.from: "pod/" is not node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
-      'x.yaml:39:39: spec.steps[0].ping.to: "pod/a/b/c" is not node/NAME, router/NAME, pod/NAME, pod/NAMESPACE/NAME or an IPv4 address',
+      'x.yaml:39:29: spec.steps[0].ping.from: "pod/" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
+      'x.yaml:39:39: spec.steps[0].ping.to: "pod/a/b/c" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
     ]);
   });
 });

@@ -4,11 +4,11 @@ import { formatPath, topologyJsonSchema } from '../../src/topology/index.js';
 describe('topologyJsonSchema()', () => {
   const schema = JSON.parse(JSON.stringify(topologyJsonSchema()));
 
-  it('describes one document: a Cluster, a Scenario or a Pod, as strict objects', () => {
+  it('describes one document: a Cluster, a Scenario, a Pod or a Service, as strict objects', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(
       schema.anyOf.map((d: { properties: { kind: { const: string } } }) => d.properties.kind.const),
-    ).toEqual(['Cluster', 'Scenario', 'Pod']);
+    ).toEqual(['Cluster', 'Scenario', 'Pod', 'Service']);
     const cluster = schema.anyOf[0];
     expect(cluster.additionalProperties).toBe(false);
     expect(cluster.properties.spec.additionalProperties).toBe(false);
@@ -28,6 +28,41 @@ describe('topologyJsonSchema()', () => {
     expect(ping.df.default).toBeUndefined();
     expect(ping.wait).toMatchObject({ type: 'string', default: '10s' });
     expect(ping.interval).toMatchObject({ type: 'string', default: '1s' });
+  });
+});
+
+describe('topologyJsonSchema(): Services, hosts and the connection steps', () => {
+  const schema = JSON.parse(JSON.stringify(topologyJsonSchema()));
+
+  it('describes the Service document as Kubernetes writes it, strictly, with the API server defaults', () => {
+    const service = schema.anyOf[3];
+    expect(service.properties.apiVersion.const).toBe('v1');
+    expect(service.additionalProperties).toBe(false);
+    const spec = service.properties.spec.properties;
+    expect(service.properties.spec.additionalProperties).toBe(false);
+    expect(spec.type).toMatchObject({
+      default: 'ClusterIP',
+      enum: ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'],
+    });
+    expect(spec.sessionAffinity).toMatchObject({ default: 'None', enum: ['None', 'ClientIP'] });
+    const port = spec.ports.items;
+    expect(port.additionalProperties).toBe(false);
+    expect(port.required).toEqual(['port']);
+    expect(port.properties.protocol).toMatchObject({ default: 'TCP', enum: ['TCP', 'UDP'] });
+    expect(port.properties.nodePort).toMatchObject({ type: 'integer', minimum: 30000, maximum: 32767 });
+    const timeout = spec.sessionAffinityConfig.properties.clientIP.properties.timeoutSeconds;
+    expect(timeout).toMatchObject({ default: 10800, minimum: 1, maximum: 86400 });
+  });
+
+  it('has hosts in the Cluster and http, tcp and udp steps with their defaults', () => {
+    const host = schema.anyOf[0].properties.spec.properties.hosts.items;
+    expect(host.required).toEqual(['name', 'subnet']);
+    const step = schema.anyOf[1].properties.spec.properties.steps.items.properties;
+    for (const action of ['http', 'tcp', 'udp']) {
+      expect(step[action].properties.count).toMatchObject({ type: 'integer', default: 1 });
+      expect(step[action].properties.interval).toMatchObject({ type: 'string', default: '1s' });
+      expect(step[action].properties.timeout).toMatchObject({ type: 'string', default: '5s' });
+    }
   });
 });
 
