@@ -9,6 +9,11 @@ export type DeliverTo =
   | 'raw-socket'
   /** A bound UDP socket (`port`): an application, or a VXLAN device's or flanneld's tunnel socket. */
   | 'udp-socket'
+  /**
+   * tcp_v4_rcv for TCP port `port`: the connection or listener of the segment's 4-tuple takes it, or,
+   * when there is none, the TCP layer answers with a reset.
+   */
+  | 'tcp-socket'
   /** icmp_echo: the kernel answers an echo request. */
   | 'icmp-echo'
   /** Another ICMP message the kernel takes itself (a fragmentation-needed updates the path MTU). */
@@ -51,7 +56,7 @@ export interface Explainer extends DeviceExplainer {
   neighLookup(dev: NetDevice, nexthop: Ip4, pkt: Ipv4Packet, entry: NeighEntry | undefined): void;
   /** A packet leaves with the entry's MAC (right away, or once a queued packet's neighbour resolved). */
   neighTransmit(entry: NeighEntry, pkt: Ipv4Packet): void;
-  /** ip_local_deliver: `pkt` handed to `to` (`port` for a UDP socket, else 0). */
+  /** ip_local_deliver: `pkt` handed to `to` (`port` for a UDP or TCP socket, else 0). */
   deliver(dev: NetDevice, pkt: Ipv4Packet, to: DeliverTo, port: number): void;
   /**
    * icmp_send about `orig`: an error of this type, code and `rest` (the next-hop MTU of a

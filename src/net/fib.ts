@@ -28,35 +28,73 @@ export interface Route {
 /** Netmask of a prefix length as an unsigned 32-bit number (wire's maskOf, under the name net uses). */
 export const prefixMask: (len: number) => number = maskOf;
 
+/** Groups with more routes than this also index them by key (kube-ipvs0 holds a /32 per Service). */
+const INDEX_FROM = 16;
+
 /**
  * The routes of one prefix length. Destinations are kept again as signed 32-bit keys in a typed array
  * beside the routes, so a lookup scans packed integers rather than reading `dst` from each record
- * (addresses from 128.0.0.0 up would otherwise be compared as heap doubles).
+ * (addresses from 128.0.0.0 up would otherwise be compared as heap doubles). A large group is also
+ * indexed by key, so that neither a lookup nor an add scans it: the kernel's fib_trie does not slow
+ * down with the number of routes either.
  */
 class PrefixGroup {
   /** The netmask as a signed 32-bit number: `dst & mask` is then signed 32-bit too. */
   readonly mask: number;
-  keys = new Int32Array(0);
+  /** The keys of `routes`, in the same order; slots from `routes.length` on are spare capacity. */
+  keys = new Int32Array(4);
   routes: Route[] = [];
+  /** Above INDEX_FROM routes: the routes of each key, in insertion order. */
+  index: Map<number, Route[]> | undefined;
 
   constructor(readonly len: number) {
     this.mask = prefixMask(len) | 0;
   }
 
   add(route: Route): void {
+    const n = this.routes.length;
+    if (n === this.keys.length) {
+      const grown = new Int32Array(2 * n);
+      grown.set(this.keys);
+      this.keys = grown;
+    }
+    this.keys[n] = route.dst | 0;
     this.routes.push(route);
-    this.rekey();
+    if (this.index !== undefined) indexRoute(this.index, route);
+    else if (this.routes.length > INDEX_FROM) this.reindex();
+  }
+
+  /** The routes whose key is `key` (the signed form of a destination), in insertion order. */
+  withKey(key: number): readonly Route[] {
+    if (this.index !== undefined) return this.index.get(key) ?? NONE;
+    return this.routes.filter((_, j) => this.keys[j] === key);
   }
 
   /** Keeps the routes `keep` accepts, in order. */
   retain(keep: (r: Route) => boolean): void {
     this.routes = this.routes.filter(keep);
-    this.rekey();
+    this.keys = new Int32Array(Math.max(4, this.routes.length));
+    this.routes.forEach((r, j) => {
+      this.keys[j] = r.dst | 0;
+    });
+    this.index = undefined;
+    if (this.routes.length > INDEX_FROM) this.reindex();
   }
 
-  private rekey(): void {
-    this.keys = Int32Array.from(this.routes, (r) => r.dst | 0);
+  private reindex(): void {
+    const index = new Map<number, Route[]>();
+    for (const r of this.routes) indexRoute(index, r);
+    this.index = index;
   }
+}
+
+const NONE: readonly Route[] = Object.freeze([]);
+
+function indexRoute(index: Map<number, Route[]>, route: Route): void {
+  const key = route.dst | 0;
+  const list = index.get(key);
+  if (list === undefined) index.set(key, [route]);
+  else list.push(route);
 }
 
 /**
@@ -81,9 +119,9 @@ export class RouteTable {
     const dst = (route.dst & prefixMask(route.prefixLen)) >>> 0;
     if (dst !== route.dst)
       throw new RangeError(`route dst ${route.dst} has host bits for /${route.prefixLen}`);
-    if (this.routes.some((r) => sameKey(r, route))) return false;
-    this.routes.push(route);
     let group = this.byLen.find((g) => g.len === route.prefixLen);
+    if (group?.withKey(route.dst | 0).some((r) => sameKey(r, route)) === true) return false;
+    this.routes.push(route);
     if (group === undefined) {
       group = new PrefixGroup(route.prefixLen);
       this.byLen.push(group);
@@ -108,13 +146,24 @@ export class RouteTable {
     for (let i = 0; i < groups.length; i++) {
       const g = groups[i] as PrefixGroup;
       const net = dst & g.mask;
-      const keys = g.keys;
       let best: Route | undefined;
-      for (let j = 0; j < keys.length; j++) {
-        if (keys[j] !== net) continue;
-        const r = g.routes[j] as Route;
-        if (usable !== undefined && !usable(r)) continue;
-        if (best === undefined || r.metric < best.metric) best = r;
+      const indexed = g.index === undefined ? undefined : g.index.get(net);
+      if (g.index !== undefined) {
+        if (indexed === undefined) continue;
+        for (let j = 0; j < indexed.length; j++) {
+          const r = indexed[j] as Route;
+          if (usable !== undefined && !usable(r)) continue;
+          if (best === undefined || r.metric < best.metric) best = r;
+        }
+      } else {
+        const keys = g.keys;
+        const n = g.routes.length;
+        for (let j = 0; j < n; j++) {
+          if (keys[j] !== net) continue;
+          const r = g.routes[j] as Route;
+          if (usable !== undefined && !usable(r)) continue;
+          if (best === undefined || r.metric < best.metric) best = r;
+        }
       }
       if (best !== undefined) return best;
     }

@@ -30,11 +30,12 @@ export function newSkb(): NfSkb {
 /**
  * What a hook decided other than "go on": the packet is dropped and counted under `reason`; or dropped
  * after the stack sends the error the kernel's REJECT target sends — an ICMP destination unreachable
- * with `code` (nf_send_unreach), or a TCP RST (nf_send_reset, `--reject-with tcp-reset`).
+ * with `code` (nf_send_unreach), or a TCP RST (nf_send_reset, `--reject-with tcp-reset`). IPVS also
+ * answers with an ICMP error of another `type` (time exceeded, 11, from ip_vs_nat_xmit); 3 when absent.
  */
 export type NfVerdict =
   | { readonly kind: 'drop'; readonly reason: string }
-  | { readonly kind: 'reject'; readonly code: number; readonly reason: string }
+  | { readonly kind: 'reject'; readonly code: number; readonly reason: string; readonly type?: number }
   | { readonly kind: 'reset'; readonly reason: string };
 
 /**

@@ -305,6 +305,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       return;
     }
     if (l4.kind === 'tcp' && !broadcast) {
+      if (x !== undefined) x.deliver(dev, pkt, 'tcp-socket', l4.dstPort);
       this.view.sockets.tcpReceive(pkt, l4); // tcp_v4_rcv: a connection, a listener, or a reset
       return;
     }
@@ -473,7 +474,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
       this.dropped('nf_drop', pkt, dev);
       return;
     }
-    if (r.kind === 'reject') this.icmpSend(pkt, 3, r.code, 0);
+    if (r.kind === 'reject') this.icmpSend(pkt, r.type ?? 3, r.code, 0);
     else if (r.kind === 'reset') this.sendReset(pkt, skb);
     this.dropped(r.reason, pkt, dev);
   }

@@ -251,6 +251,35 @@ export class NetNs implements StackView, VxlanUnderlay {
     }
   }
 
+  /**
+   * `ip addr del IP/LEN dev DEV`: the address goes with the routes fib_del_ifaddr removes for it — its
+   * `local` route unless another address of the namespace is the same IP, and the subnet's `broadcast`
+   * and prefix routes unless another address of the device still covers that subnet. False when the
+   * device has no such address (EADDRNOTAVAIL).
+   */
+  deleteAddress(devName: string, ip: Ip4, prefixLen: number): boolean {
+    const dev = this.mustDevice(devName);
+    const list = this.addrs.get(dev.ifindex) ?? [];
+    const at = list.findIndex((a) => a.ip === ip && a.prefixLen === prefixLen);
+    const gone = list[at];
+    if (gone === undefined) return false;
+    list.splice(at, 1);
+    const mask = prefixMask(prefixLen);
+    const net = (ip & mask) >>> 0;
+    const kernelRoute = (r: Route) => r.dev === dev.ifindex && r.proto === 'kernel';
+    let sameIp = false;
+    for (const l of this.addrs.values()) if (l.some((a) => a.ip === ip)) sameIp = true;
+    const subnetLeft = list.some((a) => a.prefixLen === prefixLen && (a.ip & mask) >>> 0 === net);
+    this.local.remove(
+      (r) =>
+        kernelRoute(r) &&
+        ((r.type === 'local' && r.prefsrc === ip && !sameIp) ||
+          (r.type === 'broadcast' && !subnetLeft && r.dst === gone.broadcast)),
+    );
+    if (!subnetLeft) this.main.remove((r) => kernelRoute(r) && r.dst === net && r.prefixLen === prefixLen);
+    return true;
+  }
+
   /** `ip route add`; refuses what iproute2 refuses (unknown device, a gateway not on a link without onlink). */
   addRoute(spec: RouteSpec): RouteError | undefined {
     const dev = this.byName.get(spec.dev);

@@ -37,4 +37,6 @@ export interface NfExplainer {
    * a binding applied on the original direction or undone on a reply.
    */
   nat(hook: NfHook, manip: 'src' | 'dst', before: Ipv4Packet, after: Ipv4Packet, entry: ConntrackEntry): void;
+  /** IPVS rewrote the packet: a request to its real server, or a real server's reply to the virtual address. */
+  ipvs?(hook: NfHook, dir: 'request' | 'reply', before: Ipv4Packet, after: Ipv4Packet): void;
 }

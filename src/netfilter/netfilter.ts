@@ -6,12 +6,12 @@
  *
  * Hook order (nf_ip_hook_priorities, reference/linux-datapath.md §1):
  *   PREROUTING  raw → conntrack → mangle → nat (DNAT, or the binding of an entry)
- *   INPUT       mangle → filter → nat (SNAT side) → confirm
- *   FORWARD     mangle → filter
- *   OUTPUT      raw → conntrack → mangle → nat (DNAT) → filter   (the stack re-routes if dst changed)
+ *   INPUT       mangle → filter → IPVS → nat (SNAT side) → confirm
+ *   FORWARD     mangle → filter → IPVS (real servers' replies)
+ *   OUTPUT      raw → conntrack → mangle → nat (DNAT) → IPVS → filter   (the stack re-routes if dst changed)
  *   POSTROUTING mangle → nat (SNAT / MASQUERADE) → confirm
  * The nat table is walked only for a connection's first packet; every later packet, and every reply, is
- * rewritten from the entry (nf_nat_inet_fn).
+ * rewritten from the entry (nf_nat_inet_fn). IPVS runs only when `ipvs` is set (ipvs-hook.ts).
  */
 import type { Rng, Sim } from '../sim/index.js';
 import { IPPROTO_ICMP, type Ipv4Packet } from '../wire/index.js';
@@ -19,9 +19,11 @@ import type { ConntrackEntry } from './conntrack.js';
 import { HookCtx } from './context.js';
 import { CONNTRACK_SYSCTLS } from './defaults.js';
 import type { CtExplained, NfExplainer } from './explain.js';
+import type { Ipvs } from './ipvs/index.js';
+import { IPVS_STOLEN, IPVS_VERDICT, IpvsHooks } from './ipvs-hook.js';
 import { MANIP_DST, MANIP_SRC, natIcmpError, natInitialized, natPacket, natSetup } from './nat.js';
 import { RecentLists } from './recent.js';
-import type { Rule, Table, TableName } from './rule.js';
+import type { Chain, Rule, Table, TableName } from './rule.js';
 import { type ChainCounters, Ruleset, type TableRt } from './ruleset.js';
 import { Conntrack, CT_FOUND, CT_FULL, CT_KEPT, CT_NEW, CT_RELATED, CT_UNTRACKED } from './tracker.js';
 import { JumpStack, NF_ACCEPT, NF_REJECT, type TraverseEnv, traverse } from './traverse.js';
@@ -73,6 +75,8 @@ export class Netfilter implements TraverseEnv {
   private readonly ctx = new HookCtx();
   private readonly stack = new JumpStack();
   private snapshotCache: { readonly generation: number; readonly tables: Table[] } | undefined;
+  /** IPVS at its hooks; undefined (one check per hook) when the namespace runs no IPVS. */
+  private vs: IpvsHooks | undefined;
 
   constructor(
     private readonly sim: Sim,
@@ -82,6 +86,19 @@ export class Netfilter implements TraverseEnv {
     this.sets = options.sets;
     this.rng = sim.rng(`${options.name}/netfilter`);
     this.rules = new Ruleset();
+  }
+
+  /**
+   * The namespace's IPVS (kube-proxy's IPVS mode), called at IPVS's hook points (see ipvs-hook.ts);
+   * undefined for none.
+   */
+  get ipvs(): Ipvs | undefined {
+    return this.vs?.ipvs;
+  }
+
+  set ipvs(ipvs: Ipvs | undefined) {
+    if (this.vs !== undefined) this.vs.ipvs.conns.onExpire = undefined;
+    this.vs = ipvs === undefined ? undefined : new IpvsHooks(ipvs, this);
   }
 
   /** Simulated time, ns. */
@@ -99,6 +116,20 @@ export class Netfilter implements TraverseEnv {
   /** `iptables-restore --noflush`: the chains `table` declares are created or flushed and refilled. */
   restoreNoflush(table: Table): NfResult {
     return this.rules.restoreNoflush(table);
+  }
+
+  /**
+   * kube-proxy's sync of one table in one step: the chains of `base` (held, not copied — namespaces
+   * given the same map share it), this namespace's other chains that `keep` accepts kept over it, and
+   * `prepend`'s rules first in their built-in chains (see Ruleset.restoreShared).
+   */
+  restoreShared(
+    table: TableName,
+    base: ReadonlyMap<string, Chain>,
+    prepend: ReadonlyMap<string, readonly Rule[]>,
+    keep: (chain: string) => boolean,
+  ): NfResult {
+    return this.rules.restoreShared(table, base, prepend, keep);
   }
 
   /** `iptables -t TABLE -N CHAIN`. */
@@ -201,23 +232,41 @@ export class Netfilter implements TraverseEnv {
         if (v !== NF_ACCEPT) return this.verdict(v, c);
         v = this.nat(t.get('nat'), H_PRE, MANIP_DST, c);
         return v === NF_ACCEPT ? c.pkt : this.verdict(v, c);
-      case 'INPUT':
+      case 'INPUT': {
         v = this.walk(t.get('mangle'), H_IN, c);
         if (v === NF_ACCEPT) v = this.walk(t.get('filter'), H_IN, c);
+        const vs = this.vs;
+        if (v === NF_ACCEPT && vs !== undefined) {
+          const r = vs.localIn(c);
+          // Stolen: no nat INPUT, no confirmation here; the output path goes on with the packet.
+          if (r === IPVS_STOLEN) return c.pkt;
+          if (r === IPVS_VERDICT) return vs.verdict;
+        }
         if (v === NF_ACCEPT) v = this.nat(t.get('nat'), H_IN, MANIP_SRC, c);
         if (v !== NF_ACCEPT) return this.verdict(v, c);
         return this.confirm(c);
-      case 'FORWARD':
+      }
+      case 'FORWARD': {
         v = this.walk(t.get('mangle'), H_FWD, c);
         if (v === NF_ACCEPT) v = this.walk(t.get('filter'), H_FWD, c);
-        return v === NF_ACCEPT ? c.pkt : this.verdict(v, c);
+        if (v !== NF_ACCEPT) return this.verdict(v, c);
+        const vs = this.vs;
+        if (vs !== undefined) vs.forward(c);
+        return c.pkt;
+      }
       case 'OUTPUT':
         v = this.walk(t.get('raw'), H_OUT, c);
         if (v !== NF_ACCEPT) return this.verdict(v, c);
         if (!this.track(c)) return DROP_FULL;
         v = this.walk(t.get('mangle'), H_OUT, c);
         if (v === NF_ACCEPT) v = this.nat(t.get('nat'), H_OUT, MANIP_DST, c);
-        if (v === NF_ACCEPT) v = this.walk(t.get('filter'), H_OUT, c);
+        if (v === NF_ACCEPT) {
+          // IPVS between nat and filter. A request it sends to a remote real server goes on here to
+          // filter OUTPUT with its new destination; the stack then routes it again.
+          const vs = this.vs;
+          if (vs !== undefined && vs.localOut(c) === IPVS_VERDICT) return vs.verdict;
+          v = this.walk(t.get('filter'), H_OUT, c);
+        }
         return v === NF_ACCEPT ? c.pkt : this.verdict(v, c);
       case 'POSTROUTING':
         v = this.walk(t.get('mangle'), H_POST, c);

@@ -6,9 +6,10 @@
  * chains are shared too (compile.ts). Per namespace are only the packet/byte counters
  * (`iptables-save -c`), kept for the chains packets actually went through.
  */
-import { ChainSet, emptyChain } from './chain-set.js';
+import { ChainSet, EMPTY_BUILTIN, emptyChain } from './chain-set.js';
 import { type CompiledChain, compiledChain } from './compile.js';
 import { BUILTIN_CHAINS, type Chain, type Rule, type Table, type TableName } from './rule.js';
+import { check, sameRule } from './ruleset-check.js';
 import type { NfHook, NfResult } from './types.js';
 
 /** Hook numbers (NF_INET_*): the index of `TableRt.hooks`. */
@@ -111,22 +112,71 @@ export class Ruleset {
       done.set(table.name, err);
     }
     if (err !== undefined) return fail(err);
-    const next = new TableRt(table.name, set);
-    // A chain record that is still there was not restored: its counters carry on (what a parsed
-    // `--noflush` restore that kept it means).
-    const prev = this.tables.get(table.name);
+    this.install(table.name, set);
+    return OK;
+  }
+
+  /**
+   * A restore whose chains many namespaces share, in one step — kube-proxy's `iptables-restore
+   * --noflush` of its chains plus its EnsureRule(Prepend) jumps: the table's chains become `base`'s (the
+   * map is held, not copied, so namespaces handed the same map share it) with this namespace's own laid
+   * over it — every chain it has now that `base` does not name and `keep` accepts (the others, such as
+   * stale service chains, are deleted). A built-in chain named in `prepend` then starts with those rules
+   * in order, followed by its other rules (any equal to one of them dropped). Counters carry over for
+   * the rules that stay.
+   */
+  restoreShared(
+    name: TableName,
+    base: ReadonlyMap<string, Chain>,
+    prepend: ReadonlyMap<string, readonly Rule[]>,
+    keep: (chain: string) => boolean,
+  ): NfResult {
+    const prev = this.tables.get(name);
+    const set = new ChainSet(base, name);
+    const changed: Chain[] = [];
+    const moved = new Map<Chain, { readonly from: Chain; readonly at: readonly number[] }>();
     if (prev !== undefined) {
-      for (const [record, k] of prev.counters)
-        if (set.get(record.name) === record) next.counters.set(record, k);
-      prev.hooks.forEach((c, i) => {
-        if (c !== undefined && next.hooks[i] === c) {
-          next.policyCounters[2 * i] = prev.policyCounters[2 * i] ?? 0;
-          next.policyCounters[2 * i + 1] = prev.policyCounters[2 * i + 1] ?? 0;
-        }
+      for (const c of prev.chains.chains()) {
+        if (base.has(c.name) || prepend.has(c.name) || !keep(c.name) || EMPTY_BUILTIN.get(c.name) === c)
+          continue;
+        set.set(c.name, c);
+        changed.push(c);
+      }
+    }
+    for (const [chain, first] of prepend) {
+      if (!BUILTIN_CHAINS[name].includes(chain)) return fail(`Chain '${chain}' is not a built-in chain`);
+      const cur = (base.has(chain) ? undefined : prev?.chains.get(chain)) ?? set.get(chain);
+      const old = cur?.rules ?? [];
+      const at: number[] = [];
+      const rules: Rule[] = [...first];
+      old.forEach((r) => {
+        const dup = first.some((f) => sameRule(f, r));
+        at.push(dup ? -1 : rules.length);
+        if (!dup) rules.push(r);
+      });
+      const same = cur !== undefined && rules.length === old.length && rules.every((r, i) => r === old[i]);
+      const next = same ? cur : Object.freeze({ name: chain, policy: cur?.policy ?? 'ACCEPT', rules });
+      if (!same && cur !== undefined) moved.set(next, { from: cur, at });
+      set.set(chain, next);
+      changed.push(next);
+    }
+    const err = this.checkShared(name, base, set, changed);
+    if (err !== undefined) return fail(err);
+    const t = this.install(name, set);
+    for (const [next, m] of moved) {
+      // Inserting rules does not reset what took the chain's policy.
+      const h = HOOK_INDEX.get(next.name) ?? 0;
+      t.policyCounters[2 * h] = prev?.policyCounters[2 * h] ?? 0;
+      t.policyCounters[2 * h + 1] = prev?.policyCounters[2 * h + 1] ?? 0;
+      const k = prev?.counters.get(m.from);
+      if (k === undefined) continue;
+      const into = t.countersOf(next);
+      m.at.forEach((j, i) => {
+        if (j < 0) return;
+        into[2 * j] = k[2 * i] ?? 0;
+        into[2 * j + 1] = k[2 * i + 1] ?? 0;
       });
     }
-    this.tables.set(table.name, next);
-    this.generation++;
     return OK;
   }
 
@@ -270,6 +320,51 @@ export class Ruleset {
     return out;
   }
 
+  /**
+   * The table becomes `set`. A chain record that is still there was not restored: its counters carry on
+   * (what a parsed `--noflush` restore that kept it means), as do a built-in chain's policy counters.
+   */
+  private install(name: TableName, set: ChainSet): TableRt {
+    const next = new TableRt(name, set);
+    const prev = this.tables.get(name);
+    if (prev !== undefined) {
+      for (const [record, k] of prev.counters)
+        if (set.get(record.name) === record) next.counters.set(record, k);
+      prev.hooks.forEach((c, i) => {
+        if (c !== undefined && next.hooks[i] === c) {
+          next.policyCounters[2 * i] = prev.policyCounters[2 * i] ?? 0;
+          next.policyCounters[2 * i + 1] = prev.policyCounters[2 * i + 1] ?? 0;
+        }
+      });
+    }
+    this.tables.set(name, next);
+    this.generation++;
+    return next;
+  }
+
+  /**
+   * translate_table's checks for a shared base with own chains over it: the base alone is checked once
+   * per map (then only the own chains need checking), or, when it names chains only the namespace has,
+   * the whole set every time.
+   */
+  private checkShared(
+    name: TableName,
+    base: ReadonlyMap<string, Chain>,
+    set: ChainSet,
+    own: readonly Chain[],
+  ): string | undefined {
+    let done = validated.get(base);
+    if (done === undefined) {
+      done = new Map();
+      validated.set(base, done);
+    }
+    if (!done.has(name)) {
+      const alone = new ChainSet(base, name);
+      done.set(name, check(name, alone, [...alone.chains()]));
+    }
+    return done.get(name) === undefined ? check(name, set, own) : check(name, set, [...set.chains()]);
+  }
+
   /** Chain `c` refilled with `rules`; counters carried over through `moved` (old index → new, -1 gone). */
   private withRules(t: TableRt, c: Chain, rules: readonly Rule[], moved: (i: number) => number): NfResult {
     const next: Chain = Object.freeze({ name: c.name, policy: c.policy, rules: Object.freeze([...rules]) });
@@ -297,62 +392,4 @@ export class Ruleset {
     this.generation++;
     return OK;
   }
-}
-
-/**
- * translate_table's checks for the `changed` chains of `set`: a built-in chain has a policy and a user
- * chain none; every `-j`/`-g` names an existing user chain; no chain reaches itself (mark_source_chains).
- */
-function check(table: TableName, set: ChainSet, changed: readonly Chain[]): string | undefined {
-  const builtins = BUILTIN_CHAINS[table];
-  for (const c of changed) {
-    const builtin = builtins.includes(c.name);
-    if (!builtin && c.policy !== undefined) return `Chain '${c.name}' is not a built-in chain`;
-    for (const r of c.rules) {
-      const tg = r.target;
-      if (tg === undefined || (tg.kind !== 'jump' && tg.kind !== 'goto')) continue;
-      if (set.get(tg.chain) === undefined || builtins.includes(tg.chain))
-        return `Couldn't load target \`${tg.chain}':No such file or directory`;
-    }
-  }
-  // Nothing can jump to a built-in chain, so a loop can only pass through a changed user chain.
-  const users = changed.filter((c) => !builtins.includes(c.name));
-  return reachesItself(set, users) ? 'Too many levels of symbolic links.' : undefined;
-}
-
-/** Whether a path of jumps from one of `from` comes back to a chain on it (a new loop passes a changed chain). */
-function reachesItself(set: ChainSet, from: readonly Chain[]): boolean {
-  const state = new Map<Chain, 1 | 2>();
-  const visit = (c: Chain): boolean => {
-    const s = state.get(c);
-    if (s === 2) return false;
-    if (s === 1) return true;
-    state.set(c, 1);
-    for (const r of c.rules) {
-      const tg = r.target;
-      if (tg === undefined || (tg.kind !== 'jump' && tg.kind !== 'goto')) continue;
-      const next = set.get(tg.chain);
-      if (next !== undefined && visit(next)) return true;
-    }
-    state.set(c, 2);
-    return false;
-  };
-  for (const c of from) if (visit(c)) return true;
-  return false;
-}
-
-/** Rule records with the same content, whatever their key order (what `iptables -C` compares). */
-export function sameRule(a: Rule, b: Rule): boolean {
-  return a === b || deepEqual(a, b);
-}
-
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => Reflect.get(a, k) !== undefined);
-  const kb = Object.keys(b).filter((k) => Reflect.get(b, k) !== undefined);
-  if (ka.length !== kb.length) return false;
-  for (const k of ka) if (!deepEqual(Reflect.get(a, k), Reflect.get(b, k))) return false;
-  return true;
 }

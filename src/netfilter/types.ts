@@ -38,10 +38,10 @@ export const CtInfo = {
   UNTRACKED: 7,
 } as const;
 
-/** A decision other than "continue": see net's `NfVerdict` (the same shape). */
+/** A decision other than "continue": see net's `NfVerdict` (the same shape; `type` 3 when absent). */
 export type NfVerdict =
   | { readonly kind: 'drop'; readonly reason: string }
-  | { readonly kind: 'reject'; readonly code: number; readonly reason: string }
+  | { readonly kind: 'reject'; readonly code: number; readonly reason: string; readonly type?: number }
   | { readonly kind: 'reset'; readonly reason: string };
 
 /** RTN_* route types as inet_addr_type returns them (xt_addrtype tests `1 << type`). */
