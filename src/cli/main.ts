@@ -74,7 +74,7 @@ export async function main(argv: readonly string[], io: Output = processOutput):
         y
           .positional('file', { type: 'string', demandOption: true })
           .positional('what', {
-            choices: ['routes', 'neigh', 'links', 'fdb', 'ipam'] as const,
+            choices: ['routes', 'neigh', 'links', 'fdb', 'ipam', 'iptables', 'ipvs', 'conntrack'] as const,
             demandOption: true,
           })
           .option('node', { type: 'string', describe: 'node or router name' })

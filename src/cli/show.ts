@@ -10,11 +10,18 @@ import {
   routeJson,
 } from '../inspect/index.js';
 import type { NetNs } from '../net/index.js';
+import {
+  conntrackSummary,
+  formatConntrackList,
+  formatIptablesSave,
+  formatIpvsadmList,
+  type Netfilter,
+} from '../netfilter/index.js';
 import { type Cluster, parseIp4 } from '../topology/index.js';
 import { InputError, inspection } from './load.js';
 import type { Output } from './output.js';
 
-export type ShowWhat = 'routes' | 'neigh' | 'links' | 'fdb' | 'ipam';
+export type ShowWhat = 'routes' | 'neigh' | 'links' | 'fdb' | 'ipam' | 'iptables' | 'ipvs' | 'conntrack';
 
 export interface ShowArgs {
   readonly file: string;
@@ -42,6 +49,9 @@ export function showCommand(args: ShowArgs, io: Output): number {
   if (args.what === 'ipam') {
     io.out(ipamState(cluster, args));
     return 0;
+  }
+  if (args.what === 'iptables' || args.what === 'ipvs' || args.what === 'conntrack') {
+    return netfilterState(cluster, args, ns, io);
   }
   if (args.what === 'routes' && args.get !== undefined) {
     const dst = parseIp4(args.get);
@@ -113,4 +123,39 @@ function ipamState(cluster: Cluster, args: ShowArgs): string {
       `podwire: ${args.node ?? 'a pod'} has no host-local state (ipam needs --node NODE)`,
     ]);
   return stores.map((s) => `# ${s.dir}\n${renderHostLocalDir(s.listFiles())}`).join('\n');
+}
+
+/**
+ * `iptables-save`, `ipvsadm -Ln` and `conntrack -L` of a node (a pod's namespace has no rules: empty
+ * output, as iptables-save prints nothing for a namespace whose tables were never used).
+ */
+function netfilterState(cluster: Cluster, args: ShowArgs, ns: NetNs, io: Output): number {
+  const nf = ns.hooks as Netfilter | undefined;
+  const now = cluster.sim.now;
+  if (args.what === 'iptables') {
+    if (nf === undefined) return 0;
+    const counters = (table: Parameters<Netfilter['counters']>[0], chain: string) => {
+      const p = nf.counters(table, chain)?.policy;
+      return [p?.packets ?? 0, p?.bytes ?? 0] as const;
+    };
+    io.out(formatIptablesSave(nf.tables(), { counters }).replace(/\n$/, ''));
+    return 0;
+  }
+  if (args.what === 'conntrack') {
+    const entries = nf === undefined ? [] : nf.conntrackList();
+    const text = formatConntrackList(entries, now).replace(/\n$/, '');
+    if (text !== '') io.out(text);
+    io.err(conntrackSummary(entries.length).replace(/\n$/, ''));
+    return 0;
+  }
+  const proxy = args.node === undefined ? undefined : cluster.services.proxies.get(args.node);
+  if (proxy?.ipvs === undefined) {
+    // ipvsadm without the ip_vs module loaded.
+    io.err(
+      "Can't initialize ipvs: Protocol not available\nAre you sure that IP Virtual Server is built in the kernel or as module?",
+    );
+    return 2;
+  }
+  io.out(formatIpvsadmList(proxy.ipvs, now).replace(/\n$/, ''));
+  return 0;
 }

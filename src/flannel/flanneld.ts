@@ -1,10 +1,11 @@
 import type { NetNs } from '../net/index.js';
+import type { Netfilter } from '../netfilter/index.js';
 import type { Ip4, Mac } from '../wire/index.js';
 import { type Backend, type BackendContext, formatSubnet } from './backend.js';
 import { HostGwBackend } from './hostgw-backend.js';
+import { installFlannelRules } from './iptables.js';
 import type { BackendType, Lease, LeaseEvent, Subnet } from './lease.js';
 import type { FlannelLog } from './log.js';
-import { MasqNotice } from './masq-notice.js';
 import { UdpBackend } from './udp-backend.js';
 import { VxlanBackend } from './vxlan-backend.js';
 
@@ -25,6 +26,8 @@ export interface FlanneldConfig {
   readonly ipMasq: boolean;
   /** vxlan: the VTEP MAC (random at first start, then kept in the node's backend-data annotation). */
   readonly vtepMac: Mac;
+  /** The node's netfilter, where flanneld keeps FLANNEL-POSTRTG and FLANNEL-FWD; none on a bare namespace. */
+  readonly netfilter?: Netfilter;
 }
 
 /** One node's flanneld: sets up its backend, publishes its lease, and programs every peer's lease. */
@@ -61,7 +64,7 @@ export class Flanneld {
     return this.leaseValue;
   }
 
-  /** Backend setup, the node's lease published, and (with --ip-masq) the masquerade rules. */
+  /** Backend setup, the node's lease published, and its iptables rules (masquerade with --ip-masq). */
   start(): Lease {
     if (this.leaseValue !== undefined) return this.leaseValue;
     const data = this.backend.start();
@@ -73,11 +76,7 @@ export class Flanneld {
       backendType: this.backend.type,
       ...data,
     };
-    if (c.ipMasq && this.ns.hooks === undefined) {
-      this.ns.hooks = new MasqNotice(this.ns, c.network, c.lease, (text) =>
-        this.log.write(this.ns.sim.now, c.node, 'W', text),
-      );
-    }
+    if (c.netfilter !== undefined) installFlannelRules(c.netfilter, c.network, c.lease, c.ipMasq);
     return this.leaseValue;
   }
 

@@ -7,9 +7,9 @@
 export { BACKEND_OVERHEAD, type Backend, backendMtu, formatSubnet, netlinkRoute } from './backend.js';
 export { Flanneld, type FlanneldConfig } from './flanneld.js';
 export { HostGwBackend } from './hostgw-backend.js';
+export { flannelRestoreText, installFlannelRules } from './iptables.js';
 export type { BackendType, Lease, LeaseEvent, Subnet } from './lease.js';
 export { FlannelLog, type FlannelLogLine } from './log.js';
-export { MasqNotice } from './masq-notice.js';
 export { FlannelNetwork } from './network.js';
 export { FLANNEL_UDP_PORT, UdpBackend } from './udp-backend.js';
 export { FLANNEL_VNI, VxlanBackend } from './vxlan-backend.js';

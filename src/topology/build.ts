@@ -1,17 +1,25 @@
 import { BridgePlugin, FlannelPlugin } from '../cni/index.js';
 import { Flanneld, FlannelLog, FlannelNetwork } from '../flannel/index.js';
 import { Kubelet, type PodRecord } from '../k8s/index.js';
-import { NetNs, Nic, Segment } from '../net/index.js';
+import { NetfilterHost, NetNs, Nic, Segment } from '../net/index.js';
+import { IpSets, Netfilter } from '../netfilter/index.js';
 import { Sim, TraceBus } from '../sim/index.js';
 import type { EthernetFrame } from '../wire/index.js';
+import { ServicePlane } from './service-plane.js';
 import { subnetEnv } from './subnet-env.js';
-import type { NodeSpec, PodSpec, RouterSpec, Topology } from './types.js';
+import type { HostSpec, NodeSpec, PodSpec, RouterSpec, Topology } from './types.js';
 
-/** A host of the fabric: a Kubernetes node or an underlay router, each its own network namespace. */
+/**
+ * A machine of the fabric, each its own network namespace: a Kubernetes node, an underlay router, or a
+ * plain host on the underlay (an outside client).
+ */
 export interface Host {
-  readonly kind: 'node' | 'router';
+  readonly kind: 'node' | 'router' | 'host';
   readonly name: string;
   readonly ns: NetNs;
+  /** Nodes only: iptables with conntrack (kube-proxy's and flanneld's rules) and the ipsets. */
+  readonly netfilter?: Netfilter;
+  readonly ipsets?: IpSets;
   /** Nodes only: the kubelet and the CNI plugins it calls. */
   readonly kubelet?: Kubelet;
   readonly cni?: { readonly flannel: FlannelPlugin; readonly bridge: BridgePlugin };
@@ -27,6 +35,10 @@ export interface Cluster {
   readonly segments: ReadonlyMap<string, Segment>;
   readonly nodes: ReadonlyMap<string, Host>;
   readonly routers: ReadonlyMap<string, Host>;
+  /** Plain machines on the underlay (`spec.hosts`). */
+  readonly hosts: ReadonlyMap<string, Host>;
+  /** Services, their endpoints and kube-proxy on every node. */
+  readonly services: ServicePlane;
   /** Pods by `namespace/name`, in the file's order; a `delete` step removes its pod. */
   readonly pods: Map<string, PodRecord>;
   /** The nodes' flannel leases as the kube subnet manager sees them; `delete`/`join` node steps change it. */
@@ -63,8 +75,18 @@ export function buildCluster(topology: Topology, options: BuildOptions = {}): Cl
   const flannelLog = new FlannelLog();
   for (const n of topology.nodes) {
     const ns = buildNode(sim, trace, topology, segments, n);
-    nodes.set(n.name, nodeHost(ns, topology, n, flanneldFor(ns, topology, n, flannelLog)));
+    const ipsets = new IpSets();
+    const netfilter = new Netfilter(sim, { name: n.name, host: new NetfilterHost(ns), sets: ipsets });
+    ns.hooks = netfilter;
+    for (const [key, value] of n.sysctls)
+      if (key.startsWith('net.netfilter.')) netfilter.setSysctl(key, value);
+    const flanneld = flanneldFor(ns, topology, n, flannelLog, netfilter);
+    nodes.set(n.name, { ...nodeHost(ns, topology, n, flanneld), netfilter, ipsets });
   }
+  // Outside machines after the nodes, so adding one never changes a node's segment port.
+  const hosts = new Map<string, Host>();
+  for (const h of topology.hosts)
+    hosts.set(h.name, { kind: 'host', name: h.name, ns: buildHost(sim, trace, topology, segments, h) });
   // flanneld starts on every node, in declared order, before any pod: CNI ADD reads its subnet.env.
   const flannel = new FlannelNetwork();
   if (topology.network.flanneld)
@@ -75,11 +97,27 @@ export function buildCluster(topology: Topology, options: BuildOptions = {}): Cl
     const kubelet = nodes.get(p.node)?.kubelet;
     if (kubelet !== undefined) pods.set(`${p.namespace}/${p.name}`, kubelet.runPod(podDesc(p)));
   }
-  return { topology, sim, trace, segments, nodes, routers, pods, flannel, flannelLog };
+  // The control plane: Services allocated, each running pod's ports served, endpoints and kube-proxy.
+  const proxied = topology.nodes.flatMap((n) => {
+    const h = nodes.get(n.name);
+    return h?.netfilter === undefined || h.ipsets === undefined
+      ? []
+      : [{ name: n.name, ns: h.ns, ip: n.ip, netfilter: h.netfilter, ipsets: h.ipsets }];
+  });
+  const services = new ServicePlane(topology, sim, proxied, pods);
+  for (const key of pods.keys()) services.startPod(key);
+  services.resync();
+  return { topology, sim, trace, segments, nodes, routers, hosts, services, pods, flannel, flannelLog };
 }
 
 /** flanneld as kube-flannel.yml runs it: `--ip-masq --kube-subnet-mgr`, the backend of net-conf.json. */
-function flanneldFor(ns: NetNs, topology: Topology, spec: NodeSpec, log: FlannelLog): Flanneld {
+function flanneldFor(
+  ns: NetNs,
+  topology: Topology,
+  spec: NodeSpec,
+  log: FlannelLog,
+  netfilter: Netfilter,
+): Flanneld {
   const net = topology.network;
   return new Flanneld(
     ns,
@@ -93,6 +131,7 @@ function flanneldFor(ns: NetNs, topology: Topology, spec: NodeSpec, log: Flannel
       directRouting: net.backend === 'vxlan-directrouting',
       ipMasq: net.ipMasq,
       vtepMac: ns.sim.rng(`mac/${spec.name}/flannel.1`).mac(),
+      netfilter,
     },
     log,
   );
@@ -153,6 +192,17 @@ function buildRouter(
   return ns;
 }
 
+/** A plain Linux machine on a segment: eth0 with its address, the segment's router as default gateway. */
+function buildHost(
+  sim: Sim,
+  trace: TraceBus<EthernetFrame>,
+  topology: Topology,
+  segments: ReadonlyMap<string, Segment>,
+  spec: HostSpec,
+): NetNs {
+  return buildMachine(sim, trace, topology, segments, spec.name, spec.segment, spec.ip);
+}
+
 function buildNode(
   sim: Sim,
   trace: TraceBus<EthernetFrame>,
@@ -160,18 +210,30 @@ function buildNode(
   segments: ReadonlyMap<string, Segment>,
   spec: NodeSpec,
 ): NetNs {
-  const ns = new NetNs(sim, { name: spec.name, trace });
-  const seg = topology.segments.find((s) => s.name === spec.segment);
-  const medium = segments.get(spec.segment);
-  if (seg === undefined || medium === undefined)
-    throw new Error(`node ${spec.name}: no segment ${spec.segment}`);
-  const nic = new Nic(sim, ns.deviceOptions('eth0', sim.rng(`mac/${spec.name}/eth0`).mac(), seg.mtu));
+  const ns = buildMachine(sim, trace, topology, segments, spec.name, spec.segment, spec.ip);
+  for (const [key, value] of spec.sysctls) if (!key.startsWith('net.netfilter.')) ns.setSysctl(key, value);
+  return ns;
+}
+
+function buildMachine(
+  sim: Sim,
+  trace: TraceBus<EthernetFrame>,
+  topology: Topology,
+  segments: ReadonlyMap<string, Segment>,
+  name: string,
+  segment: string,
+  ip: number,
+): NetNs {
+  const ns = new NetNs(sim, { name, trace });
+  const seg = topology.segments.find((s) => s.name === segment);
+  const medium = segments.get(segment);
+  if (seg === undefined || medium === undefined) throw new Error(`${name}: no segment ${segment}`);
+  const nic = new Nic(sim, ns.deviceOptions('eth0', sim.rng(`mac/${name}/eth0`).mac(), seg.mtu));
   ns.attach(nic);
-  medium.attach(nic, spec.name);
-  ns.addAddress('eth0', spec.ip, seg.prefixLen);
+  medium.attach(nic, name);
+  ns.addAddress('eth0', ip, seg.prefixLen);
   // The segment's gateway is the default route only where a router actually holds that address.
   const routed = topology.routers.some((r) => r.interfaces.some((i) => i.segment === seg.name));
   if (routed) ns.addRoute({ dst: 0, prefixLen: 0, gateway: seg.gateway, dev: 'eth0' });
-  for (const [key, value] of spec.sysctls) ns.setSysctl(key, value);
   return ns;
 }

@@ -17,9 +17,10 @@ export function resolveFrom(cluster: Cluster, ref: Ref): Origin | undefined {
     const pod = cluster.pods.get(`${ref.namespace}/${ref.name}`);
     return pod === undefined ? undefined : { name: `${pod.node}/${ref.name}`, ns: pod.netns };
   }
-  // Underlay hosts are not built yet, and a Service is never a source (the loader refuses it).
-  if (ref.kind === 'host' || ref.kind === 'svc') return undefined;
-  const hosts: Origin[] = [...cluster.nodes.values(), ...cluster.routers.values()];
+  if (ref.kind === 'host') return cluster.hosts.get(ref.name);
+  // A Service is never a source (the loader refuses it).
+  if (ref.kind === 'svc') return undefined;
+  const hosts: Origin[] = [...cluster.nodes.values(), ...cluster.routers.values(), ...cluster.hosts.values()];
   for (const p of cluster.pods.values()) hosts.push({ name: `${p.node}/${p.desc.name}`, ns: p.netns });
   return hosts.find((h) => isLocalAddress(h.ns, ref.ip));
 }
@@ -33,11 +34,7 @@ export function resolveTo(cluster: Cluster, ref: Ref, from: NetNs | undefined): 
   if (ref.kind === 'node') return cluster.topology.nodes.find((n) => n.name === ref.name)?.ip;
   if (ref.kind === 'pod') return cluster.pods.get(`${ref.namespace}/${ref.name}`)?.status.podIP;
   if (ref.kind === 'host') return cluster.topology.hosts.find((h) => h.name === ref.name)?.ip;
-  if (ref.kind === 'svc') {
-    // Only a ClusterIP the file gives; allocating the others is the control plane's job.
-    const svc = cluster.topology.services.find((s) => s.name === ref.name && s.namespace === ref.namespace);
-    return typeof svc?.clusterIP === 'number' ? svc.clusterIP : undefined;
-  }
+  if (ref.kind === 'svc') return cluster.services.clusterIP(ref.namespace, ref.name);
   const spec = cluster.topology.routers.find((r) => r.name === ref.name);
   if (spec === undefined) return undefined;
   const fromSegments = new Set<string>();

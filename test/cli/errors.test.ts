@@ -230,12 +230,12 @@ describe('podwire command line misuse: one `podwire: …` line on stderr, exit 2
     expect(r.errLines).toEqual(['podwire: show needs exactly one of --node NAME and --pod NAME']);
   });
 
-  it('refuses a show subject that is not one of routes, neigh, links, fdb, ipam, on one line', async () => {
+  it('refuses a show subject that is not one of routes, neigh, links, fdb, ipam, iptables, ipvs, conntrack, on one line', async () => {
     const r = await cli('show', ROUTER_LAB, 'bogus', '--node', 'node1');
     expectBadInput(r);
     expect(r.errLines).toHaveLength(1);
     expect(r.errLines[0]).toMatch(
-      /^podwire: Invalid values: .*"bogus".*"routes", "neigh", "links", "fdb", "ipam"$/,
+      /^podwire: Invalid values: .*"bogus".*"routes", "neigh", "links", "fdb", "ipam", "iptables", "ipvs", "conntrack"$/,
     );
   });
 

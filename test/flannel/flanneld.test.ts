@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bridgeFdbShow, ipAddr, ipNeigh, ipRoute } from '../../src/inspect/index.js';
+import { formatIptablesSave } from '../../src/netfilter/index.js';
 import { pingOnce } from '../../src/testing/index.js';
 import {
   buildCluster,
@@ -9,7 +10,7 @@ import {
   runScenario,
   subnetEnv,
 } from '../../src/topology/index.js';
-import { ip4 } from '../../src/wire/index.js';
+import { ip4, udp } from '../../src/wire/index.js';
 
 /** Two racks behind a router: node1, node2 in rack1; node3 in rack2. */
 function cluster(backend: string, extra: readonly string[] = []): Cluster {
@@ -210,28 +211,52 @@ describe('nodes leaving and joining', () => {
   });
 });
 
-describe('--ip-masq before netfilter', () => {
-  it('names the packet FLANNEL-POSTRTG would masquerade, once, and only when ip-masq is on', () => {
+describe('--ip-masq: FLANNEL-POSTRTG and FLANNEL-FWD', () => {
+  it('prints as the reference node shows them (flannel.md §6, lease 10.244.2.0/24)', () => {
+    const c = cluster('vxlan');
+    const nf = c.nodes.get('node3')?.netfilter;
+    if (nf === undefined) throw new Error('no netfilter');
+    const text = formatIptablesSave(nf.tables());
+    const flannelLines = text.split('\n').filter((l) => l.includes('FLANNEL'));
+    expect(flannelLines).toEqual([
+      ':FLANNEL-FWD - [0:0]',
+      '-A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+      '-A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      '-A FLANNEL-FWD -d 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+      ':FLANNEL-POSTRTG - [0:0]',
+      '-A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+      '-A FLANNEL-POSTRTG -m mark --mark 0x4000/0x4000 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s 10.244.2.0/24 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s 10.244.0.0/16 -d 10.244.2.0/24 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.2.0/24 -m comment --comment "flanneld masq" -j RETURN',
+      '-A FLANNEL-POSTRTG -s 10.244.0.0/16 ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+      '-A FLANNEL-POSTRTG ! -s 10.244.0.0/16 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully',
+    ]);
+  });
+
+  it('masquerades a pod leaving for a node address only when ip-masq is on', () => {
     for (const ipMasq of [true, false]) {
       const c = cluster(`vxlan, ipMasq: ${ipMasq}`);
       const pod = c.pods.get('default/pc');
-      if (pod === undefined) throw new Error('no pod');
-      // pc on node3 → node1's address: leaves node3's eth0, masqueraded to 192.168.57.11 on Linux.
+      const node1 = c.nodes.get('node1');
+      if (pod === undefined || node1 === undefined) throw new Error('no pod');
+      const seen: number[] = [];
+      node1.ns.sockets.openRaw(17, (p) => seen.push(p.src));
+      // pc on node3 → node1's address: leaves node3's eth0; Linux masquerades it to 192.168.57.11.
       pod.netns.send({
         src: ip4('10.244.2.2'),
         dst: ip4('192.168.56.11'),
         protocol: 17,
-        payload: { kind: 'raw', bytes: new Uint8Array(8) },
+        payload: udp({
+          src: ip4('10.244.2.2'),
+          dst: ip4('192.168.56.11'),
+          srcPort: 40000,
+          dstPort: 9,
+          payload: new Uint8Array(8),
+        }),
       });
       c.sim.run();
-      const warn = c.flannelLog.problems().filter((l) => l.node === 'node3');
-      expect(warn.map((l) => l.text)).toEqual(
-        ipMasq
-          ? [
-              'ip-masq: 10.244.2.2 -> 192.168.56.11 would leave eth0 as 192.168.57.11 (FLANNEL-POSTRTG MASQUERADE); not yet modelled, it leaves unchanged',
-            ]
-          : [],
-      );
+      expect(seen).toEqual([ipMasq ? ip4('192.168.57.11') : ip4('10.244.2.2')]);
     }
   });
 });
