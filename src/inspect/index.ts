@@ -2,7 +2,8 @@
  * inspect/ — the model's state printed in the real tools' own formats, byte for byte: `ip route`,
  * `ip route get`, `ip addr`, `ip neigh`, `ip -d link`, `bridge fdb show`, and their `ip -j` JSON shapes; and
  * `kubectl get pods [-o wide]`; a picture of the fabric (`graph`); and `podwire trace`: one packet and its
- * answer followed step by step through the namespaces' explainers, as data and as text.
+ * answer followed step by step through the namespaces' explainers and netfilter's observer, as data and
+ * as text.
  */
 
 export { type BridgeFdbShowOptions, bridgeFdbShow, selfFdbMacs } from './bridge-fdb.js';
@@ -38,11 +39,14 @@ export {
   TRACE_UDP_PORT,
   type TraceFabric,
   type TraceFlowOptions,
+  type TraceHost,
   traceFlow,
   tracePlaces,
 } from './trace.js';
+export { type Match, TracedFlow } from './trace-match.js';
 export type {
   BridgeFdbStep,
+  ConntrackStep,
   DecapStep,
   DeliverStep,
   DropReason,
@@ -50,8 +54,12 @@ export type {
   EncapStep,
   ForwardStep,
   IcmpErrorStep,
+  NatStep,
   NeighResolvedStep,
   NeighStep,
+  NfHookStep,
+  NfPolicyStep,
+  NfRuleStep,
   ProxyStepRecord,
   ReceiveStep,
   RouteStep,
@@ -61,9 +69,11 @@ export type {
   TracedPacket,
   TraceFate,
   TraceHop,
+  TraceProto,
   TraceReport,
   TraceStep,
   VxlanFdbStep,
 } from './trace-model.js';
-export { type TracePlace, TraceRecorder } from './trace-recorder.js';
+export type { TraceNetfilter } from './trace-netfilter.js';
+export { type RecordedPlace, type TracePlace, TraceRecorder } from './trace-recorder.js';
 export { renderPacket, renderTrace, stepText } from './trace-render.js';

@@ -2,10 +2,12 @@
  * The data `podwire trace` produces (and prints with `--json`): one packet followed hop by hop, and the
  * packet that answered it. The shape follows Batfish's Trace → Hop → Step: a packet has hops (one per
  * namespace or switch it passed through, in order), a hop has steps (each device, table lookup,
- * encapsulation, …), and the packet ends in a fate. Addresses are printed as the kernel tools print them;
- * times are simulated nanoseconds. This schema is stable: fields are only ever added.
+ * encapsulation, netfilter hook run with the rules that matched, conntrack and NAT, …), and the packet
+ * ends in a fate. Addresses are printed as the kernel tools print them, rules as iptables-save prints
+ * them; times are simulated nanoseconds. This schema is stable: fields are only ever added.
  */
 import type { BridgeVerdict, DeliverTo, NudState, ProxyStep } from '../net/index.js';
+import type { CtExplained, NfHook, TableName } from '../netfilter/index.js';
 
 /** Fields every step has. */
 export interface StepBase {
@@ -129,11 +131,89 @@ export interface ProxyStepRecord extends StepBase {
   readonly ttlBefore: number;
 }
 
+/**
+ * One netfilter hook run for the packet (nf_hook_slow): the hook, the devices it ran with, and what it
+ * decided — the steps that follow (conntrack, each rule that matched, policies, NAT) are that run's.
+ */
+export interface NfHookStep extends StepBase {
+  readonly kind: 'nf-hook';
+  readonly hook: NfHook;
+  readonly inDev: string | null;
+  readonly outDev: string | null;
+  /** `accept`: the packet goes on; `drop`/`reject`: it ends here; `stolen`: a hook kept it. */
+  readonly verdict: 'accept' | 'drop' | 'reject' | 'stolen';
+  /** The drop counter of a `drop`/`reject` (`nf_drop`, `nf_reject`, `nf_conntrack_table_full`), else null. */
+  readonly reason: string | null;
+  /** A REJECT's ICMP code (destination unreachable: `--reject-with`), or -1 for `tcp-reset`; else null. */
+  readonly rejectCode: number | null;
+  /** The ICMP type a REJECT sends: 3 (destination unreachable), IPVS's 11; null for none or a reset. */
+  readonly rejectType: number | null;
+}
+
+/** A rule that matched, by table, chain and 1-based number (`iptables -L --line-numbers`). */
+export interface NfRuleStep extends StepBase {
+  readonly kind: 'nf-rule';
+  readonly hook: NfHook;
+  readonly table: TableName;
+  readonly chain: string;
+  readonly num: number;
+  /** The rule as `iptables-save` prints it: `-A KUBE-SVC-… -m comment --comment "…" -j KUBE-SEP-…`. */
+  readonly rule: string;
+}
+
+/** The packet reached the end of (or RETURNed from) a built-in chain and took its policy. */
+export interface NfPolicyStep extends StepBase {
+  readonly kind: 'nf-policy';
+  readonly hook: NfHook;
+  readonly table: TableName;
+  readonly chain: string;
+  readonly policy: 'ACCEPT' | 'DROP';
+}
+
+/** What conntrack made of the packet at PREROUTING or OUTPUT (nf_conntrack_in), and the entry. */
+export interface ConntrackStep extends StepBase {
+  readonly kind: 'conntrack';
+  readonly hook: NfHook;
+  readonly state: CtExplained;
+  /** The packet belongs to the entry's reply direction. */
+  readonly replyDir: boolean;
+  /**
+   * What `-m conntrack --ctstate` sees: NEW also for a found entry that never saw a reply (the packets
+   * of a one-way UDP flow), ESTABLISHED, RELATED, INVALID, UNTRACKED; null when the packet is dropped.
+   */
+  readonly ctstate: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED' | null;
+  /** `tcp`, `udp`, `icmp`, or the protocol number. */
+  readonly proto: string;
+  /** The original tuple as `conntrack -L` prints it (`src=… dst=… sport=… dport=…`); null without an entry. */
+  readonly original: string | null;
+  /** The reply tuple, null for a new entry (its NAT is not decided yet) or without an entry. */
+  readonly reply: string | null;
+  /** TCP: the entry's state as `conntrack -L` names it (`SYN_SENT`), else null. */
+  readonly tcpState: string | null;
+}
+
+/**
+ * NAT rewrote the packet: a binding applied on a connection's original direction (`target` the rule's
+ * DNAT, SNAT or MASQUERADE; null for a binding no rule chose), or undone on its reply direction (`target`
+ * null); or IPVS sent a request to its real server or a reply back from the virtual address (`IPVS`).
+ */
+export interface NatStep extends StepBase {
+  readonly kind: 'nat';
+  readonly hook: NfHook;
+  readonly direction: 'original' | 'reply';
+  /** Which end was rewritten: `dst` at PREROUTING/OUTPUT, `src` at INPUT/POSTROUTING. */
+  readonly manip: 'src' | 'dst';
+  readonly target: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'IPVS' | null;
+  /** That end before and after: `10.96.0.10:80`, or the bare address for ICMP. */
+  readonly from: string;
+  readonly to: string;
+}
+
 /** Local delivery: to a socket, or to the kernel's own ICMP handling. */
 export interface DeliverStep extends StepBase {
   readonly kind: 'deliver';
   readonly to: DeliverTo;
-  /** The UDP port for `udp-socket`, else null. */
+  /** The port for `udp-socket` and `tcp-socket`, else null. */
   readonly port: number | null;
   /** What the socket is, when podwire knows (`vxlan flannel.1`, `flanneld`). */
   readonly owner: string | null;
@@ -172,7 +252,12 @@ export type TraceStep =
   | ProxyStepRecord
   | DeliverStep
   | IcmpErrorStep
-  | DropStep;
+  | DropStep
+  | NfHookStep
+  | NfRuleStep
+  | NfPolicyStep
+  | ConntrackStep
+  | NatStep;
 
 /** Why a packet was dropped (Batfish's FlowDisposition, in Linux's terms). */
 export type DropReason =
@@ -194,7 +279,7 @@ export type DropReason =
 /** The namespaces and switches in order, each with its steps: consecutive steps in one place make a hop. */
 export interface TraceHop {
   readonly host: string;
-  readonly hostKind: 'pod' | 'node' | 'router' | 'segment';
+  readonly hostKind: 'pod' | 'node' | 'router' | 'host' | 'segment';
   readonly steps: readonly TraceStep[];
 }
 
@@ -224,20 +309,23 @@ export type TraceFate =
 /** One packet: what it was when sent, where it went, how it ended. */
 export interface TracedPacket {
   readonly direction: 'request' | 'reply';
-  /** `ICMP echo request 10.244.0.2 > 10.244.1.2 id 1234 seq 1, ttl 64, length 84`. */
+  /** `ICMP echo request 10.244.0.2 > 10.244.1.2, id 1234 seq 1, ttl 64, length 84`, `TCP … [S] …`. */
   readonly summary: string;
   readonly src: string;
   readonly dst: string;
-  readonly protocol: 'icmp' | 'udp' | number;
+  readonly protocol: 'icmp' | 'udp' | 'tcp' | number;
   readonly hops: readonly TraceHop[];
   readonly fate: TraceFate;
 }
+
+/** `icmp`: an echo request; `udp`: one datagram; `tcp`: a SYN (its answer is the SYN-ACK or a RST). */
+export type TraceProto = 'icmp' | 'udp' | 'tcp';
 
 /** What `podwire trace` prints: the request, and the reply when one came. */
 export interface TraceReport {
   readonly from: string;
   readonly to: string;
-  readonly proto: 'icmp' | 'udp';
+  readonly proto: TraceProto;
   /** When the request was sent, ns. */
   readonly startNs: number;
   readonly packets: readonly TracedPacket[];

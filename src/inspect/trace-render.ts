@@ -4,7 +4,15 @@
  */
 import type { BridgeVerdict } from '../net/index.js';
 import { formatSeconds } from '../sim/index.js';
-import type { TracedPacket, TraceFate, TraceReport, TraceStep } from './trace-model.js';
+import type {
+  ConntrackStep,
+  NatStep,
+  NfHookStep,
+  TracedPacket,
+  TraceFate,
+  TraceReport,
+  TraceStep,
+} from './trace-model.js';
 
 /** Width of the step label column. */
 const LABEL = 11;
@@ -86,7 +94,64 @@ export function stepText(s: TraceStep): [string, string] {
       ];
     case 'drop':
       return ['drop', `${s.reason} (${s.counter})`];
+    case 'nf-hook':
+      return ['netfilter', hookText(s)];
+    case 'nf-rule':
+      return ['iptables', `${s.table} ${s.chain} #${s.num} ${s.rule}`];
+    case 'nf-policy':
+      return ['iptables', `${s.table} ${s.chain}: policy ${s.policy}`];
+    case 'conntrack':
+      return ['conntrack', conntrackText(s)];
+    case 'nat':
+      return ['nat', natText(s)];
   }
+}
+
+/** The REJECT target's `--reject-with` names by ICMP unreachable code (-1: the TCP reset). */
+const REJECT_WITH: ReadonlyMap<number, string> = new Map([
+  [-1, 'tcp-reset'],
+  [0, 'icmp-net-unreachable'],
+  [1, 'icmp-host-unreachable'],
+  [2, 'icmp-proto-unreachable'],
+  [3, 'icmp-port-unreachable'],
+  [9, 'icmp-net-prohibited'],
+  [10, 'icmp-host-prohibited'],
+  [13, 'icmp-admin-prohibited'],
+]);
+
+/** `FORWARD in cni0 out flannel.1: ACCEPT`, `…: REJECT --reject-with icmp-port-unreachable`, `…: DROP (nf_drop)`. */
+function hookText(s: NfHookStep): string {
+  const devs = `${s.inDev === null ? '' : ` in ${s.inDev}`}${s.outDev === null ? '' : ` out ${s.outDev}`}`;
+  let verdict: string;
+  if (s.verdict === 'accept') verdict = 'ACCEPT';
+  else if (s.verdict === 'stolen') verdict = 'STOLEN';
+  else if (s.verdict === 'drop') verdict = `DROP (${s.reason})`;
+  else if (s.rejectType !== null && s.rejectType !== 3)
+    verdict = `REJECT (ICMP type ${s.rejectType} code ${s.rejectCode})`;
+  else verdict = `REJECT --reject-with ${REJECT_WITH.get(s.rejectCode ?? -2) ?? `code ${s.rejectCode}`}`;
+  return `${s.hook}${devs}: ${verdict}`;
+}
+
+/**
+ * `new: tcp src=… dst=… sport=… dport=…`, `established, reply direction: tcp SYN_RECV src=… src=…`,
+ * `established (never replied: ctstate NEW): udp …`.
+ */
+function conntrackText(s: ConntrackStep): string {
+  const unreplied = s.state === 'established' && s.ctstate === 'NEW' ? ' (never replied: ctstate NEW)' : '';
+  const what = `${s.state}${s.replyDir ? ', reply direction' : ''}${unreplied}`;
+  if (s.original === null) return `${what}: ${s.proto}`;
+  const state = s.tcpState === null || s.state === 'new' ? '' : ` ${s.tcpState}`;
+  return `${what}: ${s.proto}${state} ${s.original}${s.reply === null ? '' : ` ${s.reply}`}`;
+}
+
+/** `DNAT destination 10.96.0.10:80 -> 10.244.1.3:8080`, `reverse DNAT: source 10.244.1.3:8080 -> …`. */
+function natText(s: NatStep): string {
+  const end = s.manip === 'src' ? 'source' : 'destination';
+  if (s.direction === 'reply') {
+    const undone = s.target ?? (s.manip === 'src' ? 'DNAT' : 'SNAT');
+    return `reverse ${undone}: ${end} ${s.from} -> ${s.to}`;
+  }
+  return `${s.target ?? (s.manip === 'src' ? 'SNAT' : 'DNAT')} ${end} ${s.from} -> ${s.to}`;
 }
 
 function bridgeText(mac: string, verdict: BridgeVerdict, port: string | null): string {
@@ -128,6 +193,8 @@ function deliverText(to: string, port: number | null, owner: string | null): str
       return `raw ICMP socket${who}`;
     case 'udp-socket':
       return `UDP socket port ${port}${who}`;
+    case 'tcp-socket':
+      return `TCP port ${port}${who} (tcp_v4_rcv)`;
     case 'icmp-echo':
       return 'the kernel answers the echo (icmp_echo)';
     default:

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TraceReport } from '../../src/inspect/index.js';
-import { TRACE_VXLAN } from '../inspect/trace-helpers.js';
+import { SERVICES, TRACE_VXLAN } from '../inspect/trace-helpers.js';
 import { cli } from './helpers.js';
 
-// `podwire trace FILE --from REF --to REF [--at T] [--proto icmp|udp] [--json]`.
+// `podwire trace FILE --from REF --to REF[:PORT] [--at T] [--proto icmp|udp|tcp] [--json]`.
 
 describe('podwire trace', () => {
   it('prints the request and the reply, each hop by hop, and exits 0 when the request arrived', async () => {
@@ -84,6 +84,89 @@ describe('podwire trace', () => {
     );
   });
 
+  it('--proto tcp to a Service: the SYN, every rule it matched and the DNAT, then the SYN-ACK', async () => {
+    const r = await cli('trace', SERVICES, '--from', 'pod/client', '--to', 'svc/web:80', '--proto', 'tcp');
+    expect(r.code).toBe(0);
+    const out = r.outLines;
+    expect(out[0]).toMatch(/^trace pod\/client -> svc\/web:80 \(tcp\) at [\d.]+s$/);
+    expect(out.find((l) => l.startsWith('request: '))).toMatch(
+      /^request: TCP 10\.244\.0\.2:\d+ > [\d.]+:80 \[S\] /,
+    );
+    expect(out.find((l) => l.startsWith('reply: '))).toMatch(
+      /^reply: TCP 10\.244\.\d+\.\d+:8080 > 10\.244\.0\.2:\d+ \[S\.\] /,
+    );
+    expect(out).toContain('    netfilter  PREROUTING in cni0: ACCEPT');
+    expect(out).toContain(
+      '    iptables   nat PREROUTING #1 -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+    );
+    expect(out.filter((l) => l.startsWith('    iptables   nat KUBE-SEP-'))).toEqual([
+      expect.stringMatching(
+        /^ {4}iptables {3}nat KUBE-SEP-[A-Z0-9]{16} #2 -A KUBE-SEP-[A-Z0-9]{16} -p tcp -m comment --comment "default\/web:http" -m tcp -j DNAT --to-destination 10\.244\.\d+\.\d+:8080$/,
+      ),
+    ]);
+    expect(out.filter((l) => l.startsWith('    nat '))).toEqual([
+      expect.stringMatching(/^ {4}nat {8}DNAT destination [\d.]+:80 -> 10\.244\.\d+\.\d+:8080$/),
+      expect.stringMatching(/^ {4}nat {8}reverse DNAT: source 10\.244\.\d+\.\d+:8080 -> [\d.]+:80$/),
+    ]);
+    expect(out.filter((l) => l.startsWith('  fate: '))).toEqual([
+      expect.stringMatching(
+        /^ {2}fate: delivered on node[12]\/web-[abc] eth0, ttl 6[23]: TCP port 8080 \(tcp_v4_rcv\)$/,
+      ),
+      expect.stringMatching(
+        /^ {2}fate: delivered on node1\/client eth0, ttl 6[23]: TCP port \d+ of the sender \(tcp_v4_rcv\)$/,
+      ),
+    ]);
+  });
+
+  it('--proto tcp to a Service without endpoints: the REJECT, the ICMP it sends, exit 1', async () => {
+    const r = await cli('trace', SERVICES, '--from', 'pod/client', '--to', 'svc/ghost', '--proto', 'tcp');
+    expect(r.code).toBe(1);
+    expect(r.outLines).toContain(
+      '    netfilter  FORWARD in cni0 out eth0: REJECT --reject-with icmp-port-unreachable',
+    );
+    expect(r.outLines).toContain('    icmp error Destination Port Unreachable (type 3 code 3): sent');
+    expect(r.outLines.filter((l) => l.startsWith('  fate: '))).toEqual([
+      '  fate: dropped on node1 cni0: netfilter (nf_reject)',
+      expect.stringMatching(
+        /^ {2}fate: delivered on node1\/client eth0, ttl 64: raw ICMP socket of the sender, tcp port \d+$/,
+      ),
+    ]);
+  });
+
+  it('--proto tcp to a NodePort from an outside host, with --json: the netfilter steps are in the report', async () => {
+    const r = await cli(
+      'trace',
+      SERVICES,
+      ...['--from', 'host/laptop', '--to', 'node/node2:30080', '--proto', 'tcp', '--json'],
+    );
+    expect(r.code).toBe(0);
+    const report: TraceReport = JSON.parse(r.out);
+    expect(report.proto).toBe('tcp');
+    const kinds = new Set(report.packets.flatMap((p) => p.hops.flatMap((h) => h.steps.map((s) => s.kind))));
+    for (const k of ['nf-hook', 'nf-rule', 'nf-policy', 'conntrack', 'nat']) expect(kinds).toContain(k);
+    const nats = report.packets[0]?.hops.flatMap((h) => h.steps).filter((s) => s.kind === 'nat') ?? [];
+    expect(nats.map((s) => (s.kind === 'nat' ? `${s.host} ${s.target}` : ''))).toEqual([
+      'node2 DNAT',
+      'node2 MASQUERADE',
+    ]);
+    expect(report.packets[0]?.hops[0]).toMatchObject({ host: 'laptop', hostKind: 'host' });
+  });
+
+  it('--to with a named port of a pod', async () => {
+    const r = await cli(
+      'trace',
+      SERVICES,
+      '--from',
+      'pod/client',
+      '--to',
+      'pod/web-b:http',
+      '--proto',
+      'tcp',
+    );
+    expect(r.code).toBe(0);
+    expect(r.outLines.find((l) => l.startsWith('request: '))).toMatch(/ > 10\.244\.1\.\d+:8080 \[S\] /);
+  });
+
   it.each([
     [['nofile.yaml', '--from', 'pod/pa', '--to', 'pod/pb'], /^nofile\.yaml:1:1: cannot read the file: /],
     [
@@ -100,7 +183,28 @@ describe('podwire trace', () => {
     ],
     [
       [TRACE_VXLAN, '--from', 'pod/pa', '--to', 'pod/pb:80'],
-      /^--to: a port \(pod\/pb:80\) needs --proto udp$/,
+      /^--to: a port \(pod\/pb:80\) needs --proto udp or tcp$/,
+    ],
+    [
+      [TRACE_VXLAN, '--from', 'pod/pa', '--to', 'pod/pb', '--proto', 'tcp'],
+      /^--to: --proto tcp needs a port \(pod\/pb:PORT\)$/,
+    ],
+    [
+      [TRACE_VXLAN, '--from', 'pod/pa', '--to', 'pod/pb:99999', '--proto', 'tcp'],
+      /^--to: "99999" in pod\/pb:99999 is not a port: expected 1-65535 or a port name$/,
+    ],
+    [[TRACE_VXLAN, '--from', 'pod/pa:80', '--to', 'pod/pb'], /^--from: a sender has no port \(pod\/pa:80\)$/],
+    [
+      [SERVICES, '--from', 'pod/client', '--to', 'svc/nope:80', '--proto', 'tcp'],
+      /^--to: no Service "nope" in .*services\.yaml \(known: kubernetes, web, web-np, ghost\)$/,
+    ],
+    [
+      [SERVICES, '--from', 'pod/client', '--to', 'svc/web:https', '--proto', 'tcp'],
+      /^--to: svc\/web:https: it has no port "https" \(http 80\/TCP\)$/,
+    ],
+    [
+      [SERVICES, '--from', 'host/nope', '--to', 'svc/web', '--proto', 'tcp'],
+      /^--from: no host "nope" in .*services\.yaml \(known: laptop\)$/,
     ],
     [[TRACE_VXLAN, '--to', 'pod/pb'], /^podwire: Missing required argument: from$/],
     [[TRACE_VXLAN, '--from', 'pod/pa', '--to', 'pod/pb', '--at', '5x'], /^--at: expected a duration /],

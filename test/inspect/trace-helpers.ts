@@ -15,6 +15,8 @@ import {
 
 /** 2 racks + router, node1 (pa, pb) and node2 (pc) on rack1, node3 (pd) on rack2; flannel vxlan. */
 export const TRACE_VXLAN: string = fileURLToPath(new URL('../fixtures/trace-vxlan.yaml', import.meta.url));
+/** topologies/services.yaml: Services web (3 endpoints), web-np (NodePort 30080), ghost (none), host laptop. */
+export const SERVICES: string = fileURLToPath(new URL('../../topologies/services.yaml', import.meta.url));
 /** One rack, node1 (pa) and node2 (pb); flannel host-gw. */
 export const TRACE_HOST_GW: string = fileURLToPath(
   new URL('../fixtures/trace-host-gw.yaml', import.meta.url),
@@ -23,7 +25,7 @@ export const TRACE_HOST_GW: string = fileURLToPath(
 export interface TraceIn {
   /** Simulated time to send at (`--at`); default: when the scenario is over. */
   readonly at?: string;
-  readonly proto?: 'icmp' | 'udp';
+  readonly proto?: 'icmp' | 'udp' | 'tcp';
   readonly port?: number;
 }
 
@@ -96,12 +98,67 @@ function detail(s: TraceStep): string {
       return `icmp-error ${s.type}/${s.code}${s.suppressed === null ? ' sent' : ` not sent: ${s.suppressed}`}`;
     case 'drop':
       return `drop ${s.reason} ${s.counter}`;
+    case 'nf-hook':
+      return `nf-hook ${s.hook} ${s.verdict}${s.reason === null ? '' : ` ${s.reason}`}`;
+    case 'nf-rule':
+      return `nf-rule ${s.table} ${s.chain} #${s.num} ${s.rule}`;
+    case 'nf-policy':
+      return `nf-policy ${s.table} ${s.chain} ${s.policy}`;
+    case 'conntrack':
+      return `conntrack ${s.hook} ${s.state}${s.replyDir ? ' reply' : ''}`;
+    case 'nat':
+      return `nat ${s.hook} ${s.direction} ${s.target ?? '-'} ${s.manip} ${s.from} > ${s.to}`;
   }
+}
+
+/** The kinds of netfilter's steps. */
+const NF_KINDS: ReadonlySet<TraceStep['kind']> = new Set([
+  'nf-hook',
+  'nf-rule',
+  'nf-policy',
+  'conntrack',
+  'nat',
+]);
+
+/** Whether a step is netfilter's (a hook run, a rule, a policy, conntrack or NAT). */
+export function isNetfilter(s: TraceStep): boolean {
+  return NF_KINDS.has(s.kind);
 }
 
 /** Every step of one packet of the report (0 the request, 1 the reply) as `stepLine`s. */
 export function lines(report: TraceReport, packet: 0 | 1): string[] {
   return (report.packets[packet]?.hops ?? []).flatMap((h) => h.steps.map(stepLine));
+}
+
+/** The steps of one packet that are not netfilter's, as `stepLine`s: the datapath without iptables. */
+export function pathLines(report: TraceReport, packet: 0 | 1): string[] {
+  return (report.packets[packet]?.hops ?? []).flatMap((h) =>
+    h.steps.filter((s) => !isNetfilter(s)).map(stepLine),
+  );
+}
+
+/** Each netfilter hook run of one packet: `HOST HOOK verdict`, `(outer)` for the carrier's. */
+export function hookRuns(report: TraceReport, packet: 0 | 1): string[] {
+  return steps(report, packet).flatMap((s) =>
+    s.kind === 'nf-hook' ? [`${s.host} ${s.hook} ${s.verdict}${s.outer ? ' (outer)' : ''}`] : [],
+  );
+}
+
+/** Every step of one packet, in order. */
+export function steps(report: TraceReport, packet: 0 | 1): TraceStep[] {
+  return (report.packets[packet]?.hops ?? []).flatMap((h) => h.steps);
+}
+
+/** The rules one host matched for the packet itself (not its carrier), as `TABLE CHAIN #N RULE`. */
+export function rulesOn(report: TraceReport, packet: 0 | 1, host: string): string[] {
+  return steps(report, packet).flatMap((s) =>
+    s.kind === 'nf-rule' && s.host === host && !s.outer ? [`${s.table} ${s.chain} #${s.num} ${s.rule}`] : [],
+  );
+}
+
+/** Netfilter's steps of one packet, as `stepLine`s. */
+export function nfLines(report: TraceReport, packet: 0 | 1): string[] {
+  return (report.packets[packet]?.hops ?? []).flatMap((h) => h.steps.filter(isNetfilter).map(stepLine));
 }
 
 /** The hosts a packet went through, in order (one per hop). */

@@ -2,7 +2,18 @@ import { describe, expect, it } from 'vitest';
 import type { EncapStep, TraceReport } from '../../src/inspect/index.js';
 import type { Cluster } from '../../src/topology/index.js';
 import { formatMac } from '../../src/wire/index.js';
-import { hosts, lines, podVeth, TRACE_HOST_GW, TRACE_VXLAN, traceIn } from './trace-helpers.js';
+import {
+  hookRuns,
+  hosts,
+  lines,
+  pathLines,
+  podVeth,
+  rulesOn,
+  steps,
+  TRACE_HOST_GW,
+  TRACE_VXLAN,
+  traceIn,
+} from './trace-helpers.js';
 
 // What Linux does with these packets, step by step (reference/linux-datapath.md, flannel.md): the
 // expectations are written from the fabric the fixtures describe — routes flannel programs, the MACs the
@@ -18,6 +29,52 @@ function mac(cluster: Cluster, host: string, dev: string): string {
   return formatMac(d.mac);
 }
 
+// Every node carries kube-proxy's and flanneld's rules. A connection's first packet from one pod to
+// another walks nat PREROUTING into KUBE-SERVICES (no Service address, not a local address for
+// KUBE-NODEPORTS: back out, policy ACCEPT), filter FORWARD through kube-proxy's chains (nothing for it)
+// to flanneld's FLANNEL-FWD, which accepts the pod network, and nat POSTROUTING through KUBE-POSTROUTING
+// (no masquerade mark: RETURN) to FLANNEL-POSTRTG, which RETURNs pod-to-pod traffic unmasqueraded. Later
+// packets and replies skip the nat table (conntrack has their binding) and KUBE-FORWARD accepts them as
+// ESTABLISHED.
+
+/** filter FORWARD for a NEW connection between pods. */
+const FORWARD_NEW = [
+  'nf-rule filter FORWARD #1 -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes load balancer firewall" -j KUBE-PROXY-FIREWALL',
+  'nf-rule filter FORWARD #2 -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+  'nf-rule filter FORWARD #3 -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  'nf-rule filter FORWARD #4 -A FORWARD -m conntrack --ctstate NEW -m comment --comment "kubernetes externally-visible service portals" -j KUBE-EXTERNAL-SERVICES',
+  'nf-rule filter FORWARD #5 -A FORWARD -m comment --comment "flanneld forward" -j FLANNEL-FWD',
+  'nf-rule filter FLANNEL-FWD #1 -A FLANNEL-FWD -s 10.244.0.0/16 -m comment --comment "flanneld forward" -j ACCEPT',
+];
+
+/** filter FORWARD for a packet of a connection that saw its reply. */
+const FORWARD_ESTABLISHED = [
+  'nf-rule filter FORWARD #2 -A FORWARD -m comment --comment "kubernetes forwarding rules" -j KUBE-FORWARD',
+  'nf-rule filter KUBE-FORWARD #3 -A KUBE-FORWARD -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+];
+
+/** nat PREROUTING for a NEW connection to a pod. */
+const PREROUTING_NEW = [
+  'conntrack PREROUTING new',
+  'nf-policy mangle PREROUTING ACCEPT',
+  'nf-rule nat PREROUTING #1 -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  'nf-policy nat PREROUTING ACCEPT',
+];
+
+/** nat POSTROUTING for a NEW connection from a pod of `podCidr` to the pod network `toCidr`. */
+function postroutingNew(rule: string): string[] {
+  return [
+    'nf-policy mangle POSTROUTING ACCEPT',
+    'nf-rule nat POSTROUTING #1 -A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+    'nf-rule nat KUBE-POSTROUTING #1 -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
+    'nf-rule nat POSTROUTING #2 -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+    `nf-rule nat ${rule}`,
+    'nf-policy nat POSTROUTING ACCEPT',
+  ];
+}
+
+const on = (host: string, list: readonly string[]): string[] => list.map((l) => `${host} ${l}`);
+
 function encapOf(report: TraceReport, packet: 0 | 1): EncapStep {
   const step = report.packets[packet]?.hops.flatMap((h) => h.steps).find((s) => s.kind === 'encap');
   if (step?.kind !== 'encap') throw new Error('no encapsulation step');
@@ -31,7 +88,7 @@ describe('traceFlow() pod to pod on one node (vxlan fixture, at 2s)', () => {
   const pbMac = mac(cluster, 'node1/pb', 'eth0');
   const paMac = mac(cluster, 'node1/pa', 'eth0');
 
-  it("is bridged by cni0: ARP for pb, veth into cni0, FDB to pb's port, no route lookup on the node", () => {
+  it("is bridged by cni0 (ARP for pb, FDB to pb's port), passing iptables as br_netfilter makes it", () => {
     expect(lines(report, 0)).toEqual([
       'node1/pa route main 10.244.0.0/24 dev eth0 proto kernel scope link src 10.244.0.2',
       'node1/pa neigh 10.244.0.3 NONE queue',
@@ -39,7 +96,20 @@ describe('traceFlow() pod to pod on one node (vxlan fixture, at 2s)', () => {
       'node1/pa send eth0',
       `node1 receive ${vethA} @cni0`,
       'node1 receive cni0',
+      // br_nf_pre_routing before the FDB lookup; br_nf_forward_ip and br_nf_post_routing after it.
+      'node1 nf-hook PREROUTING accept',
+      ...on('node1', PREROUTING_NEW),
       `node1 bridge-fdb ${pbMac} port ${vethB}`,
+      'node1 nf-hook FORWARD accept',
+      'node1 nf-policy mangle FORWARD ACCEPT',
+      ...on('node1', FORWARD_NEW),
+      'node1 nf-hook POSTROUTING accept',
+      ...on(
+        'node1',
+        postroutingNew(
+          'FLANNEL-POSTRTG #2 -A FLANNEL-POSTRTG -s 10.244.0.0/24 -d 10.244.0.0/16 -m comment --comment "flanneld masq" -j RETURN',
+        ),
+      ),
       `node1 send ${vethB}`,
       'node1/pb receive eth0',
       'node1/pb route local local 10.244.0.3 dev eth0 proto kernel scope host src 10.244.0.3',
@@ -54,7 +124,16 @@ describe('traceFlow() pod to pod on one node (vxlan fixture, at 2s)', () => {
       'node1/pb send eth0',
       `node1 receive ${vethB} @cni0`,
       'node1 receive cni0',
+      // The reply direction of pa's entry: no nat table, KUBE-FORWARD accepts it as ESTABLISHED.
+      'node1 nf-hook PREROUTING accept',
+      'node1 conntrack PREROUTING established reply',
+      'node1 nf-policy mangle PREROUTING ACCEPT',
       `node1 bridge-fdb ${paMac} port ${vethA}`,
+      'node1 nf-hook FORWARD accept',
+      'node1 nf-policy mangle FORWARD ACCEPT',
+      ...on('node1', FORWARD_ESTABLISHED),
+      'node1 nf-hook POSTROUTING accept',
+      'node1 nf-policy mangle POSTROUTING ACCEPT',
       `node1 send ${vethA}`,
       'node1/pa receive eth0',
       'node1/pa route local local 10.244.0.2 dev eth0 proto kernel scope host src 10.244.0.2',
@@ -83,7 +162,7 @@ describe('traceFlow() pod to pod across racks (vxlan fixture, at 2s)', () => {
 
   it('goes cni0 → flannel.1 (onlink route, PERMANENT neighbour, FDB) → VXLAN over the router → cni0 → pd', () => {
     expect(hosts(report, 0)).toEqual(['node1/pa', 'node1', 'rack1', 'router', 'rack2', 'node3', 'node3/pd']);
-    expect(lines(report, 0)).toEqual([
+    expect(pathLines(report, 0)).toEqual([
       'node1/pa route main 10.244.0.0/16 via 10.244.0.1 dev eth0',
       `node1/pa neigh 10.244.0.1 REACHABLE ${cni0} send`,
       'node1/pa send eth0',
@@ -125,6 +204,52 @@ describe('traceFlow() pod to pod across racks (vxlan fixture, at 2s)', () => {
     ]);
   });
 
+  it('passes netfilter at each hook of each node, the VXLAN datagram too; the router has no iptables', () => {
+    expect(hookRuns(report, 0)).toEqual([
+      // The pod's frame to cni0's MAC: br_netfilter runs PREROUTING, ip_sabotage_in keeps it from running twice.
+      'node1 PREROUTING accept',
+      'node1 FORWARD accept',
+      'node1 POSTROUTING accept',
+      // The kernel's VXLAN socket sends the outer datagram: OUTPUT and POSTROUTING.
+      'node1 OUTPUT accept (outer)',
+      'node1 POSTROUTING accept (outer)',
+      'node3 PREROUTING accept (outer)',
+      'node3 INPUT accept (outer)',
+      'node3 PREROUTING accept',
+      'node3 FORWARD accept',
+      'node3 POSTROUTING accept',
+    ]);
+    expect(rulesOn(report, 0, 'node3').slice(-2)).toEqual([
+      'nat POSTROUTING #2 -A POSTROUTING -m comment --comment "flanneld masq" -j FLANNEL-POSTRTG',
+      'nat FLANNEL-POSTRTG #3 -A FLANNEL-POSTRTG -s 10.244.0.0/16 -d 10.244.2.0/24 -m comment --comment "flanneld masq" -j RETURN',
+    ]);
+    expect(lines(report, 0).filter((l) => l.startsWith('node3 ') && !l.includes('(outer)'))).toEqual([
+      'node3 decap vni 1 from 192.168.56.11',
+      'node3 receive flannel.1',
+      'node3 nf-hook PREROUTING accept',
+      ...on('node3', PREROUTING_NEW),
+      'node3 route main 10.244.2.0/24 dev cni0 proto kernel scope link src 10.244.2.1',
+      'node3 forward cni0 ttl 63>62',
+      'node3 nf-hook FORWARD accept',
+      'node3 nf-policy mangle FORWARD ACCEPT',
+      ...on('node3', FORWARD_NEW),
+      'node3 nf-hook POSTROUTING accept',
+      ...on(
+        'node3',
+        postroutingNew(
+          'FLANNEL-POSTRTG #3 -A FLANNEL-POSTRTG -s 10.244.0.0/16 -d 10.244.2.0/24 -m comment --comment "flanneld masq" -j RETURN',
+        ),
+      ),
+      `node3 neigh 10.244.2.2 REACHABLE ${pdMac} send`,
+      'node3 send cni0',
+      `node3 bridge-fdb ${pdMac} port ${podVeth(cluster, 'pd')}`,
+      `node3 send ${podVeth(cluster, 'pd')}`,
+    ]);
+    // Pod to pod is never NATed.
+    expect(steps(report, 0).some((s) => s.kind === 'nat')).toBe(false);
+    expect(steps(report, 1).some((s) => s.kind === 'nat')).toBe(false);
+  });
+
   it('encapsulates as the kernel does: UDP 8472 from the flow-hash port range, TTL 64, DF clear', () => {
     expect(encap.srcPort).toBeGreaterThanOrEqual(32768);
     expect(encap.srcPort).toBeLessThanOrEqual(60998);
@@ -151,9 +276,9 @@ describe('traceFlow() pod to pod with host-gw', () => {
 
   it("routes the pod's own packet via the peer node's address: no device, no encapsulation", () => {
     const node2Eth0 = mac(cluster, 'node2', 'eth0');
-    const steps = lines(report, 0);
+    const all = lines(report, 0);
     expect(hosts(report, 0)).toEqual(['node1/pa', 'node1', 'rack1', 'node2', 'node2/pb']);
-    expect(steps.filter((l) => l.startsWith('node1 ') && !l.includes('receive'))).toEqual([
+    expect(pathLines(report, 0).filter((l) => l.startsWith('node1 ') && !l.includes('receive'))).toEqual([
       `node1 bridge-fdb ${mac(cluster, 'node1', 'cni0')} local`,
       'node1 route main 10.244.1.0/24 via 192.168.56.12 dev eth0',
       'node1 forward eth0 ttl 64>63',
@@ -161,8 +286,8 @@ describe('traceFlow() pod to pod with host-gw', () => {
       `node1 neigh-resolved 192.168.56.12 ${node2Eth0}`,
       'node1 send eth0',
     ]);
-    expect(steps).toContain('node2 forward cni0 ttl 63>62');
-    expect(steps.some((l) => l.includes('(outer)') || l.includes('encap'))).toBe(false);
+    expect(all).toContain('node2 forward cni0 ttl 63>62');
+    expect(all.some((l) => l.includes('(outer)') || l.includes('encap'))).toBe(false);
     expect(report.packets[0]?.fate).toMatchObject({
       kind: 'delivered',
       host: 'node2/pb',
@@ -237,10 +362,15 @@ describe('traceFlow() UDP', () => {
 });
 
 describe('traceFlow() leaves the fabric as it found it', () => {
-  it('takes every explainer out again', () => {
+  it('takes every explainer out again, and gives each node its netfilter back unobserved', () => {
     const { cluster } = traceIn(TRACE_VXLAN, 'pod/pa', 'pod/pd');
     const all = [...cluster.nodes.values(), ...cluster.routers.values()].map((h) => h.ns);
     for (const p of cluster.pods.values()) all.push(p.netns);
     expect(all.filter((ns) => ns.explain !== undefined)).toEqual([]);
+    for (const node of cluster.nodes.values()) {
+      expect(node.netfilter).toBeDefined();
+      expect(node.ns.hooks).toBe(node.netfilter);
+      expect(node.netfilter?.explain).toBeUndefined();
+    }
   });
 });
