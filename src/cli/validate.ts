@@ -10,7 +10,9 @@ export function validateCommand(file: string, io: Output): number {
   io.out(
     `${file}: ok — ${t.nodes.length} node(s) on ${t.segments.length} segment(s)` +
       `${routers.length > 0 ? `, router ${routers.join(', router ')}` : ''}` +
-      `${t.pods.length > 0 ? `, ${t.pods.length} pod(s)` : ''}; ` +
+      `${t.hosts.length > 0 ? `, host ${t.hosts.map((h) => `${h.name} (${formatIp4(h.ip)})`).join(', host ')}` : ''}` +
+      `${t.pods.length > 0 ? `, ${t.pods.length} pod(s)` : ''}` +
+      `${t.services.length > 0 ? `, ${t.services.length} service(s)` : ''}; ` +
       `scenario: ${s.steps.length} step(s), ${s.expectations.length} expectation(s); seed ${t.seed}`,
   );
   return 0;
