@@ -2,12 +2,17 @@
  * Benchmark runner (`npm run bench`, `npm run -s bench -- --json`). Prints a table on stdout, or
  * with --json exactly one JSON object: events_per_s, packet_hops_per_s, pcapng_mb_per_s, heap_mb, and
  * for the reference fabric (16 nodes × 16 pods, UDP echo) per backend fabric_<backend>_hops_per_s,
- * fabric_<backend>_events_per_s and fabric_<backend>_wall_s, with backend host_gw or vxlan.
+ * fabric_<backend>_events_per_s and fabric_<backend>_wall_s, with backend host_gw or vxlan; and the
+ * Services benchmarks (services.ts): services_build_* for kube-proxy's state of 10,000 Services on 1 and
+ * 100 nodes, services_<N>_* for a connection's first packet with N = 100, 1,000, 10,000 Services in
+ * iptables and IPVS mode (null where IPVS cannot be timed).
  */
 import { type FabricBenchResult, fabricBench } from './fabric.js';
 import { holdBench } from './hold.js';
 import { pcapngBench } from './pcapng.js';
 import { routerChainBench } from './router-chain.js';
+import { servicesBench } from './services.js';
+import { servicesJson, servicesReport } from './services-report.js';
 
 const json = process.argv.slice(2).includes('--json');
 
@@ -18,6 +23,8 @@ const pcapFile = pcapngBench('file');
 const pcapMemory = pcapngBench('memory');
 const heapMb = process.memoryUsage().heapUsed / 1e6;
 const hopsPerSecond = hops.hops / hops.seconds;
+// After heap_mb is read: the Services benchmarks hold 10,000-Service rule sets of their own.
+const services = servicesBench();
 
 if (json) {
   process.stdout.write(
@@ -27,6 +34,7 @@ if (json) {
       pcapng_mb_per_s: Math.round(pcapFile.mbPerSecond),
       heap_mb: Math.round(heapMb * 10) / 10,
       ...Object.fromEntries(fabrics.flatMap(fabricJson)),
+      ...servicesJson(services),
     })}\n`,
   );
 } else {
@@ -61,6 +69,8 @@ if (json) {
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const w1 = Math.max(...rows.map((r) => r[1].length));
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
+  console.log('');
+  for (const line of servicesReport(services)) console.log(line);
 }
 
 /** The JSON keys of one fabric run: `fabric_host_gw_hops_per_s`, …. */
