@@ -1,50 +1,14 @@
-import {
-  type AppLine,
-  httpRun,
-  Ping,
-  type PingResult,
-  type RequestResult,
-  requestMessage,
-  Traceroute,
-  type TracerouteResult,
-} from '../apps/index.js';
+import { Ping, type PingResult, Traceroute } from '../apps/index.js';
 import type { FlannelLogLine } from '../flannel/index.js';
-import type { NetNs } from '../net/index.js';
 import { type RunOutcome, SECOND } from '../sim/index.js';
 import { formatIp4 } from '../wire/index.js';
 import type { Cluster } from './build.js';
 import { resolveFrom, resolveTo } from './resolve.js';
-import type {
-  ConnectStep,
-  DeleteStep,
-  Expectation,
-  NodeStep,
-  PingStep,
-  ProbeTransport,
-  Ref,
-  Step,
-  TracerouteStep,
-} from './types.js';
+import { connectStep, probeTransport } from './run-connect.js';
+import type { ExpectationReport, StepReport } from './run-report.js';
+import type { DeleteStep, Expectation, NodeStep, PingStep, Ref, Step, TracerouteStep } from './types.js';
 
-/** What one scenario step did: the command as typed on the host, and what it printed. */
-export interface StepReport {
-  readonly step: Step;
-  readonly host: string | undefined;
-  readonly command: string;
-  readonly startNs: number;
-  readonly lines: readonly AppLine[];
-  readonly ping?: PingResult;
-  readonly traceroute?: TracerouteResult;
-  /** http/tcp/udp steps: one record per finished request. */
-  readonly requests?: readonly RequestResult[];
-}
-
-/** An expectation and whether it held, with the probe's evidence. */
-export interface ExpectationReport {
-  readonly expectation: Expectation;
-  readonly held: boolean;
-  readonly detail: string;
-}
+export type { ExpectationReport, StepReport };
 
 export interface RunReport {
   readonly seed: number;
@@ -210,65 +174,6 @@ function startStep(cluster: Cluster, step: Step): StepReport {
   };
 }
 
-/**
- * `http`/`tcp`/`udp`: `count` requests, one connection each, as `curl` / `nc` in a loop; the step's lines
- * are what the client printed per request, then which backend pod answered how many.
- */
-function connectStep(cluster: Cluster, step: ConnectStep, now: number): StepReport {
-  const from = resolveFrom(cluster, step.from);
-  const dst = resolveTo(cluster, step.to, from?.ns);
-  const command = connectCommand(step, dst);
-  if (from === undefined || dst === undefined) {
-    const why = from === undefined ? refText(step.from) : refText(step.to);
-    const text = `podwire: cannot resolve ${why}`;
-    return { step, host: from?.name, command, startNs: now, lines: [{ atNs: now, text }] };
-  }
-  const run = httpRun({
-    from: from.ns,
-    to: dst,
-    port: step.port,
-    proto: step.action,
-    count: step.count,
-    intervalNs: step.intervalNs,
-    timeoutNs: step.timeoutNs,
-  });
-  return {
-    step,
-    host: from.name,
-    command,
-    startNs: now,
-    get lines() {
-      const r = run.result();
-      return r.done ? [...r.lines, ...backendSummary(r.requests, cluster.sim.now)] : r.lines;
-    },
-    get requests() {
-      return run.result().requests;
-    },
-  };
-}
-
-/** `answered by: web-a 7, web-b 6 (2 failed)`: who served the run's requests. */
-function backendSummary(requests: readonly RequestResult[], atNs: number): AppLine[] {
-  const count = new Map<string, number>();
-  let failed = 0;
-  for (const r of requests) {
-    if (r.ok) count.set(r.answer.pod, (count.get(r.answer.pod) ?? 0) + 1);
-    else failed++;
-  }
-  const parts = [...count].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pod, n]) => `${pod} ${n}`);
-  const tail = failed > 0 ? ` (${failed} failed)` : '';
-  return [{ atNs, text: `# answered by: ${parts.length > 0 ? parts.join(', ') : 'none'}${tail}` }];
-}
-
-function connectCommand(step: ConnectStep, dst: number | undefined): string {
-  const host = dst === undefined ? refText(step.to) : formatIp4(dst);
-  const one =
-    step.action === 'http'
-      ? `curl -s http://${host}${step.port === 80 ? '' : `:${step.port}`}/`
-      : `nc ${step.action === 'udp' ? '-u ' : ''}${host} ${step.port}`;
-  return step.count === 1 ? one : `for i in $(seq ${step.count}); do ${one}; done`;
-}
-
 /** `kubectl delete pod NAME`: the node's kubelet runs CNI DEL; the pod leaves the cluster's list. */
 function deletePod(cluster: Cluster, step: DeleteStep, now: number): StepReport {
   const { namespace, name } = step.pod;
@@ -339,31 +244,6 @@ function nodeMembership(cluster: Cluster, step: NodeStep, now: number): StepRepo
   };
 }
 
-/** One TCP connection (or UDP request) to the port; held when the responder answers (or does not). */
-function probeTransport(
-  cluster: Cluster,
-  e: Expectation,
-  from: NetNs,
-  dst: number,
-  t: ProbeTransport,
-  maxEvents: number,
-): { report: ExpectationReport; events: number } {
-  const run = httpRun({
-    from,
-    to: dst,
-    port: t.port,
-    proto: t.protocol === 'UDP' ? 'udp' : 'tcp',
-    timeoutNs: PROBE_WAIT_NS,
-  });
-  const r = cluster.sim.run({ maxEvents });
-  const res = run.result().requests[0];
-  const answered = res?.ok === true;
-  const held = e.kind === 'reachable' ? answered : !answered;
-  const detail =
-    res === undefined ? 'no answer' : res.ok ? `answered by ${res.answer.pod}` : requestMessage(res);
-  return { report: { expectation: e, held, detail }, events: r.events };
-}
-
 /** One echo request from `from` to `to`; held when a reply comes back (or none does, for `unreachable`). */
 function probe(
   cluster: Cluster,
@@ -382,7 +262,8 @@ function probe(
       events: 0,
     };
   }
-  if (e.transport !== undefined) return probeTransport(cluster, e, from.ns, dst, e.transport, maxEvents);
+  if (e.transport !== undefined)
+    return probeTransport(cluster, e, from.ns, dst, e.transport, maxEvents, PROBE_WAIT_NS);
   let result: PingResult | undefined;
   const app = new Ping(
     from.ns,

@@ -1,0 +1,97 @@
+/**
+ * The scenario's TCP/UDP parts: `http`/`tcp`/`udp` steps (curl or nc in a loop, one connection per
+ * request, reporting which backend pod answered) and expectations with a port (one request each).
+ */
+
+import { type AppLine, httpRun, type RequestResult, requestMessage } from '../apps/index.js';
+import type { NetNs } from '../net/index.js';
+import { formatIp4 } from '../wire/index.js';
+import type { Cluster } from './build.js';
+import { resolveFrom, resolveTo } from './resolve.js';
+import type { ExpectationReport, StepReport } from './run-report.js';
+import type { ConnectStep, Expectation, ProbeTransport } from './types.js';
+
+/**
+ * `http`/`tcp`/`udp`: `count` requests, one connection each, as `curl` / `nc` in a loop; the step's lines
+ * are what the client printed per request, then which backend pod answered how many.
+ */
+export function connectStep(cluster: Cluster, step: ConnectStep, now: number): StepReport {
+  const from = resolveFrom(cluster, step.from);
+  const dst = resolveTo(cluster, step.to, from?.ns);
+  const command = connectCommand(step, dst);
+  if (from === undefined || dst === undefined) {
+    const why = from === undefined ? step.from.text : step.to.text;
+    const text = `podwire: cannot resolve ${why}`;
+    return { step, host: from?.name, command, startNs: now, lines: [{ atNs: now, text }] };
+  }
+  const run = httpRun({
+    from: from.ns,
+    to: dst,
+    port: step.port,
+    proto: step.action,
+    count: step.count,
+    intervalNs: step.intervalNs,
+    timeoutNs: step.timeoutNs,
+  });
+  return {
+    step,
+    host: from.name,
+    command,
+    startNs: now,
+    get lines() {
+      const r = run.result();
+      return r.done ? [...r.lines, ...backendSummary(r.requests, cluster.sim.now)] : r.lines;
+    },
+    get requests() {
+      return run.result().requests;
+    },
+  };
+}
+
+/** `answered by: web-a 7, web-b 6 (2 failed)`: who served the run's requests. */
+function backendSummary(requests: readonly RequestResult[], atNs: number): AppLine[] {
+  const count = new Map<string, number>();
+  let failed = 0;
+  for (const r of requests) {
+    if (r.ok) count.set(r.answer.pod, (count.get(r.answer.pod) ?? 0) + 1);
+    else failed++;
+  }
+  const parts = [...count].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([pod, n]) => `${pod} ${n}`);
+  const tail = failed > 0 ? ` (${failed} failed)` : '';
+  return [{ atNs, text: `# answered by: ${parts.length > 0 ? parts.join(', ') : 'none'}${tail}` }];
+}
+
+function connectCommand(step: ConnectStep, dst: number | undefined): string {
+  const host = dst === undefined ? step.to.text : formatIp4(dst);
+  const one =
+    step.action === 'http'
+      ? `curl -s http://${host}${step.port === 80 ? '' : `:${step.port}`}/`
+      : `nc ${step.action === 'udp' ? '-u ' : ''}${host} ${step.port}`;
+  return step.count === 1 ? one : `for i in $(seq ${step.count}); do ${one}; done`;
+}
+
+/** One TCP connection (or UDP request) to the port; held when the responder answers (or does not). */
+export function probeTransport(
+  cluster: Cluster,
+  e: Expectation,
+  from: NetNs,
+  dst: number,
+  t: ProbeTransport,
+  maxEvents: number,
+  waitNs: number,
+): { report: ExpectationReport; events: number } {
+  const run = httpRun({
+    from,
+    to: dst,
+    port: t.port,
+    proto: t.protocol === 'UDP' ? 'udp' : 'tcp',
+    timeoutNs: waitNs,
+  });
+  const r = cluster.sim.run({ maxEvents });
+  const res = run.result().requests[0];
+  const answered = res?.ok === true;
+  const held = e.kind === 'reachable' ? answered : !answered;
+  const detail =
+    res === undefined ? 'no answer' : res.ok ? `answered by ${res.answer.pod}` : requestMessage(res);
+  return { report: { expectation: e, held, detail }, events: r.events };
+}
