@@ -10,6 +10,15 @@ import { type ShowWhat, showCommand } from './show.js';
 import { traceCommandModule } from './trace.js';
 import { validateCommand } from './validate.js';
 
+/** kubectl's short names for the resources `get` knows. */
+const RESOURCE_ALIASES = {
+  pods: 'pods',
+  services: 'services',
+  svc: 'services',
+  endpoints: 'endpoints',
+  ep: 'endpoints',
+} as const;
+
 /**
  * The `podwire` command. Exit codes: 0 all expectations held, 1 an expectation failed, 2 bad input,
  * 3 aborted (event limit). Returns the exit code instead of exiting, so tests can call it.
@@ -108,7 +117,10 @@ export async function main(argv: readonly string[], io: Output = processOutput):
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true })
-          .positional('resource', { choices: ['pods'] as const, demandOption: true })
+          .positional('resource', {
+            choices: ['pods', 'services', 'svc', 'endpoints', 'ep'] as const,
+            demandOption: true,
+          })
           .option('output', { alias: 'o', choices: ['wide', 'json'] as const, describe: 'output format' })
           .option('all-namespaces', { alias: 'A', type: 'boolean', default: false })
           .option('at', { type: 'string', describe: 'simulated time to stop at (e.g. 2s)' })
@@ -118,6 +130,7 @@ export async function main(argv: readonly string[], io: Output = processOutput):
           getCommand(
             {
               file: a.file,
+              resource: RESOURCE_ALIASES[a.resource],
               allNamespaces: a['all-namespaces'],
               ...(a.output !== undefined ? { output: a.output } : {}),
               ...(a.at !== undefined ? { at: a.at } : {}),

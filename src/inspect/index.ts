@@ -35,6 +35,13 @@ export {
   tabwrite,
 } from './kubectl-get.js';
 export {
+  type EndpointsRow,
+  type KubectlGetOptions,
+  kubectlGetEndpoints,
+  kubectlGetServices,
+  type ServiceRow,
+} from './kubectl-get-services.js';
+export {
   packetSummary,
   TRACE_UDP_PORT,
   type TraceFabric,

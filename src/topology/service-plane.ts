@@ -6,7 +6,13 @@
  */
 
 import { type Responder, startResponder } from '../apps/index.js';
-import { defaultProxyConfig, KubeProxyNode, KubeProxyRules, type PodRecord } from '../k8s/index.js';
+import {
+  defaultProxyConfig,
+  KubeProxyNode,
+  KubeProxyRules,
+  type PodRecord,
+  type ProxyEndpoint,
+} from '../k8s/index.js';
 import type { NetNs } from '../net/index.js';
 import type { IpSets, Netfilter } from '../netfilter/index.js';
 import type { Sim } from '../sim/index.js';
@@ -37,6 +43,8 @@ export class ServicePlane {
   readonly rules = new KubeProxyRules();
   /** kube-proxy per node, created at the first sync. */
   readonly proxies = new Map<string, KubeProxyNode>();
+  /** Each Service's endpoints as the endpoints controller last wrote them. */
+  readonly endpoints = new Map<string, readonly ProxyEndpoint[]>();
   private readonly responders = new Map<string, Responder[]>();
   private readonly podSpecs: ReadonlyMap<string, PodSpec>;
 
@@ -107,6 +115,7 @@ export class ServicePlane {
         s.name === 'kubernetes' && s.namespace === 'default'
           ? this.apiserverEndpoints()
           : endpointsOf(s, views, nodeIp);
+      this.endpoints.set(serviceKey(s.namespace, s.name), eps);
       this.rules.setEndpoints(s.namespace, s.name, eps);
     }
     for (const node of this.nodes) this.proxyOf(node).sync(this.rules);
