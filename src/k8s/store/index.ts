@@ -1,0 +1,40 @@
+/**
+ * The API store: objects with metadata, spec and status under one revision counter, optimistic
+ * concurrency, watches delivered through the event queue with per-component delays, and informers.
+ */
+export {
+  StatusError,
+  type StatusReason,
+} from './errors.js';
+export { Informer, type InformerHandlers } from './informer.js';
+export {
+  compileSelector,
+  type LabelMatcher,
+  type LabelSelector,
+  type LabelSelectorRequirement,
+  parseSelector,
+} from './selector.js';
+export {
+  ApiStore,
+  type ApiStoreOptions,
+  type DeleteOptions,
+  type ListOptions,
+  type ListResult,
+} from './store.js';
+export {
+  isNamespaced,
+  type KubeObject,
+  type ObjectInput,
+  type ObjectMeta,
+  type ObjectMetaInput,
+  type OwnerReference,
+  qualifiedResource,
+} from './types.js';
+export type {
+  DeliveryOptions,
+  Watch,
+  WatchEvent,
+  WatchEventType,
+  WatchHandler,
+  WatchOptions,
+} from './watch.js';

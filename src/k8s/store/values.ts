@@ -1,0 +1,55 @@
+/**
+ * Small helpers the store needs for the JSON-like values objects are made of: a deep copy that is frozen
+ * (stored objects are shared by every reader), structural equality (a no-op update commits nothing, and
+ * generation moves only when spec changes), and the server's random names.
+ */
+
+import type { Rng } from '../../sim/index.js';
+
+/** A frozen deep copy of a JSON-like value (plain objects, arrays, primitives). */
+export function frozenCopy<T>(value: T): T {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    if (v !== undefined) out[k] = frozenCopy(v);
+  }
+  return Object.freeze(out) as T;
+}
+
+/** Structural equality of JSON-like values; an absent key equals one set to undefined. */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!deepEqual(a[i], b[i])) return false;
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  for (const k of Object.keys(ra)) if (!deepEqual(ra[k], rb[k])) return false;
+  for (const k of Object.keys(rb)) if (!(k in ra) && rb[k] !== undefined) return false;
+  return true;
+}
+
+/** A version-4 UUID from the seeded stream (the API server uses uuid.NewUUID; only the format matters). */
+export function uuid4(rng: Rng): string {
+  const w = [rng.u32(), rng.u32(), rng.u32(), rng.u32()];
+  const w1 = ((w[1] ?? 0) & 0xffff0fff) | 0x00004000; // version 4 in the time_hi nibble
+  const w2 = ((w[2] ?? 0) & 0x3fffffff) | 0x80000000; // RFC 4122 variant
+  const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
+  const h = hex(w[0] ?? 0) + hex(w1) + hex(w2) + hex(w[3] ?? 0);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/** apimachinery's util/rand alphabet: no vowels (no words), no 0/1/3 (look like letters). */
+const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** names.SimpleNameGenerator: the prefix plus 5 random characters (`web-7d4b9c8f5-` + `x2k9q`). */
+export function generatedName(prefix: string, rng: Rng): string {
+  let s = prefix.length > 58 ? prefix.slice(0, 58) : prefix; // maxGeneratedNameLength = 63 - 5
+  for (let i = 0; i < 5; i++) s += ALPHANUMS[rng.int(0, ALPHANUMS.length - 1)];
+  return s;
+}
