@@ -6,4 +6,6 @@
 
 export * from './kube-proxy/index.js';
 export { Kubelet, type PodDesc, type PodRecord, type PodStatus } from './kubelet.js';
+export * from './scheduler/index.js';
 export { ClusterIpAllocator, NodePortAllocator, staticBand } from './service-alloc.js';
+export * from './store/index.js';

@@ -1,0 +1,113 @@
+/**
+ * InterPodAffinity Filter (pkg/scheduler/framework/plugins/interpodaffinity/filtering.go): PreFilter
+ * counts, per topology pair (key=value of a node label), the existing pods matching the incoming pod's
+ * required affinity and anti-affinity terms, and the existing pods whose own required anti-affinity
+ * terms match the incoming pod; Filter then checks one node against those counts.
+ */
+import type { BoundPods, PodAffinityTerm, SchedLabelSelector, SchedNode, SchedPod } from './types.js';
+
+export const ERR_REASON_AFFINITY = "node(s) didn't match pod affinity rules";
+export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity rules";
+export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
+
+export function selectorMatches(sel: SchedLabelSelector, labels: ReadonlyMap<string, string>): boolean {
+  for (const [k, v] of sel.matchLabels ?? []) if (labels.get(k) !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const v = labels.get(e.key);
+    const ok =
+      e.operator === 'In'
+        ? v !== undefined && e.values.includes(v)
+        : e.operator === 'NotIn'
+          ? v === undefined || !e.values.includes(v)
+          : e.operator === 'Exists'
+            ? v !== undefined
+            : v === undefined;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+/** AffinityTerm.Matches: namespace (defaulted to the owner's) and selector. */
+export function podMatchesTerm(term: PodAffinityTerm, owner: SchedPod, target: SchedPod): boolean {
+  const ns =
+    term.namespaces !== undefined && term.namespaces.length > 0 ? term.namespaces : [owner.namespace];
+  return ns.includes(target.namespace) && selectorMatches(term.labelSelector, target.labels);
+}
+
+export interface InterPodState {
+  readonly affinity: ReadonlyMap<string, number>;
+  readonly antiAffinity: ReadonlyMap<string, number>;
+  readonly existingAntiAffinity: ReadonlyMap<string, number>;
+}
+
+const pair = (k: string, v: string) => `${k}\u0000${v}`;
+
+function bump(m: Map<string, number>, node: SchedNode, key: string): void {
+  const v = node.labels.get(key);
+  if (v !== undefined) m.set(pair(key, v), (m.get(pair(key, v)) ?? 0) + 1);
+}
+
+/** PreFilter: the three topology-pair count maps over every node and its bound pods. */
+export function interPodPreFilter(
+  pod: SchedPod,
+  nodes: readonly SchedNode[],
+  bound: BoundPods,
+): InterPodState {
+  const affinity = new Map<string, number>();
+  const antiAffinity = new Map<string, number>();
+  const existingAntiAffinity = new Map<string, number>();
+  const aff = pod.affinity?.podAffinity?.required ?? [];
+  const anti = pod.affinity?.podAntiAffinity?.required ?? [];
+  for (const n of nodes) {
+    for (const e of bound.get(n.name) ?? []) {
+      for (const t of e.affinity?.podAntiAffinity?.required ?? []) {
+        if (podMatchesTerm(t, e, pod)) bump(existingAntiAffinity, n, t.topologyKey);
+      }
+      for (const t of aff) if (podMatchesTerm(t, pod, e)) bump(affinity, n, t.topologyKey);
+      for (const t of anti) if (podMatchesTerm(t, pod, e)) bump(antiAffinity, n, t.topologyKey);
+    }
+  }
+  return { affinity, antiAffinity, existingAntiAffinity };
+}
+
+function satisfiesAffinity(pod: SchedPod, node: SchedNode, st: InterPodState): boolean {
+  const terms = pod.affinity?.podAffinity?.required ?? [];
+  let podsExist = true;
+  for (const t of terms) {
+    const v = node.labels.get(t.topologyKey);
+    if (v === undefined) return false; // every topology label must exist on the node
+    if ((st.affinity.get(pair(t.topologyKey, v)) ?? 0) <= 0) podsExist = false;
+  }
+  if (podsExist) return true;
+  // The first pod of a group with affinity to itself: allowed when no pod matches anywhere yet and the
+  // pod matches all its own terms.
+  return st.affinity.size === 0 && terms.every((t) => podMatchesTerm(t, pod, pod));
+}
+
+function satisfiesAntiAffinity(pod: SchedPod, node: SchedNode, st: InterPodState): boolean {
+  for (const t of pod.affinity?.podAntiAffinity?.required ?? []) {
+    const v = node.labels.get(t.topologyKey);
+    if (v !== undefined && (st.antiAffinity.get(pair(t.topologyKey, v)) ?? 0) > 0) return false;
+  }
+  return true;
+}
+
+function satisfiesExistingAntiAffinity(node: SchedNode, st: InterPodState): boolean {
+  if (st.existingAntiAffinity.size === 0) return true;
+  for (const [k, v] of node.labels) if ((st.existingAntiAffinity.get(pair(k, v)) ?? 0) > 0) return false;
+  return true;
+}
+
+/** Filter: the reason, and whether it is UnschedulableAndUnresolvable, or undefined when the node fits. */
+export function interPodAffinityFilter(
+  pod: SchedPod,
+  node: SchedNode,
+  st: InterPodState,
+): { reason: string; unresolvable: boolean } | undefined {
+  if (!satisfiesAffinity(pod, node, st)) return { reason: ERR_REASON_AFFINITY, unresolvable: true };
+  if (!satisfiesAntiAffinity(pod, node, st)) return { reason: ERR_REASON_ANTI_AFFINITY, unresolvable: false };
+  if (!satisfiesExistingAntiAffinity(node, st)) {
+    return { reason: ERR_REASON_EXISTING_ANTI_AFFINITY, unresolvable: false };
+  }
+  return undefined;
+}

@@ -1,0 +1,97 @@
+/**
+ * One scheduling cycle for one pod (schedule_one.go schedulePod): Filter every node, Score the feasible
+ * ones, selectHost with reservoir sampling over the ties. When nothing fits, DefaultPreemption's dry run
+ * decides the tail of the message: nodes rejected as unresolvable are "not helpful"; on the others the
+ * pod's lower-priority pods are removed and the filters rerun.
+ */
+import type { Rng } from '../../sim/index.js';
+import { type FilterStatus, runFilters } from './filter.js';
+import { fitErrorMessage, NO_VICTIMS, NOT_HELPFUL, preemptionMessage } from './fit-error.js';
+import { interPodPreFilter } from './inter-pod-affinity.js';
+import { type NodeScore, scoreNodes } from './score.js';
+import type { BoundPods, SchedNode, SchedPod } from './types.js';
+
+export type ScheduleResult =
+  | { readonly node: string; readonly scores: readonly NodeScore[] }
+  | {
+      readonly unschedulable: string;
+      /** Filter verdict per rejected node. */
+      readonly reasons: ReadonlyMap<string, FilterStatus>;
+      /** Nodes where evicting lower-priority pods would let the pod fit (preemption would nominate one). */
+      readonly preemptionCandidates: readonly string[];
+    };
+
+/** selectHost: the highest total; the k-th node seen with that total replaces the pick w.p. 1/k. */
+export function selectHost(scores: readonly NodeScore[], rng: Rng): string {
+  let best = '';
+  let max = Number.NEGATIVE_INFINITY;
+  let ties = 0;
+  for (const s of scores) {
+    if (s.total > max) {
+      max = s.total;
+      best = s.node;
+      ties = 1;
+    } else if (s.total === max) {
+      ties++;
+      if (rng.int(0, ties - 1) === 0) best = s.node;
+    }
+  }
+  return best;
+}
+
+/**
+ * SelectVictimsOnNode's verdict: no lower-priority pod → "No preemption victims…"; otherwise the filters
+ * rerun without every lower-priority pod, and a failure reports that filter's own reasons.
+ */
+function preemptionVerdict(
+  pod: SchedPod,
+  node: SchedNode,
+  nodes: readonly SchedNode[],
+  bound: BoundPods,
+): readonly string[] | undefined {
+  const prio = pod.priority ?? 0;
+  const here = bound.get(node.name) ?? [];
+  const kept = here.filter((p) => (p.priority ?? 0) >= prio);
+  if (kept.length === here.length) return [NO_VICTIMS];
+  // PreFilterExtensions.RemovePod: the inter-pod counts no longer see the removed pods.
+  const without = new Map(bound);
+  without.set(node.name, kept);
+  return runFilters(pod, node, kept, interPodPreFilter(pod, nodes, without))?.reasons;
+}
+
+export function schedule(
+  pod: SchedPod,
+  nodes: readonly SchedNode[],
+  bound: BoundPods,
+  rng: Rng,
+): ScheduleResult {
+  const feasible: SchedNode[] = [];
+  const reasons = new Map<string, FilterStatus>();
+  const interPod = interPodPreFilter(pod, nodes, bound);
+  for (const n of nodes) {
+    const st = runFilters(pod, n, bound.get(n.name) ?? [], interPod);
+    if (st === undefined) feasible.push(n);
+    else reasons.set(n.name, st);
+  }
+  if (feasible.length === 1) return { node: feasible[0]?.name ?? '', scores: [] };
+  if (feasible.length > 1) {
+    const scores = scoreNodes(pod, feasible, bound);
+    return { node: selectHost(scores, rng), scores };
+  }
+  const verdicts: (readonly string[])[] = [];
+  const candidates: string[] = [];
+  for (const n of nodes) {
+    const st = reasons.get(n.name);
+    if (st === undefined) continue;
+    const v = st.unresolvable ? [NOT_HELPFUL] : preemptionVerdict(pod, n, nodes, bound);
+    if (v === undefined) candidates.push(n.name);
+    else verdicts.push(v);
+  }
+  const post = candidates.length > 0 || nodes.length === 0 ? '' : preemptionMessage(nodes.length, verdicts);
+  const perNode = [...reasons.values()].map((s) => s.reasons);
+  return {
+    unschedulable: fitErrorMessage(nodes.length, perNode, post),
+    reasons,
+    preemptionCandidates: candidates,
+  };
+}
