@@ -67,13 +67,6 @@ export class ServicePlane {
     return this.services.get(serviceKey(namespace, name))?.clusterIP;
   }
 
-  /** The NodePort of a Service port given by number; undefined when it has none. */
-  nodePort(namespace: string, name: string, port: number): number | undefined {
-    const live = this.services.get(serviceKey(namespace, name));
-    const i = live?.spec.ports.findIndex((p) => p.port === port) ?? -1;
-    return i < 0 ? undefined : live?.nodePorts[i];
-  }
-
   /** The responders of a pod's declared container ports (the pod's "containers" listening). */
   startPod(key: string): void {
     const spec = this.podSpecs.get(key);
