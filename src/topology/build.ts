@@ -7,7 +7,7 @@ import { Sim, TraceBus } from '../sim/index.js';
 import type { EthernetFrame } from '../wire/index.js';
 import { ServicePlane } from './service-plane.js';
 import { subnetEnv } from './subnet-env.js';
-import type { HostSpec, NodeSpec, PodSpec, RouterSpec, Topology } from './types.js';
+import type { NodeSpec, PodSpec, RouterSpec, Topology } from './types.js';
 
 /**
  * A machine of the fabric, each its own network namespace: a Kubernetes node, an underlay router, or a
@@ -74,19 +74,23 @@ export function buildCluster(topology: Topology, options: BuildOptions = {}): Cl
   const nodes = new Map<string, Host>();
   const flannelLog = new FlannelLog();
   for (const n of topology.nodes) {
-    const ns = buildNode(sim, trace, topology, segments, n);
+    const ns = buildMachine(sim, trace, topology, segments, n.name, n.segment, n.ip);
     const ipsets = new IpSets();
     const netfilter = new Netfilter(sim, { name: n.name, host: new NetfilterHost(ns), sets: ipsets });
     ns.hooks = netfilter;
-    for (const [key, value] of n.sysctls)
-      if (key.startsWith('net.netfilter.')) netfilter.setSysctl(key, value);
+    // net.netfilter.* (conntrack) belongs to the node's netfilter; every other key to the namespace.
+    for (const [key, value] of n.sysctls) if (!netfilter.setSysctl(key, value)) ns.setSysctl(key, value);
     const flanneld = flanneldFor(ns, topology, n, flannelLog, netfilter);
     nodes.set(n.name, { ...nodeHost(ns, topology, n, flanneld), netfilter, ipsets });
   }
   // Outside machines after the nodes, so adding one never changes a node's segment port.
   const hosts = new Map<string, Host>();
   for (const h of topology.hosts)
-    hosts.set(h.name, { kind: 'host', name: h.name, ns: buildHost(sim, trace, topology, segments, h) });
+    hosts.set(h.name, {
+      kind: 'host',
+      name: h.name,
+      ns: buildMachine(sim, trace, topology, segments, h.name, h.segment, h.ip),
+    });
   // flanneld starts on every node, in declared order, before any pod: CNI ADD reads its subnet.env.
   const flannel = new FlannelNetwork();
   if (topology.network.flanneld)
@@ -192,29 +196,10 @@ function buildRouter(
   return ns;
 }
 
-/** A plain Linux machine on a segment: eth0 with its address, the segment's router as default gateway. */
-function buildHost(
-  sim: Sim,
-  trace: TraceBus<EthernetFrame>,
-  topology: Topology,
-  segments: ReadonlyMap<string, Segment>,
-  spec: HostSpec,
-): NetNs {
-  return buildMachine(sim, trace, topology, segments, spec.name, spec.segment, spec.ip);
-}
-
-function buildNode(
-  sim: Sim,
-  trace: TraceBus<EthernetFrame>,
-  topology: Topology,
-  segments: ReadonlyMap<string, Segment>,
-  spec: NodeSpec,
-): NetNs {
-  const ns = buildMachine(sim, trace, topology, segments, spec.name, spec.segment, spec.ip);
-  for (const [key, value] of spec.sysctls) if (!key.startsWith('net.netfilter.')) ns.setSysctl(key, value);
-  return ns;
-}
-
+/**
+ * A Linux machine on a segment (a node or a plain host): eth0 with its address, and the segment's router
+ * as default gateway.
+ */
 function buildMachine(
   sim: Sim,
   trace: TraceBus<EthernetFrame>,
