@@ -4,6 +4,26 @@
  * controllers and kube-proxy arrive with their issues.
  */
 
+// The API object shapes whose names the scheduler's internal types share are reached as `api.Taint` etc.
+export * as api from './api/index.js';
+export {
+  type Container,
+  type ContainerPort,
+  ControlPlaneContext,
+  type DaemonSet,
+  DEFAULT_TIMINGS,
+  type Deployment,
+  type EndpointSlice,
+  type Endpoints,
+  type Lease,
+  type Node,
+  type Pod,
+  type PodTemplate,
+  type ReplicaSet,
+  type Service,
+  type StatefulSet,
+  type Timings,
+} from './api/index.js';
 export * from './kube-proxy/index.js';
 export { Kubelet, type PodDesc, type PodRecord, type PodStatus } from './kubelet.js';
 export * from './scheduler/index.js';

@@ -29,6 +29,8 @@ export class Sim {
   private seq = -1;
   private stopRequested = false;
   private executed = 0;
+  /** Pending daemon events: periodic background work that does not keep a run going. */
+  private daemons = 0;
   private readonly streams = new Map<string, Rng>();
 
   constructor(options: { readonly seed?: number } = {}) {
@@ -75,6 +77,25 @@ export class Sim {
     return this.queue.push(time, fn, arg);
   }
 
+  /**
+   * Like `after`, for background loops (heartbeats, resyncs, probes): a run is idle once only daemon
+   * events are pending, so a scenario ends when the cluster has nothing left to do but keep alive.
+   */
+  daemon<T>(delay: number, fn: Handler<T>, arg: T): number {
+    this.daemons++;
+    return this.after(delay, Sim.daemonTrampoline, { sim: this, fn: fn as Handler<unknown>, arg });
+  }
+
+  /** Pending daemon events. */
+  get pendingDaemons(): number {
+    return this.daemons;
+  }
+
+  private static daemonTrampoline(d: { sim: Sim; fn: Handler<unknown>; arg: unknown }): void {
+    d.sim.daemons--;
+    d.fn(d.arg);
+  }
+
   /** The random stream called `name`, derived from the seed and the name alone. */
   rng(name: string): Rng {
     let r = this.streams.get(name);
@@ -90,7 +111,10 @@ export class Sim {
     this.stopRequested = true;
   }
 
-  /** Runs events in (time, seq) order until idle, `until`, `maxEvents`, or `stop()`. */
+  /**
+   * Runs events in (time, seq) order until idle (no events, or only daemon events and no `until`),
+   * `until`, `maxEvents`, or `stop()`.
+   */
   run(options: RunOptions = {}): RunResult {
     const until = options.until ?? Number.POSITIVE_INFINITY;
     const limit = options.maxEvents ?? Number.POSITIVE_INFINITY;
@@ -98,7 +122,10 @@ export class Sim {
     let count = 0;
     this.stopRequested = false;
     for (;;) {
-      if (queue.size === 0) return this.result('idle', count, until);
+      if (queue.size === this.daemons) {
+        // Only background loops left: idle, unless `until` asks to keep the clock (and them) going.
+        if (queue.size === 0 || !Number.isFinite(until)) return this.result('idle', count, until);
+      }
       if (queue.peekTime() > until) return this.result('until', count, until);
       if (count >= limit) return this.result('event-limit', count, until);
       const slot = queue.begin();

@@ -34,7 +34,12 @@ export class Informer<O extends KubeObject = KubeObject> {
     if (this.watchHandle !== undefined) return this;
     const listed = this.store.list<O>(this.kind, this.options);
     // Scheduled before the watch exists, so it runs before any watch event (FIFO at equal times).
-    this.sim.after(this.options.delayNs ?? 0, (items: readonly O[]) => this.replace(items), listed.items);
+    const d = this.options.delayNs ?? 0;
+    this.sim.after(
+      typeof d === 'number' ? d : d(),
+      (items: readonly O[]) => this.replace(items),
+      listed.items,
+    );
     this.watchHandle = this.store.watch<O>(
       this.kind,
       { ...this.options, resourceVersion: listed.resourceVersion },

@@ -36,8 +36,11 @@ export interface WatchOptions {
 
 /** How a component receives its events. */
 export interface DeliveryOptions {
-  /** Simulated lag between a commit and its delivery, ns (default 0: after the events due now). */
-  readonly delayNs?: number;
+  /**
+   * Simulated lag between a commit and its delivery, ns (default 0: after the events due now); a function
+   * is read at each commit, so a component's lag can change (the control plane settles without lag).
+   */
+  readonly delayNs?: number | (() => number);
 }
 
 /** A running watch; stop() drops the events still in flight. */
@@ -64,12 +67,10 @@ export class Watcher implements Watch {
     private readonly namespace: string | undefined,
     private readonly matcher: LabelMatcher,
     private readonly handler: WatchHandler,
-    private readonly delayNs: number,
+    private readonly delayNs: number | (() => number),
     private readonly onStop: (w: Watcher) => void,
   ) {
-    if (!Number.isInteger(delayNs) || delayNs < 0) {
-      throw new RangeError(`watch: delayNs must be a non-negative integer, got ${delayNs}`);
-    }
+    if (typeof delayNs === 'number') checkDelay(delayNs);
   }
 
   get stopped(): boolean {
@@ -108,7 +109,8 @@ export class Watcher implements Watch {
   push(event: WatchEvent): void {
     if (this.done) return;
     this.queue.push(event);
-    this.sim.after(this.delayNs, Watcher.pump, this);
+    const d = this.delayNs;
+    this.sim.after(typeof d === 'number' ? d : checkDelay(d()), Watcher.pump, this);
   }
 
   private static pump(w: Watcher): void {
@@ -124,4 +126,11 @@ export class Watcher implements Watch {
     }
     if (event !== undefined) w.handler(event);
   }
+}
+
+function checkDelay(delayNs: number): number {
+  if (!Number.isInteger(delayNs) || delayNs < 0) {
+    throw new RangeError(`watch: delayNs must be a non-negative integer, got ${delayNs}`);
+  }
+  return delayNs;
 }

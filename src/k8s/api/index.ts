@@ -1,0 +1,3 @@
+/** api/ — the shapes of the stored API objects and the context every control-plane component gets. */
+export * from './context.js';
+export * from './types.js';
