@@ -3,6 +3,8 @@
  * iputils `ping` and `traceroute` (2.1, numeric output), `curl`-like HTTP, line-over-TCP and UDP
  * requests, and the responder that serves a container port. They use only the namespace's socket API.
  */
+
+export * from './dns.js';
 export { percentG, pingIcmpText, pingTime, tracerouteAnnotation } from './format.js';
 export {
   CURL_USER_AGENT,

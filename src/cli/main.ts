@@ -13,10 +13,26 @@ import { validateCommand } from './validate.js';
 /** kubectl's short names for the resources `get` knows. */
 const RESOURCE_ALIASES = {
   pods: 'pods',
+  pod: 'pods',
+  po: 'pods',
+  nodes: 'nodes',
+  node: 'nodes',
+  no: 'nodes',
   services: 'services',
+  service: 'services',
   svc: 'services',
   endpoints: 'endpoints',
   ep: 'endpoints',
+  endpointslices: 'endpointslices',
+  deployments: 'deployments',
+  deployment: 'deployments',
+  deploy: 'deployments',
+  replicasets: 'replicasets',
+  rs: 'replicasets',
+  daemonsets: 'daemonsets',
+  ds: 'daemonsets',
+  statefulsets: 'statefulsets',
+  sts: 'statefulsets',
 } as const;
 
 /**
@@ -112,16 +128,22 @@ export async function main(argv: readonly string[], io: Output = processOutput):
         ),
     )
     .command(
-      'get <file> <resource>',
+      'get <file> <resource> [name]',
       'print objects as kubectl get prints them, after the scenario (or at --at)',
       (y) =>
         y
           .positional('file', { type: 'string', demandOption: true })
           .positional('resource', {
-            choices: ['pods', 'services', 'svc', 'endpoints', 'ep'] as const,
+            choices: Object.keys(RESOURCE_ALIASES) as (keyof typeof RESOURCE_ALIASES)[],
             demandOption: true,
           })
-          .option('output', { alias: 'o', choices: ['wide', 'json'] as const, describe: 'output format' })
+          .positional('name', { type: 'string', describe: 'one object by name' })
+          .option('output', {
+            alias: 'o',
+            choices: ['wide', 'json', 'yaml', 'name'] as const,
+            describe: 'output format',
+          })
+          .option('namespace', { alias: 'n', type: 'string', describe: 'namespace (default: default)' })
           .option('all-namespaces', { alias: 'A', type: 'boolean', default: false })
           .option('at', { type: 'string', describe: 'simulated time to stop at (e.g. 2s)' })
           .option('seed', { type: 'string' }),
@@ -132,6 +154,8 @@ export async function main(argv: readonly string[], io: Output = processOutput):
               file: a.file,
               resource: RESOURCE_ALIASES[a.resource],
               allNamespaces: a['all-namespaces'],
+              ...(a.name !== undefined ? { name: a.name } : {}),
+              ...(a.namespace !== undefined ? { namespace: a.namespace } : {}),
               ...(a.output !== undefined ? { output: a.output } : {}),
               ...(a.at !== undefined ? { at: a.at } : {}),
               ...(a.seed !== undefined ? { seed: a.seed } : {}),

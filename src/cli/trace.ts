@@ -154,6 +154,9 @@ function unknown(cluster: Cluster, ref: Ref, file: string): string {
     return `no Service "${ref.namespace === 'default' ? ref.name : key}" in ${file} (known: ${known || 'none'})`;
   }
   if (ref.kind === 'ip') return `no pod, node, router or host in ${file} has the address ${ref.text}`;
+  if (ref.kind === 'dns')
+    return `"${ref.text}" is a DNS name: trace follows one packet to an address (svc/NAME, pod/NAME, node/NAME or an IP)`;
+  if (ref.kind === 'deploy' || ref.kind === 'sts') return `${ref.text} has no ready pod in ${file}`;
   const hosts = ref.kind === 'node' ? cluster.nodes : ref.kind === 'router' ? cluster.routers : cluster.hosts;
   return `no ${ref.kind} "${ref.name}" in ${file} (known: ${[...hosts.keys()].join(', ') || 'none'})`;
 }

@@ -27,6 +27,7 @@ export { ipAddr, linkLocal6 } from './ip-addr.js';
 export { describeLink, ipLink, type LinkInfoJson, type LinkJson, linkJson } from './ip-link.js';
 export { ipNeigh, type NeighJson, neighJson } from './ip-neigh.js';
 export { ipRoute, ipRouteGet, type RouteJson, routeJson, routeLine } from './ip-route.js';
+export * from './kubectl/index.js';
 export {
   humanDuration,
   type KubectlGetPodsOptions,

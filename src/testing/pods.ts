@@ -68,6 +68,10 @@ export interface PodPath {
 export function podPath(topology: Topology, from: string, to: string): PodPath | undefined {
   const a = podSpec(topology, from).node;
   const b = podSpec(topology, to).node;
+  if (a === undefined || b === undefined)
+    throw new RangeError(
+      `pod ${a === undefined ? from : to} has no spec.nodeName: the layout cannot place it`,
+    );
   if (a === b) return { kind: 'bridge', routingHops: [] };
   if (!topology.network.flanneld) return undefined;
   const segment = (node: string) => topology.nodes.find((n) => n.name === node)?.segment;

@@ -1,13 +1,14 @@
 import { BridgePlugin, FlannelPlugin } from '../cni/index.js';
 import { Flanneld, FlannelLog, FlannelNetwork } from '../flannel/index.js';
-import { Kubelet, type PodRecord } from '../k8s/index.js';
+import { type ControlPlane, Kubelet, type PodRecord } from '../k8s/index.js';
 import { NetfilterHost, NetNs, Nic, Segment } from '../net/index.js';
 import { IpSets, Netfilter } from '../netfilter/index.js';
 import { Sim, TraceBus } from '../sim/index.js';
 import type { EthernetFrame } from '../wire/index.js';
+import { startControlPlane } from './control-plane.js';
 import { ServicePlane } from './service-plane.js';
 import { subnetEnv } from './subnet-env.js';
-import type { NodeSpec, PodSpec, RouterSpec, Topology } from './types.js';
+import type { NodeSpec, RouterSpec, Topology } from './types.js';
 
 /**
  * A machine of the fabric, each its own network namespace: a Kubernetes node, an underlay router, or a
@@ -37,9 +38,11 @@ export interface Cluster {
   readonly routers: ReadonlyMap<string, Host>;
   /** Plain machines on the underlay (`spec.hosts`). */
   readonly hosts: ReadonlyMap<string, Host>;
-  /** Services, their endpoints and kube-proxy on every node. */
+  /** The API store, controllers, scheduler, kubelets and kube-proxies. */
+  readonly controlPlane: ControlPlane;
+  /** Services as the store holds them, and kube-proxy on every node. */
   readonly services: ServicePlane;
-  /** Pods by `namespace/name`, in the file's order; a `delete` step removes its pod. */
+  /** The pods the kubelets run, by `namespace/name`, in the order they started. */
   readonly pods: Map<string, PodRecord>;
   /** The nodes' flannel leases as the kube subnet manager sees them; `delete`/`join` node steps change it. */
   readonly flannel: FlannelNetwork;
@@ -95,23 +98,24 @@ export function buildCluster(topology: Topology, options: BuildOptions = {}): Cl
   const flannel = new FlannelNetwork();
   if (topology.network.flanneld)
     for (const host of nodes.values()) if (host.flanneld !== undefined) flannel.join(host.flanneld);
-  // Then the pods, in the file's order, each through its node's kubelet (CNI ADD).
+  // The control plane: every node registered with its kubelet and kube-proxy, then the API objects.
   const pods = new Map<string, PodRecord>();
-  for (const p of topology.pods) {
-    const kubelet = nodes.get(p.node)?.kubelet;
-    if (kubelet !== undefined) pods.set(`${p.namespace}/${p.name}`, kubelet.runPod(podDesc(p)));
-  }
-  // The control plane: Services allocated, each running pod's ports served, endpoints and kube-proxy.
-  const proxied = topology.nodes.flatMap((n) => {
-    const h = nodes.get(n.name);
-    return h?.netfilter === undefined || h.ipsets === undefined
-      ? []
-      : [{ name: n.name, ns: h.ns, ip: n.ip, netfilter: h.netfilter, ipsets: h.ipsets }];
-  });
-  const services = new ServicePlane(topology, sim, proxied, pods);
-  for (const key of pods.keys()) services.startPod(key);
-  services.resync();
-  return { topology, sim, trace, segments, nodes, routers, hosts, services, pods, flannel, flannelLog };
+  const controlPlane = startControlPlane(sim, topology, nodes, pods);
+  const services = new ServicePlane(controlPlane);
+  return {
+    topology,
+    sim,
+    trace,
+    segments,
+    nodes,
+    routers,
+    hosts,
+    controlPlane,
+    services,
+    pods,
+    flannel,
+    flannelLog,
+  };
 }
 
 /** flanneld as kube-flannel.yml runs it: `--ip-masq --kube-subnet-mgr`, the backend of net-conf.json. */
@@ -160,16 +164,6 @@ function nodeHost(ns: NetNs, topology: Topology, spec: NodeSpec, flanneld: Flann
     kubelet: new Kubelet(ns, spec.ip, flannel),
     cni: { flannel, bridge },
     flanneld,
-  };
-}
-
-function podDesc(p: PodSpec) {
-  return {
-    name: p.name,
-    namespace: p.namespace,
-    containers: p.containers,
-    hostNetwork: p.hostNetwork,
-    ...(p.mtuOverride !== undefined ? { mtu: p.mtuOverride } : {}),
   };
 }
 

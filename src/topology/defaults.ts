@@ -88,3 +88,30 @@ export const KUBERNETES_SERVICE = 'kubernetes';
 export const KUBERNETES_SERVICE_PORT = 443;
 export const KUBERNETES_SERVICE_PORT_NAME = 'https';
 export const KUBE_APISERVER_PORT = 6443;
+
+/** Pod `spec.dnsPolicy` as the API server defaults it. */
+export const DEFAULT_DNS_POLICY = 'ClusterFirst';
+/** Pod `spec.terminationGracePeriodSeconds` as the API server defaults it. */
+export const DEFAULT_TERMINATION_GRACE_PERIOD_SECONDS = 30;
+/** Pod `spec.schedulerName` as the API server defaults it. */
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+/** `spec.replicas` of a Deployment, ReplicaSet or StatefulSet as the API server defaults it. */
+export const DEFAULT_REPLICAS = 1;
+/** Deployment RollingUpdate `maxSurge` and `maxUnavailable` (`SetDefaults_Deployment`). */
+export const DEFAULT_MAX_SURGE = '25%';
+export const DEFAULT_MAX_UNAVAILABLE = '25%';
+/** Deployment `revisionHistoryLimit` and `progressDeadlineSeconds` (apps/v1 defaults). */
+export const DEFAULT_REVISION_HISTORY_LIMIT = 10;
+export const DEFAULT_PROGRESS_DEADLINE_SECONDS = 600;
+
+/** The Cluster's `spec.dns` when not given: no cluster DNS, so files written before it are unchanged. */
+export const DEFAULT_CLUSTER_DNS = 'none';
+/** kubeadm's CoreDNS: 2 replicas of this image, the `kube-dns` Service at the 10th serviceCIDR address. */
+export const COREDNS_IMAGE = 'registry.k8s.io/coredns/coredns:v1.11.3';
+export const COREDNS_REPLICAS = 2;
+export const KUBE_DNS_SERVICE = 'kube-dns';
+export const COREDNS_DEPLOYMENT = 'coredns';
+export const KUBE_SYSTEM_NAMESPACE = 'kube-system';
+export const KUBE_DNS_HOST_INDEX = 10;
+/** The control-plane taint kubeadm puts on control-plane nodes (and CoreDNS tolerates). */
+export const CONTROL_PLANE_TAINT = 'node-role.kubernetes.io/control-plane';

@@ -28,6 +28,11 @@ const FORMAT_NAMES = [
   'port_number_only',
   'service_name',
   'mtu',
+  'object_name',
+  'taint',
+  'untaint',
+  'label_key',
+  'label_value',
 ] as const satisfies readonly FormatName[];
 
 /** The issue details a schema check can raise; each is also an `IssueDetail` variant. */

@@ -137,6 +137,9 @@ function convert(issue: z.core.$ZodIssue, schema: Schema, base: readonly PathKey
     }
     case 'custom': {
       const parsed = customDetailSchema.safeParse(issue.params);
+      // A bad mapping key (a label key) is pointed at where it is written, not at its value.
+      if (parsed.success && parsed.data.code === 'invalid_format' && parsed.data.format === 'label_key')
+        return [{ detail: parsed.data, path, anchor: 'key' }];
       if (parsed.success) return at(parsed.data);
       return at({ code: 'invalid_value', received: issue.input, allowed: [] });
     }

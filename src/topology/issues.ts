@@ -23,10 +23,41 @@ export type FormatName =
   | 'port_number'
   | 'port_number_only'
   | 'service_name'
-  | 'mtu';
+  | 'mtu'
+  | 'object_name'
+  | 'taint'
+  | 'untaint'
+  | 'label_key'
+  | 'label_value';
 
 /** Kinds of named things a field can refer to. */
-export type NamedKind = 'segment' | 'node' | 'router' | 'host' | 'pod' | 'service' | 'capture target';
+export type NamedKind =
+  | 'segment'
+  | 'node'
+  | 'router'
+  | 'host'
+  | 'pod'
+  | 'service'
+  | 'capture target'
+  | 'deployment'
+  | 'replicaset'
+  | 'daemonset'
+  | 'statefulset'
+  | 'container';
+
+/** Kinds of Kubernetes object whose names are unique per namespace, as messages name them. */
+export type ObjectKindWord =
+  | 'pod'
+  | 'service'
+  | 'deployment'
+  | 'replicaset'
+  | 'daemonset'
+  | 'statefulset'
+  | 'endpoints'
+  | 'endpointslice';
+
+/** Where a DNS name may not stand, and why. */
+export type DnsMisuse = 'from' | 'traceroute' | 'expect' | 'no_coredns' | 'source';
 
 /** What a Kubernetes kind or reference that is not supported yet arrives with. */
 export type LaterFeature = 'orchestration';
@@ -52,6 +83,9 @@ export type ServiceRule =
   | 'cluster_ips_match'
   | 'none_alone'
   | 'single_stack';
+
+/** The rules `ValidateTolerations` applies to one toleration. */
+export type TolerationRule = 'exists_value' | 'empty_key' | 'seconds_effect';
 
 /** Why a reference may not carry a port where it stands. */
 export type PortlessUse = 'from' | 'icmp' | 'delete';
@@ -158,7 +192,7 @@ export type IssueDetail =
   | { readonly code: 'pod_node_required' }
   | {
       readonly code: 'duplicate_object';
-      readonly kind: 'pod' | 'service';
+      readonly kind: ObjectKindWord;
       readonly name: string;
       readonly namespace: string;
       /** Line of the first object's `metadata.name`. */
@@ -171,7 +205,7 @@ export type IssueDetail =
       readonly code: 'cluster_ip_reserved';
       readonly ip: string;
       readonly serviceCIDR: string;
-      readonly role: 'network' | 'broadcast' | 'kubernetes';
+      readonly role: 'network' | 'broadcast' | 'kubernetes' | 'kube-dns';
     }
   | {
       readonly code: 'cluster_ip_taken';
@@ -204,6 +238,26 @@ export type IssueDetail =
       readonly action: 'http' | 'tcp' | 'udp';
     }
   | { readonly code: 'not_a_source'; readonly ref: string }
+  | {
+      /** `ValidateDeploymentSpec` etc.: the selector must select the template's labels. */
+      readonly code: 'selector_mismatch';
+      readonly labels: Readonly<Record<string, string>>;
+    }
+  | { readonly code: 'empty_selector'; readonly kind: string }
+  | {
+      /** An object podwire makes itself when the Cluster says `dns: coredns`. */
+      readonly code: 'reserved_object';
+      readonly kind: ObjectKindWord;
+      readonly name: string;
+      readonly namespace: string;
+    }
+  | { readonly code: 'dns_name'; readonly ref: string; readonly misuse: DnsMisuse }
+  | {
+      readonly code: 'container_required';
+      readonly deployment: string;
+      readonly containers: readonly string[];
+    }
+  | { readonly code: 'toleration_rule'; readonly rule: TolerationRule }
   | { readonly code: 'no_cluster_ip'; readonly ref: string; readonly reason: 'headless' | 'external_name' };
 
 /** One problem in a topology file: what (`code` and its fields) and where (`doc`, `path`, `line`, `col`). */
@@ -285,15 +339,22 @@ const FORMAT_WORDS: Readonly<Record<FormatName, string>> = {
   node_name: 'a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters',
   quantity: 'a Kubernetes quantity such as 4, 500m or 8Gi',
   reference:
-    'node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
+    'node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, deploy/[NAMESPACE/]NAME, sts/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME, an IPv4 address or a DNS name, with an optional :PORT',
   capture_point: 'a capture point such as node1/eth0, node1/cni0 or rack1/node1',
   port_name: 'a port name: at most 15 lowercase letters, digits and "-", with at least one letter',
   port: 'a port: a number from 1 to 65535 or a port name',
   port_number: 'a port number from 1 to 65535',
-  port_number_only: 'a port number (only pod/ and svc/ references take port names)',
+  port_number_only: 'a port number (only pod/, deploy/, sts/ and svc/ references take port names)',
   service_name:
     'a DNS-1035 label: lowercase letters, digits and "-", starting with a letter, at most 63 characters',
   mtu: 'an MTU: an integer from 68 to 65535',
+  object_name: 'NAME or NAMESPACE/NAME (a DNS subdomain, in a namespace that is a DNS label)',
+  taint: 'a taint KEY[=VALUE]:EFFECT, EFFECT one of NoSchedule, PreferNoSchedule, NoExecute',
+  untaint: 'a taint to remove: KEY or KEY:EFFECT, EFFECT one of NoSchedule, PreferNoSchedule, NoExecute',
+  label_key:
+    'a label key: [PREFIX/]NAME, NAME at most 63 letters, digits, "-", "_" or "." starting and ending alphanumeric',
+  label_value:
+    'a label value: at most 63 letters, digits, "-", "_" or ".", starting and ending alphanumeric (or empty)',
 };
 
 const ARRIVES: Readonly<Record<LaterFeature, string>> = {
@@ -325,6 +386,30 @@ const PORTLESS: Readonly<Record<PortlessUse, string>> = {
   delete: 'delete names a pod; drop the port',
 };
 
+const DNS_MISUSE: Readonly<Record<DnsMisuse, (ref: string) => string>> = {
+  from: (r) =>
+    `${r} is a DNS name, not a machine; a step starts on node/NAME, router/NAME, host/NAME, pod/NAME, deploy/NAME or sts/NAME`,
+  traceroute: (r) =>
+    `${r} is a DNS name; only ping, http, tcp and udp steps resolve names: name the target with a KIND/ prefix or an address`,
+  expect: (r) =>
+    `${r} is a DNS name; expectations do not resolve names: name the target with a KIND/ prefix or an address`,
+  no_coredns: (r) => `${r} is a DNS name, and the cluster has no DNS: set spec.dns: coredns in the Cluster`,
+  source: (r) =>
+    `${r} is a DNS name, resolved through the cluster DNS, and only pods get its resolv.conf (nameserver kube-dns, search <ns>.svc.cluster.local …); start the step on pod/, deploy/ or sts/`,
+};
+
+const TOLERATION_RULES: Readonly<Record<TolerationRule, string>> = {
+  exists_value: "value must be empty when `operator` is 'Exists'",
+  empty_key: 'operator must be Exists when `key` is empty, which means "match all values and all keys"',
+  seconds_effect: "effect must be 'NoExecute' when `tolerationSeconds` is set",
+};
+
+/** A string map as Go's `%#v` prints it (keys sorted): `map[string]string{"app":"web", "tier":"db"}`. */
+function goStringMap(map: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(map).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return `map[string]string{${keys.map((k) => `${q(k)}:${q(map[k] ?? '')}`).join(', ')}}`;
+}
+
 function range(issue: Extract<IssueDetail, { code: 'out_of_range' }>): string {
   const { origin, received, min, max } = issue;
   if (origin === 'string') return 'must not be empty';
@@ -351,7 +436,7 @@ export function describeIssue(issue: IssueDetail): string {
       return `a second ${issue.kind} document (the first is at line ${issue.firstLine}); only one is allowed`;
     case 'unsupported_kind':
       return issue.arrivesWith === null
-        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario, Pod, Service)`
+        ? `kind ${issue.kind} is not supported (known: Cluster, Scenario, Pod, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet, Endpoints, EndpointSlice)`
         : `kind ${issue.kind} is not supported yet (arrives with ${ARRIVES[issue.arrivesWith]})`;
     case 'unknown_field':
       return `unknown field ${q(issue.field)} (known: ${known(issue.known)})`;
@@ -418,6 +503,8 @@ export function describeIssue(issue: IssueDetail): string {
     case 'cluster_ip_outside':
       return `${issue.ip} is not in the serviceCIDR ${issue.serviceCIDR}, the range ClusterIPs are allocated from`;
     case 'cluster_ip_reserved':
+      if (issue.role === 'kube-dns')
+        return `${issue.ip} is the ClusterIP of the Service kube-system/kube-dns (the 10th address of ${issue.serviceCIDR}, as kubeadm assigns it with dns: coredns)`;
       return issue.role === 'kubernetes'
         ? `${issue.ip} is the ClusterIP of the Service default/kubernetes (the first address of ${issue.serviceCIDR})`
         : `${issue.ip} is the ${issue.role} address of the serviceCIDR ${issue.serviceCIDR}`;
@@ -442,6 +529,18 @@ export function describeIssue(issue: IssueDetail): string {
     }
     case 'not_a_source':
       return `${q(issue.ref)}: a Service is an address, not a machine; a step starts on a node, router, host or pod`;
+    case 'selector_mismatch':
+      return `Invalid value: ${goStringMap(issue.labels)}: \`selector\` does not match template \`labels\``;
+    case 'empty_selector':
+      return `empty selector is invalid for ${issue.kind.toLowerCase()}`;
+    case 'reserved_object':
+      return `${issue.kind} ${issue.namespace}/${issue.name} is podwire's own with dns: coredns (kubeadm's CoreDNS); use another name, or dns: none`;
+    case 'dns_name':
+      return DNS_MISUSE[issue.misuse](q(issue.ref));
+    case 'container_required':
+      return `deployment ${q(issue.deployment)} has ${issue.containers.length} containers (${issue.containers.join(', ')}); name one in container`;
+    case 'toleration_rule':
+      return TOLERATION_RULES[issue.rule];
     case 'no_cluster_ip':
       return issue.reason === 'headless'
         ? `${q(issue.ref)} is headless (clusterIP: None): it has no address of its own; name a pod`

@@ -5,27 +5,24 @@
 
 import { readFileSync } from 'node:fs';
 import { type Document, isAlias, LineCounter, parseAllDocuments, visit } from 'yaml';
-import type { z } from 'zod';
 import type { Cidr } from './addr.js';
-import { fromZodIssues, type IssueDraft } from './from-zod.js';
-import {
-  describeIssue,
-  formatPath,
-  type IssueDetail,
-  type LaterFeature,
-  type PathKey,
-  type TopologyIssue,
-} from './issues.js';
+import type { IssueDraft } from './from-zod.js';
+import { describeIssue, formatPath, type IssueDetail, type PathKey, type TopologyIssue } from './issues.js';
+import { type ManifestDocument, toObjectInput } from './manifests.js';
+import { checkManifests, type FoundManifest } from './manifests-check.js';
+import { kindIssue, parseApplied, parseManifest, parseWith } from './manifests-parse.js';
 import { checkPods, type FoundPod } from './pods.js';
-import { checkScenario, EMPTY_SCENARIO } from './scenario.js';
+import { type AppliedManifest, checkScenario, EMPTY_SCENARIO } from './scenario.js';
 import {
   type ClusterDocument,
   clusterDocument,
-  podDocument,
+  isManifestKind,
+  type ManifestKind,
   type ScenarioDocument,
   scenarioDocument,
 } from './schema.js';
-import { serviceDocument } from './schema-service.js';
+import type { EndpointSliceDocument, EndpointsDocument } from './schema-endpoints.js';
+import type { WorkloadDocument } from './schema-workloads.js';
 import { type ClusterCheck, checkCluster } from './semantic.js';
 import { checkServices, type FoundService } from './services.js';
 import type { Topology } from './types.js';
@@ -35,17 +32,6 @@ import { locate } from './yaml-positions.js';
 export type LoadResult =
   | { readonly ok: true; readonly topology: Topology }
   | { readonly ok: false; readonly issues: readonly TopologyIssue[] };
-
-/** Kubernetes kinds that later work accepts, and the feature they come with. */
-const LATER_KINDS: ReadonlyMap<string, LaterFeature> = new Map([
-  ['Deployment', 'orchestration'],
-  ['ReplicaSet', 'orchestration'],
-  ['DaemonSet', 'orchestration'],
-  ['StatefulSet', 'orchestration'],
-  // Written by the Endpoints and EndpointSlice controllers from a Service's selected, ready pods.
-  ['Endpoints', 'orchestration'],
-  ['EndpointSlice', 'orchestration'],
-]);
 
 /** Aliases expanded per document before yaml refuses the file as a "billion laughs" attack. */
 const MAX_ALIAS_COUNT = 100;
@@ -123,27 +109,23 @@ function toData(doc: Document, index: number, out: Collector): { readonly value:
   }
 }
 
-function parseWith<T>(schema: z.ZodType<T>, data: unknown, doc: number, out: Collector): T | undefined {
-  const result = schema.safeParse(data, { reportInput: true });
-  if (result.success) return result.data;
-  for (const draft of fromZodIssues(result.error.issues, schema)) out.add(doc, draft);
-  return undefined;
-}
-
 interface Found {
   readonly doc: number;
   readonly data: unknown;
+}
+
+interface FoundKind extends Found {
+  readonly kind: ManifestKind;
 }
 
 /** Sorts documents by kind, reporting roots that are not objects, missing kinds and unsupported kinds. */
 function classify(
   datas: readonly (Found | undefined)[],
   out: Collector,
-): { clusters: Found[]; scenarios: Found[]; pods: Found[]; services: Found[] } {
+): { clusters: Found[]; scenarios: Found[]; manifests: FoundKind[] } {
   const clusters: Found[] = [];
   const scenarios: Found[] = [];
-  const pods: Found[] = [];
-  const services: Found[] = [];
+  const manifests: FoundKind[] = [];
   for (const found of datas) {
     if (found === undefined) continue;
     const { doc, data } = found;
@@ -152,17 +134,36 @@ function classify(
       continue;
     }
     const kind = data['kind'];
-    if (kind === undefined) out.at(doc, ['kind'], { code: 'missing_field', expected: ['string'] });
-    else if (typeof kind !== 'string')
-      out.at(doc, ['kind'], { code: 'invalid_type', expected: ['string'], received: kind });
-    else if (kind === 'Cluster') clusters.push(found);
+    if (kind === 'Cluster') clusters.push(found);
     else if (kind === 'Scenario') scenarios.push(found);
-    else if (kind === 'Pod') pods.push(found);
-    else if (kind === 'Service') services.push(found);
-    else
-      out.at(doc, ['kind'], { code: 'unsupported_kind', kind, arrivesWith: LATER_KINDS.get(kind) ?? null });
+    else if (typeof kind === 'string' && isManifestKind(kind)) manifests.push({ ...found, kind });
+    else {
+      const issue = kindIssue(kind);
+      if (issue !== undefined) out.at(doc, ['kind'], issue);
+    }
   }
-  return { clusters, scenarios, pods, services };
+  return { clusters, scenarios, manifests };
+}
+
+/** A parsed manifest and its document. */
+interface Parsed {
+  readonly doc: number;
+  readonly manifest: ManifestDocument;
+}
+
+/** Whether a parsed manifest is of one of `kinds`. */
+function isKind<K extends ManifestDocument['kind']>(
+  m: ManifestDocument,
+  kinds: readonly K[],
+): m is Extract<ManifestDocument, { kind: K }> {
+  return kinds.some((k) => k === m.kind);
+}
+
+function ofKind<K extends ManifestDocument['kind']>(
+  parsed: readonly Parsed[],
+  kinds: readonly K[],
+): FoundManifest<Extract<ManifestDocument, { kind: K }>>[] {
+  return parsed.flatMap(({ doc, manifest }) => (isKind(manifest, kinds) ? [{ doc, manifest }] : []));
 }
 
 /** Reports every document of `kind` after the first; returns the first. */
@@ -201,7 +202,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
     // An empty document (e.g. after a trailing `---`) is null, and skipped as kubectl skips it.
     return data === undefined || data.value === null ? undefined : { doc: i, data: data.value };
   });
-  const { clusters, scenarios, pods: podDocs, services: serviceDocs } = classify(datas, out);
+  const { clusters, scenarios, manifests } = classify(datas, out);
   const lineAt = (doc: number, path: readonly PathKey[]): number => {
     const document = docs[doc];
     return document === undefined ? 1 : locate(document, lines, path, 'value').line;
@@ -215,6 +216,7 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
 
   let checked: ClusterCheck | undefined;
   let serviceCIDR: Cidr | undefined;
+  let coreDns = false;
   if (clusterDoc !== undefined) {
     const cluster: ClusterDocument | undefined = parseWith(
       clusterDocument,
@@ -225,22 +227,36 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
     if (cluster !== undefined) {
       checked = checkCluster(cluster);
       serviceCIDR = cluster.spec.network.serviceCIDR;
+      coreDns = cluster.spec.dns === 'coredns';
       for (const draft of checked.issues) out.add(clusterDoc.doc, draft);
     }
   }
-  const foundPods = podDocs.flatMap((found): FoundPod[] => {
-    const pod = parseWith(podDocument, found.data, found.doc, out);
-    return pod === undefined ? [] : [{ doc: found.doc, pod }];
+  const valid = manifests.flatMap((found): Parsed[] => {
+    const manifest = parseManifest(found.kind, found.data, found.doc, out);
+    return manifest === undefined ? [] : [{ doc: found.doc, manifest }];
   });
+  const nodes = checked?.facts.nodes;
   const nameLine = (doc: number): number => lineAt(doc, ['metadata', 'name']);
-  const podCheck = checkPods(foundPods, checked?.facts.nodes, nameLine);
+  const foundPods = ofKind(valid, ['Pod']).map(({ doc, manifest }): FoundPod => ({ doc, pod: manifest }));
+  const podCheck = checkPods(foundPods, nodes, nameLine);
   for (const { doc, draft } of podCheck.issues) out.add(doc, draft);
-  const foundServices = serviceDocs.flatMap((found): FoundService[] => {
-    const service = parseWith(serviceDocument, found.data, found.doc, out);
-    return service === undefined ? [] : [{ doc: found.doc, service }];
-  });
-  const serviceCheck = checkServices(foundServices, serviceCIDR, nameLine);
+  const foundServices = ofKind(valid, ['Service']).map(
+    ({ doc, manifest }): FoundService => ({ doc, service: manifest }),
+  );
+  const serviceCheck = checkServices(foundServices, serviceCIDR, nameLine, coreDns);
   for (const { doc, draft } of serviceCheck.issues) out.add(doc, draft);
+  const workloads: FoundManifest<WorkloadDocument>[] = ofKind(valid, [
+    'Deployment',
+    'ReplicaSet',
+    'DaemonSet',
+    'StatefulSet',
+  ]);
+  const endpoints: FoundManifest<EndpointsDocument | EndpointSliceDocument>[] = ofKind(valid, [
+    'Endpoints',
+    'EndpointSlice',
+  ]);
+  const manifestCheck = checkManifests(workloads, endpoints, nodes, coreDns, nameLine);
+  for (const { doc, draft } of manifestCheck.issues) out.add(doc, draft);
 
   let scenario = EMPTY_SCENARIO;
   if (scenarioDoc !== undefined) {
@@ -251,10 +267,21 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
       out,
     );
     if (parsedScenario !== undefined && checked !== undefined) {
-      const result = checkScenario(parsedScenario, checked.facts, {
+      const applied = new Map<number, AppliedManifest>();
+      parsedScenario.spec.steps.forEach((step, i) => {
+        if (step.apply === undefined) return;
+        const base = ['spec', 'steps', i, 'apply'];
+        const ctx = { nodes, serviceCIDR, coreDns };
+        const manifest = parseApplied(step.apply, scenarioDoc.doc, base, out, ctx);
+        if (manifest !== undefined) applied.set(i, manifest);
+      });
+      const objects = {
         pods: podCheck.names,
         services: serviceCheck.facts,
-      });
+        workloads: manifestCheck.workloads,
+        dns: coreDns,
+      };
+      const result = checkScenario(parsedScenario, checked.facts, objects, applied);
       for (const draft of result.issues) out.add(scenarioDoc.doc, draft);
       scenario = result.scenario ?? EMPTY_SCENARIO;
     }
@@ -264,7 +291,13 @@ export function loadTopologyText(text: string, _fileName: string): LoadResult {
   if (out.issues.length > 0 || cluster === undefined) return { ok: false, issues: out.sorted() };
   return {
     ok: true,
-    topology: { ...cluster, pods: podCheck.pods, services: serviceCheck.services, scenario },
+    topology: {
+      ...cluster,
+      pods: podCheck.pods,
+      services: serviceCheck.services,
+      objects: valid.map(({ manifest }) => toObjectInput(manifest)),
+      scenario,
+    },
   };
 }
 

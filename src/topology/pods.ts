@@ -1,13 +1,16 @@
 /**
- * Checks of the Pod documents against the cluster and each other — `spec.nodeName` names a node of the
- * cluster (required until the scheduler exists), pod names are unique per namespace, container names are
- * unique per pod, the `podwire.io/mtu` annotation is an MTU — and their conversion to `PodSpec`s.
+ * Checks of the Pod documents against the cluster and each other — `spec.nodeName`, when given, names a
+ * node of the cluster (without it the scheduler places the pod), pod names are unique per namespace,
+ * container names are unique per pod, the `podwire.io/mtu` annotation is an MTU — and their conversion
+ * to `PodSpec`s.
  */
 
 import { MTU_ANNOTATION } from './defaults.js';
 import type { IssueDraft } from './from-zod.js';
-import { formatPath, type IssueDetail, type PathKey } from './issues.js';
-import type { PodDocument } from './schema.js';
+import type { IssueDetail, PathKey } from './issues.js';
+import { containerPort } from './manifests.js';
+import { checkPodSpec } from './manifests-check.js';
+import type { PodDocument } from './schema-pod.js';
 import { sortedMap } from './semantic.js';
 import type { ContainerPortSpec, ContainerSpec, PodSpec } from './types.js';
 
@@ -82,21 +85,7 @@ export function checkPods(
       });
 
     const node = pod.spec.nodeName;
-    if (node === undefined) report(['spec', 'nodeName'], { code: 'pod_node_required' });
-    else if (nodes !== undefined && !nodes.includes(node))
-      report(['spec', 'nodeName'], { code: 'unknown_reference', kind: 'node', name: node, known: nodes });
-
-    const seen = new Map<string, number>();
-    pod.spec.containers.forEach((c, i) => {
-      const at = seen.get(c.name);
-      if (at === undefined) seen.set(c.name, i);
-      else
-        report(['spec', 'containers', i, 'name'], {
-          code: 'duplicate_entry',
-          value: c.name,
-          firstPath: formatPath(['spec', 'containers', at, 'name']),
-        });
-    });
+    checkPodSpec(pod.spec, ['spec'], nodes, report);
 
     const mtuText = annotations[MTU_ANNOTATION];
     const mtu = mtuText === undefined ? undefined : parseMtuAnnotation(mtuText);
@@ -107,7 +96,7 @@ export function checkPods(
         received: mtuText,
       });
 
-    if (issues.length > before || node === undefined) continue;
+    if (issues.length > before) continue;
     pods.push({
       name,
       namespace,
@@ -132,14 +121,4 @@ export function checkPods(
     ports: pod.spec.containers.flatMap((c) => c.ports.map(containerPort)),
   }));
   return { pods, names, issues };
-}
-
-function containerPort(p: PodDocument['spec']['containers'][number]['ports'][number]): ContainerPortSpec {
-  return {
-    containerPort: p.containerPort,
-    protocol: p.protocol,
-    ...(p.name !== undefined ? { name: p.name } : {}),
-    ...(p.hostPort !== undefined ? { hostPort: p.hostPort } : {}),
-    ...(p.hostIP !== undefined ? { hostIP: p.hostIP } : {}),
-  };
 }

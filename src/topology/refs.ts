@@ -1,9 +1,11 @@
 /**
- * `from`/`to` references: `node/NAME`, `router/NAME`, `host/NAME`, `pod/NAME` or `pod/NAMESPACE/NAME`,
- * `svc/NAME` or `svc/NAMESPACE/NAME` (namespace `default` when left out), or a plain IPv4 address; any
- * of them may end in `:PORT`, a number — or for pods and Services a port name (`svc/web:http`). Syntax
- * is checked here; whether the named thing and port exist, and whether a port belongs where the
- * reference stands, is checked in `scenario.ts` against the cluster, Pod and Service documents.
+ * `from`/`to` references: `node/NAME`, `router/NAME`, `host/NAME`, `pod/[NAMESPACE/]NAME`,
+ * `deploy/[NAMESPACE/]NAME` and `sts/[NAMESPACE/]NAME` (a workload's first ready pod),
+ * `svc/[NAMESPACE/]NAME` (namespace `default` when left out), a plain IPv4 address, or a DNS name
+ * (`web`, `web.shop.svc.cluster.local`, `db-0.db`: anything else without a `KIND/` prefix); any of
+ * them may end in `:PORT`, a number — or for pods, workloads and Services a port name (`svc/web:http`).
+ * Syntax is checked here; whether the named thing and port exist, and whether the reference may stand
+ * where it is, is checked in `scenario.ts` against the cluster and the Kubernetes documents.
  */
 
 import { parseIp4 } from './addr.js';
@@ -12,8 +14,11 @@ import { type CustomDetail, isDnsLabel, isNodeName, isServiceName, parsePortNumb
 import type { LaterFeature } from './issues.js';
 import type { Ref } from './types.js';
 
-/** Prefixes later issues add (Deployments); refused with a clear "not yet". */
-const LATER_PREFIXES: ReadonlyMap<string, LaterFeature> = new Map([['deploy', 'orchestration']]);
+/** Prefixes later issues add; refused with a clear "not yet". */
+const LATER_PREFIXES: ReadonlyMap<string, LaterFeature> = new Map();
+
+/** A name of dotted all-digit labels is a mistyped address (`10.0.0.256`), not a DNS name. */
+const DOTTED_DIGITS = /^[\d.]+$/;
 
 type Parsed =
   | { readonly ok: true; readonly ref: Ref }
@@ -45,7 +50,11 @@ function withoutPort(text: string): Ref | undefined {
   const slash = text.indexOf('/');
   if (slash < 0) {
     const ip = parseIp4(text);
-    return ip === undefined ? undefined : { kind: 'ip', ip, text };
+    if (ip !== undefined) return { kind: 'ip', ip, text };
+    // A DNS name as a pod's resolver takes it: relative names go through the search path.
+    const name = text.endsWith('.') ? text.slice(0, -1) : text;
+    if (DOTTED_DIGITS.test(text) || !isNodeName(name)) return undefined;
+    return { kind: 'dns', name: text, text };
   }
   const prefix = text.slice(0, slash);
   const rest = text.slice(slash + 1);
@@ -55,6 +64,10 @@ function withoutPort(text: string): Ref | undefined {
   if (prefix === 'pod') {
     const pod = namespaced(rest, isNodeName);
     return pod === undefined ? undefined : { kind: 'pod', ...pod, text };
+  }
+  if (prefix === 'deploy' || prefix === 'sts') {
+    const workload = namespaced(rest, isNodeName);
+    return workload === undefined ? undefined : { kind: prefix, ...workload, text };
   }
   if (prefix === 'svc') {
     const svc = namespaced(rest, isServiceName);
@@ -82,7 +95,7 @@ export function parseRef(text: string): Parsed {
   if (colon < 0) return { ok: true, ref: base };
   const portText = text.slice(colon + 1);
   const number = parsePortNumber(portText);
-  if (base.kind === 'pod' || base.kind === 'svc') {
+  if (base.kind === 'pod' || base.kind === 'svc' || base.kind === 'deploy' || base.kind === 'sts') {
     const port = number ?? (isRefPortName(portText) ? portText : undefined);
     return port === undefined ? badPort('port', portText) : { ok: true, ref: { ...base, text, port } };
   }

@@ -3,10 +3,20 @@
  * request, reporting which backend pod answered) and expectations with a port (one request each).
  */
 
-import { type AppLine, httpRun, type RequestResult, requestMessage } from '../apps/index.js';
+import {
+  type AppLine,
+  httpRun,
+  podResolvConf,
+  type RequestResult,
+  type RequestRun,
+  type ResolveResult,
+  requestMessage,
+  resolveHost,
+} from '../apps/index.js';
 import type { NetNs } from '../net/index.js';
 import { formatIp4 } from '../wire/index.js';
 import type { Cluster } from './build.js';
+import { kubeDnsClusterIP } from './coredns-manifests.js';
 import { resolveFrom, resolveTo } from './resolve.js';
 import type { ExpectationReport, StepReport } from './run-report.js';
 import type { ConnectStep, Expectation, ProbeTransport } from './types.js';
@@ -16,6 +26,7 @@ import type { ConnectStep, Expectation, ProbeTransport } from './types.js';
  * are what the client printed per request, then which backend pod answered how many.
  */
 export function connectStep(cluster: Cluster, step: ConnectStep, now: number): StepReport {
+  if (step.to.kind === 'dns') return dnsConnectStep(cluster, step, step.to.name, now);
   const from = resolveFrom(cluster, step.from);
   const dst = resolveTo(cluster, step.to, from?.ns);
   const command = connectCommand(step, dst);
@@ -44,6 +55,69 @@ export function connectStep(cluster: Cluster, step: ConnectStep, now: number): S
     },
     get requests() {
       return run.result().requests;
+    },
+  };
+}
+
+/**
+ * A connect step to a DNS name: the client's resolver first asks the cluster DNS (the pod's
+ * resolv.conf: kube-dns, its namespace's search path, ndots 5) on the wire, then the requests go to the
+ * first address. (curl in a loop would resolve once per invocation; the step resolves once.)
+ */
+function dnsConnectStep(cluster: Cluster, step: ConnectStep, name: string, now: number): StepReport {
+  const from = resolveFrom(cluster, step.from);
+  const namespace =
+    step.from.kind === 'pod' || step.from.kind === 'deploy' || step.from.kind === 'sts'
+      ? step.from.namespace
+      : 'default';
+  const command = connectCommand(step, undefined);
+  if (from === undefined) {
+    const text = `podwire: cannot resolve ${step.from.text}`;
+    return { step, host: undefined, command, startNs: now, lines: [{ atNs: now, text }] };
+  }
+  const conf = podResolvConf(namespace, kubeDnsClusterIP(cluster.topology.network.serviceCIDR));
+  let resolved: ResolveResult | undefined;
+  let run: RequestRun | undefined;
+  resolveHost(from.ns, name, conf, (r) => {
+    resolved = r;
+    const dst = r.addresses[0];
+    if (!r.ok || dst === undefined) return;
+    run = httpRun({
+      from: from.ns,
+      to: dst,
+      port: step.port,
+      proto: step.action,
+      count: step.count,
+      intervalNs: step.intervalNs,
+      timeoutNs: step.timeoutNs,
+    });
+  });
+  return {
+    step,
+    host: from.name,
+    command,
+    startNs: now,
+    get lines() {
+      const r = resolved;
+      if (r === undefined) return [];
+      const head: AppLine[] = [
+        {
+          atNs: r.endNs,
+          text: r.ok
+            ? `# ${name} → ${r.canonicalName ?? name} ${r.addresses.map(formatIp4).join(' ')} (${r.queries.length} DNS queries)`
+            : `# ${name}: ${r.queries.length} DNS queries, no address`,
+        },
+        ...r.lines.map((text): AppLine => ({ atNs: r.endNs, text, stderr: true })),
+      ];
+      if (run === undefined) return head;
+      const res = run.result();
+      return [
+        ...head,
+        ...(res.done ? [...res.lines, ...backendSummary(res.requests, cluster.sim.now)] : res.lines),
+      ];
+    },
+    get requests() {
+      return run?.result().requests ?? [];
     },
   };
 }

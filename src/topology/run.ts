@@ -5,8 +5,9 @@ import { formatIp4 } from '../wire/index.js';
 import type { Cluster } from './build.js';
 import { resolveFrom, resolveTo } from './resolve.js';
 import { connectStep, probeTransport } from './run-connect.js';
+import { operationStep } from './run-ops.js';
 import type { ExpectationReport, StepReport } from './run-report.js';
-import type { DeleteStep, Expectation, NodeStep, PingStep, Ref, Step, TracerouteStep } from './types.js';
+import type { Expectation, NodeStep, OperationStep, PingStep, Ref, Step, TracerouteStep } from './types.js';
 
 export type { ExpectationReport, StepReport };
 
@@ -97,13 +98,28 @@ export function runScenario(cluster: Cluster, options: RunScenarioOptions = {}):
   };
 }
 
+const NOT_OPERATIONS: ReadonlySet<string> = new Set([
+  'ping',
+  'traceroute',
+  'http',
+  'tcp',
+  'udp',
+  'linkDown',
+  'linkUp',
+  'deleteNode',
+  'joinNode',
+]);
+
+function isOperation(step: Step): step is OperationStep {
+  return !NOT_OPERATIONS.has(step.action);
+}
+
 function startStep(cluster: Cluster, step: Step): StepReport {
   const now = cluster.sim.now;
-  if (step.action === 'delete') return deletePod(cluster, step, now);
   if (step.action === 'deleteNode' || step.action === 'joinNode') return nodeMembership(cluster, step, now);
   if (step.action === 'http' || step.action === 'tcp' || step.action === 'udp')
     return connectStep(cluster, step, now);
-  if (step.action !== 'ping' && step.action !== 'traceroute') {
+  if (step.action === 'linkDown' || step.action === 'linkUp') {
     const host = cluster.nodes.get(step.node);
     const up = step.action === 'linkUp';
     host?.ns.setLinkUp('eth0', up);
@@ -115,6 +131,8 @@ function startStep(cluster: Cluster, step: Step): StepReport {
       lines: [],
     };
   }
+  if (isOperation(step)) return operationStep(cluster, step, now);
+  if (step.action !== 'ping' && step.action !== 'traceroute') throw new Error(`unknown step ${step.action}`);
   const from = resolveFrom(cluster, step.from);
   const dst = resolveTo(cluster, step.to, from?.ns);
   const command = step.action === 'ping' ? pingCommand(step, dst) : tracerouteCommand(step, dst);
@@ -171,35 +189,6 @@ function startStep(cluster: Cluster, step: Step): StepReport {
     get traceroute() {
       return app.result();
     },
-  };
-}
-
-/** `kubectl delete pod NAME`: the node's kubelet runs CNI DEL; the pod leaves the cluster's list. */
-function deletePod(cluster: Cluster, step: DeleteStep, now: number): StepReport {
-  const { namespace, name } = step.pod;
-  const key = `${namespace}/${name}`;
-  const pod = cluster.pods.get(key);
-  const command = `kubectl delete pod ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}`;
-  if (pod === undefined) {
-    return {
-      step,
-      host: undefined,
-      command,
-      startNs: now,
-      lines: [{ atNs: now, text: `Error from server (NotFound): pods "${name}" not found`, stderr: true }],
-    };
-  }
-  cluster.services.stopPod(key);
-  cluster.nodes.get(pod.node)?.kubelet?.deletePod(namespace, name);
-  cluster.pods.delete(key);
-  // The endpoints controller drops the pod and every kube-proxy resyncs.
-  cluster.services.resync();
-  return {
-    step,
-    host: undefined,
-    command,
-    startNs: now,
-    lines: [{ atNs: now, text: `pod "${name}" deleted` }],
   };
 }
 

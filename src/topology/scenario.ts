@@ -1,15 +1,19 @@
 /**
- * Checks of the Scenario document against the cluster, the Pod and the Service documents (named nodes,
- * routers, hosts, pods and Services exist, a step starts where something lives, a port is given where a
- * step needs one and names a port the target has, capture points belong to a node, router, host or
- * segment) and its conversion to the timeline the run follows.
+ * Checks of the Scenario document against the cluster and the Kubernetes documents (named nodes,
+ * routers, hosts, pods, workloads and Services exist at the step's time, a step starts where something
+ * lives, a port is given where a step needs one and names a port the target has, a DNS name is resolved
+ * by a pod of a cluster with DNS, capture points belong to a node, router, host or segment) and its
+ * conversion to the timeline the run follows. Steps are checked in time order (file order among equal
+ * times), so a step sees what earlier `apply`, `delete` and `scale` steps did; the cluster operations
+ * themselves are checked in `scenario-ops.ts`.
  */
 
 import { formatIp4 } from './addr.js';
 import type { IssueDraft } from './from-zod.js';
-import { formatPath, type IssueDetail, type PathKey, type PortlessUse } from './issues.js';
-import type { PodNames } from './pods.js';
+import { formatPath, type IssueDetail, type NamedKind, type PathKey, type PortlessUse } from './issues.js';
 import { podKey, refBase } from './refs.js';
+import { type AppliedManifest, checkOperation } from './scenario-ops.js';
+import { type ScenarioObjects, ScenarioState } from './scenario-state.js';
 import type { ScenarioDocument } from './schema.js';
 import type { ClusterFacts } from './semantic.js';
 import type { ServiceFact } from './services.js';
@@ -25,18 +29,15 @@ import type {
 } from './types.js';
 
 export type { PodNames } from './pods.js';
+export type { AppliedManifest } from './scenario-ops.js';
+export type { AppliedFact, ScenarioObjects } from './scenario-state.js';
 
 /** The scenario of a file without a Scenario document. */
 export const EMPTY_SCENARIO: ScenarioSpec = { capture: { kind: 'all' }, steps: [], expectations: [] };
 
 type Spec = ScenarioDocument['spec'];
+type StepDocument = Spec['steps'][number];
 type Connect = ConnectStep['action'];
-
-/** The Kubernetes objects references may name: schema-valid Pods and Services (with `default/kubernetes`). */
-export interface ScenarioObjects {
-  readonly pods: PodNames;
-  readonly services: readonly ServiceFact[];
-}
 
 const PROTOCOL: Readonly<Record<Connect, PortProtocol>> = { http: 'TCP', tcp: 'TCP', udp: 'UDP' };
 
@@ -50,7 +51,7 @@ class RefChecker {
 
   constructor(
     private readonly facts: ClusterFacts,
-    private readonly objects: ScenarioObjects,
+    readonly state: ScenarioState,
   ) {}
 
   report(path: readonly PathKey[], detail: IssueDetail): void {
@@ -58,13 +59,13 @@ class RefChecker {
   }
 
   private service(ref: Ref & { kind: 'svc' }): ServiceFact | undefined {
-    return this.objects.services.find((s) => s.name === ref.name && s.namespace === ref.namespace);
+    return this.state.service(ref.namespace, ref.name);
   }
 
-  /** Reports a reference to a node, router, host, pod or Service the files do not have. */
+  /** Reports a reference to a node, router, host, pod, workload or Service the files do not have. */
   exists(ref: Ref, path: readonly PathKey[]): boolean {
-    const { facts, objects } = this;
-    const unknown = (kind: 'node' | 'router' | 'host' | 'pod' | 'service', name: string, known: string[]) => {
+    const { facts, state } = this;
+    const unknown = (kind: NamedKind, name: string, known: string[]) => {
       this.report(path, { code: 'unknown_reference', kind, name, known });
       return false;
     };
@@ -80,15 +81,28 @@ class RefChecker {
         return facts.hosts.includes(ref.name) || unknown('host', ref.name, [...facts.hosts]);
       case 'pod':
         return (
-          objects.pods.some((p) => p.name === ref.name && p.namespace === ref.namespace) ||
-          unknown('pod', podKey(ref.namespace, ref.name), keys(objects.pods))
+          state.pod(ref.namespace, ref.name) !== undefined ||
+          unknown('pod', podKey(ref.namespace, ref.name), keys(state.podNames()))
         );
+      case 'deploy':
+      case 'sts': {
+        const kind = ref.kind === 'deploy' ? 'Deployment' : 'StatefulSet';
+        return (
+          state.workload(kind, ref.namespace, ref.name) !== undefined ||
+          unknown(
+            ref.kind === 'deploy' ? 'deployment' : 'statefulset',
+            podKey(ref.namespace, ref.name),
+            keys(state.workloadList(kind)),
+          )
+        );
+      }
       case 'svc':
         return (
           this.service(ref) !== undefined ||
-          unknown('service', podKey(ref.namespace, ref.name), keys(objects.services))
+          unknown('service', podKey(ref.namespace, ref.name), keys(state.serviceList()))
         );
       case 'ip':
+      case 'dns':
         return true;
     }
   }
@@ -96,6 +110,7 @@ class RefChecker {
   /** Where a step starts: a machine that exists, without a port; an address must belong to one. */
   from(ref: Ref, path: readonly PathKey[]): void {
     if (ref.kind === 'svc') this.report(path, { code: 'not_a_source', ref: ref.text });
+    else if (ref.kind === 'dns') this.report(path, { code: 'dns_name', ref: ref.text, misuse: 'from' });
     else if (this.portless(ref, path, 'from') && this.exists(ref, path) && ref.kind === 'ip') {
       const { addresses } = this.facts;
       if (addresses.size > 0 && !addresses.has(ref.ip))
@@ -120,9 +135,32 @@ class RefChecker {
     return svc;
   }
 
-  /** The `to` of ping and traceroute: an address, without a port. */
-  icmpTarget(ref: Ref, path: readonly PathKey[]): void {
-    if (this.portless(ref, path, 'icmp') && this.exists(ref, path)) this.addressed(ref, path);
+  /**
+   * A DNS name as a destination: the cluster must run CoreDNS, and the step must start on a pod (only
+   * pods get the cluster DNS resolv.conf). Where names are not resolved, `misuse` says so.
+   */
+  private dnsTarget(ref: Ref, from: Ref | undefined, path: readonly PathKey[]): boolean {
+    if (ref.kind !== 'dns') return true;
+    const misuse =
+      from === undefined
+        ? 'expect'
+        : !this.state.dns
+          ? 'no_coredns'
+          : from.kind === 'pod' || from.kind === 'deploy' || from.kind === 'sts'
+            ? undefined
+            : 'source';
+    if (misuse !== undefined) this.report(path, { code: 'dns_name', ref: ref.text, misuse });
+    return misuse === undefined;
+  }
+
+  /** The `to` of ping and traceroute: an address (ping also takes a DNS name), without a port. */
+  icmpTarget(ref: Ref, path: readonly PathKey[], from: Ref, action: 'ping' | 'traceroute'): void {
+    if (ref.kind === 'dns' && action === 'traceroute') {
+      this.report(path, { code: 'dns_name', ref: ref.text, misuse: 'traceroute' });
+      return;
+    }
+    if (this.portless(ref, path, 'icmp') && this.exists(ref, path) && this.dnsTarget(ref, from, path))
+      this.addressed(ref, path);
   }
 
   /**
@@ -130,9 +168,17 @@ class RefChecker {
    * required; for an expectation (`action` undefined) a port is optional and its protocol is the one
    * the named port has (TCP for a bare number). undefined when there is none, or after an issue.
    */
-  transport(ref: Ref, path: readonly PathKey[], action: Connect | undefined): ProbeTransport | undefined {
-    if (!this.exists(ref, path)) return undefined;
+  transport(
+    ref: Ref,
+    path: readonly PathKey[],
+    action: Connect | undefined,
+    from?: Ref,
+  ): ProbeTransport | undefined {
+    if (!this.exists(ref, path) || !this.dnsTarget(ref, from, path)) return undefined;
     const want = action === undefined ? undefined : PROTOCOL[action];
+    // curl's default port; nc needs one.
+    if (ref.kind === 'dns' && ref.port === undefined && action === 'http')
+      return { protocol: 'TCP', port: 80 };
     const svc = this.addressed(ref, path);
     if (ref.kind === 'svc') {
       if (svc === undefined || svc.type === 'ExternalName' || svc.headless) return undefined;
@@ -149,9 +195,9 @@ class RefChecker {
       if (action !== undefined) this.report(path, { code: 'port_required', ref: ref.text, ports: [] });
       return undefined;
     }
-    if (ref.kind !== 'pod') return { protocol: want ?? 'TCP', port: ref.port };
-    const pod = this.objects.pods.find((p) => p.name === ref.name && p.namespace === ref.namespace);
-    const declared = (pod?.ports ?? []).map((p) => ({
+    if (ref.kind !== 'pod' && ref.kind !== 'deploy' && ref.kind !== 'sts')
+      return { protocol: want ?? 'TCP', port: ref.port };
+    const declared = this.state.portsOf(ref.kind, ref.namespace, ref.name).map((p) => ({
       name: p.name,
       number: p.containerPort,
       protocol: p.protocol,
@@ -202,21 +248,25 @@ export function checkScenario(
   doc: ScenarioDocument,
   facts: ClusterFacts,
   objects: ScenarioObjects = { pods: [], services: [] },
+  applied: ReadonlyMap<number, AppliedManifest> = new Map(),
 ): { readonly scenario: ScenarioSpec | undefined; readonly issues: readonly IssueDraft[] } {
-  const c = new RefChecker(facts, objects);
+  const c = new RefChecker(facts, new ScenarioState(objects));
   const spec = doc.spec;
   const unknownNode = (node: string, path: readonly PathKey[]): void => {
     if (!facts.nodes.includes(node))
       c.report(path, { code: 'unknown_reference', kind: 'node', name: node, known: facts.nodes });
   };
+  const ops = { nodes: facts.nodes, state: c.state, report: c.report.bind(c) };
 
-  const steps = spec.steps.flatMap((step, i): Step[] => {
+  const checkStep = (step: StepDocument, i: number): Step[] => {
     const path = ['spec', 'steps', i];
     const atNs = step.at;
+    const operation = checkOperation(step, path, ops, applied.get(i));
+    if (operation !== undefined) return operation;
     if (step.ping !== undefined) {
       const p = step.ping;
       c.from(p.from, [...path, 'ping', 'from']);
-      c.icmpTarget(p.to, [...path, 'ping', 'to']);
+      c.icmpTarget(p.to, [...path, 'ping', 'to'], p.from, 'ping');
       return [
         {
           action: 'ping',
@@ -235,7 +285,7 @@ export function checkScenario(
     if (step.traceroute !== undefined) {
       const t = step.traceroute;
       c.from(t.from, [...path, 'traceroute', 'from']);
-      c.icmpTarget(t.to, [...path, 'traceroute', 'to']);
+      c.icmpTarget(t.to, [...path, 'traceroute', 'to'], t.from, 'traceroute');
       return [
         {
           action: 'traceroute',
@@ -260,7 +310,7 @@ export function checkScenario(
     const request = action === undefined ? undefined : step[action];
     if (action !== undefined && request !== undefined) {
       c.from(request.from, [...path, action, 'from']);
-      const target = c.transport(request.to, [...path, action, 'to'], action);
+      const target = c.transport(request.to, [...path, action, 'to'], action, request.from);
       if (target === undefined) return [];
       const { from, to, count } = request;
       return [
@@ -276,31 +326,27 @@ export function checkScenario(
         },
       ];
     }
-    const nodeStep = step.join ?? (step.delete?.node !== undefined ? step.delete : undefined);
-    if (nodeStep?.node !== undefined) {
-      const verb = step.join !== undefined ? 'join' : 'delete';
-      unknownNode(nodeStep.node, [...path, verb, 'node']);
-      return [{ action: verb === 'join' ? 'joinNode' : 'deleteNode', atNs, node: nodeStep.node }];
-    }
-    if (step.delete?.pod !== undefined) {
-      const target = step.delete.pod;
-      const podPath = [...path, 'delete', 'pod'];
-      if (target.kind !== 'pod') {
-        c.report(podPath, {
-          code: 'invalid_value',
-          received: target.text,
-          allowed: ['pod/NAME', 'pod/NAMESPACE/NAME'],
-        });
-        return [];
-      }
-      if (c.portless(target, podPath, 'delete')) c.exists(target, podPath);
-      return [{ action: 'delete', atNs, pod: target }];
+    if (step.join !== undefined) {
+      unknownNode(step.join.node, [...path, 'join', 'node']);
+      return [{ action: 'joinNode', atNs, node: step.join.node }];
     }
     const link = step.linkDown !== undefined ? 'linkDown' : 'linkUp';
     const node = (step.linkDown ?? step.linkUp)?.node ?? '';
     unknownNode(node, [...path, link, 'node']);
     return [{ action: link, atNs, node }];
-  });
+  };
+
+  // In time order (file order among equal times), so each step sees what the earlier ones did; the
+  // timeline keeps file order.
+  const order = spec.steps
+    .map((_, i) => i)
+    .sort((a, b) => (spec.steps[a]?.at ?? 0) - (spec.steps[b]?.at ?? 0) || a - b);
+  const checked = new Map<number, Step[]>();
+  for (const i of order) {
+    const step = spec.steps[i];
+    if (step !== undefined) checked.set(i, checkStep(step, i));
+  }
+  const steps = spec.steps.flatMap((_, i) => checked.get(i) ?? []);
 
   const expectations = spec.expect.flatMap((e, i): Expectation[] => {
     const kind = e.reachable !== undefined ? 'reachable' : 'unreachable';

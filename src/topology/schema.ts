@@ -14,16 +14,34 @@ import {
   dnsLabel,
   ipv4,
   isCapturePoint,
-  isQuantity,
-  k8sStringMap,
   nodeName,
-  objectMeta,
   parseBandwidth,
-  portName,
   reject,
 } from './formats.js';
 import { parseRef } from './refs.js';
+import { endpointSliceDocument, endpointsDocument } from './schema-endpoints.js';
+import { podDocument, quantity } from './schema-pod.js';
 import { serviceDocument } from './schema-service.js';
+import {
+  applyManifest,
+  deletion,
+  drain,
+  exactlyOne,
+  label,
+  nodeOnly,
+  rollout,
+  scale,
+  taint as taintStep,
+  untaint,
+} from './schema-steps.js';
+import {
+  daemonSetDocument,
+  deploymentDocument,
+  replicaSetDocument,
+  statefulSetDocument,
+} from './schema-workloads.js';
+
+export { type PodDocument, podDocument } from './schema-pod.js';
 
 export const API_VERSION = 'podwire/v1';
 
@@ -42,12 +60,6 @@ const bandwidth = z
   .transform((s, ctx) => parseBandwidth(s) ?? badFormat(ctx, 'bandwidth', s))
   .meta({ pattern: '^\\d+(\\.\\d+)?[kKMGT]?bps$', description: 'bits per second: 100Mbps, 1Gbps, 10Gbps' });
 
-/** A Kubernetes quantity; YAML numbers (`cpu: 4`) are kept as their decimal text. */
-const quantity = z.union([z.string(), z.number()]).transform((v, ctx) => {
-  const text = String(v);
-  return isQuantity(text) ? text : badFormat(ctx, 'quantity', text);
-});
-
 /** A string map; YAML numbers and booleans (`net.ipv4.ip_forward: 1`) are kept as their text. */
 const stringMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).transform(String));
 
@@ -59,7 +71,7 @@ const ref = z
   })
   .meta({
     description:
-      'node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT (a number; pods and Services also take port names)',
+      'node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, deploy/[NAMESPACE/]NAME, sts/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME, an IPv4 address or a DNS name (web, web.shop, db-0.db), with an optional :PORT (a number; pods, workloads and Services also take port names)',
   });
 
 const metadata = z.strictObject({
@@ -126,8 +138,26 @@ const host = z.strictObject({
   ip: ipv4.optional(),
 });
 
+/**
+ * The control plane's delays and periods (`Timings` in src/k8s/api/context.ts); what is not given keeps
+ * the Kubernetes default.
+ */
+const controlPlane = z.strictObject({
+  watchDelay: duration().optional(),
+  podStartDelay: duration().optional(),
+  kubeProxyMinSyncPeriod: duration().optional(),
+  kubeProxySyncPeriod: duration(1, '1ns').optional(),
+  nodeMonitorGracePeriod: duration(1, '1ns').optional(),
+  nodeMonitorPeriod: duration(1, '1ns').optional(),
+  nodeLeaseRenewInterval: duration(1, '1ns').optional(),
+  defaultTolerationSeconds: z.int().min(0).optional(),
+});
+
 const clusterSpec = z.strictObject({
   seed: z.int().min(0).default(D.DEFAULT_SEED),
+  // coredns: kubeadm's CoreDNS Deployment and the kube-dns Service at the 10th serviceCIDR address.
+  dns: z.enum(['coredns', 'none']).default(D.DEFAULT_CLUSTER_DNS),
+  controlPlane: controlPlane.optional(),
   network: network.prefault({}),
   underlay: z.array(segment).min(1),
   routers: z.array(router).optional(),
@@ -142,14 +172,6 @@ export const clusterDocument = z.strictObject({
   metadata: metadata.optional(),
   spec: clusterSpec,
 });
-
-/** Requires exactly one of `keys` to be present on an object. */
-function exactlyOne<K extends string>(keys: readonly K[]) {
-  return (value: Partial<Record<K, unknown>>, ctx: z.RefinementCtx): void => {
-    const found = keys.filter((k) => value[k] !== undefined);
-    if (found.length !== 1) reject(ctx, value, { code: 'choose_one', found, allowed: [...keys] });
-  };
-}
 
 const ping = z.strictObject({
   from: ref,
@@ -187,14 +209,6 @@ const connect = z.strictObject({
 
 const link = z.strictObject({ node: z.string() });
 
-/**
- * `kubectl delete pod NAME`: the kubelet tears the sandbox down (CNI DEL frees the address);
- * `kubectl delete node NAME`: every other flanneld removes the node's routes, neighbours and FDB entries.
- */
-const deletion = z
-  .strictObject({ pod: ref.optional(), node: z.string().optional() })
-  .superRefine(exactlyOne(['pod', 'node']));
-
 /** `kubeadm join` on a node that was deleted: its Node object and flannel lease come back. */
 const join = z.strictObject({ node: z.string() });
 
@@ -208,6 +222,17 @@ const STEP_ACTIONS = [
   'linkUp',
   'delete',
   'join',
+  'apply',
+  'scale',
+  'rollout',
+  'cordon',
+  'uncordon',
+  'drain',
+  'taint',
+  'untaint',
+  'label',
+  'fail',
+  'recover',
 ] as const;
 
 const step = z
@@ -222,6 +247,17 @@ const step = z
     linkUp: link.optional(),
     delete: deletion.optional(),
     join: join.optional(),
+    apply: applyManifest.optional(),
+    scale: scale.optional(),
+    rollout: rollout.optional(),
+    cordon: nodeOnly.optional(),
+    uncordon: nodeOnly.optional(),
+    drain: drain.optional(),
+    taint: taintStep.optional(),
+    untaint: untaint.optional(),
+    label: label.optional(),
+    fail: nodeOnly.optional(),
+    recover: nodeOnly.optional(),
   })
   .superRefine(exactlyOne(STEP_ACTIONS));
 
@@ -249,75 +285,50 @@ export const scenarioDocument = z.strictObject({
   spec: scenarioSpec.prefault({}),
 });
 
-const containerPort = z.strictObject({
-  containerPort: z.int().min(1).max(65535),
-  protocol: z.enum(['TCP', 'UDP']).default(D.DEFAULT_PORT_PROTOCOL),
-  name: portName.optional(),
-  hostPort: z.int().min(1).max(65535).optional(),
-  hostIP: ipv4.optional(),
-});
-
-/**
- * A container. Only name, image and ports matter to the fabric; the other fields real manifests carry
- * are accepted (their contents unchecked) so the manifests load unchanged.
- */
-const container = z.strictObject({
-  name: dnsLabel,
-  image: z.string().min(1),
-  ports: z.array(containerPort).default([]),
-  imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).optional(),
-  command: z.array(z.string()).optional(),
-  args: z.array(z.string()).optional(),
-  workingDir: z.string().optional(),
-  env: z.unknown().optional(),
-  envFrom: z.unknown().optional(),
-  resources: z.unknown().optional(),
-  readinessProbe: z.unknown().optional(),
-  livenessProbe: z.unknown().optional(),
-  startupProbe: z.unknown().optional(),
-  volumeMounts: z.unknown().optional(),
-  securityContext: z.unknown().optional(),
-});
-
-const podSpec = z.strictObject({
-  containers: z.array(container).min(1),
-  // Required by the semantic check until the scheduler exists (issue 6), so the message can say why.
-  nodeName: nodeName.optional(),
-  hostNetwork: z.boolean().default(false),
-  restartPolicy: z.enum(['Always', 'OnFailure', 'Never']).default(D.DEFAULT_RESTART_POLICY),
-  dnsPolicy: z.enum(['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None']).optional(),
-  nodeSelector: k8sStringMap.optional(),
-  serviceAccountName: z.string().optional(),
-  terminationGracePeriodSeconds: z.int().min(0).optional(),
-  tolerations: z.unknown().optional(),
-  affinity: z.unknown().optional(),
-  volumes: z.unknown().optional(),
-  securityContext: z.unknown().optional(),
-  imagePullSecrets: z.unknown().optional(),
-});
-
-/** A `kind: Pod` document as Kubernetes writes it (`status`, if present, is ignored). */
-export const podDocument = z.strictObject({
-  apiVersion: z.literal('v1'),
-  kind: z.literal('Pod'),
-  metadata: objectMeta(nodeName),
-  spec: podSpec,
-  status: z.unknown().optional(),
-});
-
 /** The parsed (defaults applied, formats converted) Cluster document. */
 export type ClusterDocument = z.output<typeof clusterDocument>;
 /** The parsed Scenario document. */
 export type ScenarioDocument = z.output<typeof scenarioDocument>;
-/** The parsed Pod document. */
-export type PodDocument = z.output<typeof podDocument>;
+
+/** The Kubernetes documents a file (and a Scenario's `apply`) may hold, by kind. */
+export const MANIFEST_SCHEMAS = {
+  Pod: podDocument,
+  Service: serviceDocument,
+  Deployment: deploymentDocument,
+  ReplicaSet: replicaSetDocument,
+  DaemonSet: daemonSetDocument,
+  StatefulSet: statefulSetDocument,
+  Endpoints: endpointsDocument,
+  EndpointSlice: endpointSliceDocument,
+} as const;
+
+/** A kind the file accepts as a Kubernetes manifest. */
+export type ManifestKind = keyof typeof MANIFEST_SCHEMAS;
+
+/** Whether `kind` is one of the accepted Kubernetes kinds. */
+export function isManifestKind(kind: string): kind is ManifestKind {
+  return Object.hasOwn(MANIFEST_SCHEMAS, kind);
+}
+
+const JSON_SCHEMA_OPTIONS = { io: 'input', unrepresentable: 'any' } as const;
 
 /** JSON Schema (draft 2020-12) of one document of a topology file, for editors (`podwire schema`). */
 export function topologyJsonSchema(): object {
-  const document = z.union([clusterDocument, scenarioDocument, podDocument, serviceDocument]).meta({
+  const manifests = Object.values(MANIFEST_SCHEMAS);
+  const document = z.union([clusterDocument, scenarioDocument, ...manifests]).meta({
     title: 'podwire topology document',
     description:
-      'One YAML document of a podwire topology file: a Cluster (exactly one), a Scenario (at most one), a Pod or a Service.',
+      'One YAML document of a podwire topology file: a Cluster (exactly one), a Scenario (at most one), or a Kubernetes manifest (Pod, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet, Endpoints, EndpointSlice).',
   });
-  return z.toJSONSchema(document, { io: 'input', unrepresentable: 'any' });
+  // A step's `apply` holds one manifest: describe it as the union of the manifest documents.
+  const { $schema: _, ...manifest } = z.toJSONSchema(z.union(manifests), JSON_SCHEMA_OPTIONS);
+  return z.toJSONSchema(document, {
+    ...JSON_SCHEMA_OPTIONS,
+    override: (ctx) => {
+      if (ctx.zodSchema === applyManifest) {
+        for (const key of Object.keys(ctx.jsonSchema)) delete ctx.jsonSchema[key];
+        Object.assign(ctx.jsonSchema, manifest);
+      }
+    },
+  });
 }

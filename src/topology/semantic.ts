@@ -4,6 +4,7 @@
  * are already right) and reports each problem at the field that causes it.
  */
 
+import type { Timings } from '../k8s/index.js';
 import { type Cidr, contains, formatCidr, formatIp4, lastOf, overlaps, sizeOf } from './addr.js';
 import { FIRST_NODE_HOST, IMPLICIT_ROUTER } from './defaults.js';
 import type { IssueDraft } from './from-zod.js';
@@ -22,7 +23,7 @@ export interface ClusterFacts {
 }
 
 /** The cluster part of a topology. */
-export type ResolvedCluster = Omit<Topology, 'scenario' | 'pods' | 'services'>;
+export type ResolvedCluster = Omit<Topology, 'scenario' | 'pods' | 'services' | 'objects'>;
 
 /** Result of checking a Cluster document. */
 export interface ClusterCheck {
@@ -370,11 +371,28 @@ export function checkCluster(doc: ClusterDocument): ClusterCheck {
   const cluster: ResolvedCluster = {
     name: doc.metadata?.name ?? null,
     seed: spec.seed,
-    network: { ...spec.network },
+    network: { ...spec.network, dns: spec.dns },
     segments,
     routers,
     nodes,
     hosts,
+    timings: timingsOf(spec.controlPlane),
   };
   return { cluster, facts, issues: [] };
+}
+
+/** `spec.controlPlane` as the control plane's `Timings` (ns); fields not given are left out. */
+function timingsOf(cp: Spec['controlPlane']): Partial<Timings> {
+  if (cp === undefined) return {};
+  const pairs: [keyof Timings, number | undefined][] = [
+    ['watchDelayNs', cp.watchDelay],
+    ['podStartNs', cp.podStartDelay],
+    ['kubeProxyMinSyncNs', cp.kubeProxyMinSyncPeriod],
+    ['kubeProxySyncPeriodNs', cp.kubeProxySyncPeriod],
+    ['nodeMonitorGraceNs', cp.nodeMonitorGracePeriod],
+    ['nodeMonitorPeriodNs', cp.nodeMonitorPeriod],
+    ['nodeLeaseRenewNs', cp.nodeLeaseRenewInterval],
+    ['defaultTolerationSeconds', cp.defaultTolerationSeconds],
+  ];
+  return Object.fromEntries(pairs.filter(([, v]) => v !== undefined));
 }

@@ -6,6 +6,7 @@
  */
 
 import { type Cidr, contains, formatCidr, formatIp4, lastOf, parseCidr } from './addr.js';
+import { kubeDnsClusterIP } from './coredns-manifests.js';
 import * as D from './defaults.js';
 import type { IssueDraft } from './from-zod.js';
 import { formatPath, type IssueDetail, type PathKey, type ServiceRule } from './issues.js';
@@ -198,6 +199,7 @@ interface Allocations {
 function checkClusterIP(
   spec: Spec,
   serviceCIDR: Cidr,
+  coreDns: boolean,
   owner: { service: string; line: number },
   taken: Allocations,
   report: Report,
@@ -217,7 +219,9 @@ function checkClusterIP(
         ? 'broadcast'
         : ip === serviceCIDR.network + 1
           ? 'kubernetes'
-          : undefined;
+          : coreDns && ip === kubeDnsClusterIP(serviceCIDR)
+            ? 'kube-dns'
+            : undefined;
   if (role !== undefined) {
     report(path, { code: 'cluster_ip_reserved', ip: text, serviceCIDR: cidrText, role });
     return;
@@ -254,6 +258,13 @@ function checkNodePorts(
   if (spec.healthCheckNodePort !== undefined)
     claim(spec.healthCheckNodePort, [...SPEC, 'healthCheckNodePort']);
 }
+
+/** kubeadm's kube-dns ports (`coreDnsObjects`). */
+const KUBE_DNS_PORTS: ServiceFact['ports'] = [
+  { name: 'dns', port: 53, protocol: 'UDP' },
+  { name: 'dns-tcp', port: 53, protocol: 'TCP' },
+  { name: 'metrics', port: 9153, protocol: 'TCP' },
+];
 
 function toServiceSpec(d: ServiceDocument): ServiceSpec {
   const { spec, metadata } = d;
@@ -297,7 +308,8 @@ function toServiceSpec(d: ServiceDocument): ServiceSpec {
   };
 }
 
-function factOf(d: ServiceDocument): ServiceFact {
+/** What the Scenario needs to know about a schema-valid Service. */
+export function serviceFact(d: ServiceDocument): ServiceFact {
   return {
     namespace: d.metadata.namespace,
     name: d.metadata.name,
@@ -316,6 +328,7 @@ export function checkServices(
   found: readonly FoundService[],
   serviceCIDR: Cidr | undefined,
   nameLine: (doc: number) => number,
+  coreDns = false,
 ): ServiceCheck {
   const issues: ServiceIssue[] = [];
   const services: ServiceSpec[] = [];
@@ -332,6 +345,8 @@ export function checkServices(
     const first = firstDoc.get(key);
     if (namespace === D.DEFAULT_NAMESPACE && name === D.KUBERNETES_SERVICE) {
       report(['metadata', 'name'], { code: 'reserved_service', ip: formatIp4(cidr.network + 1) });
+    } else if (coreDns && namespace === D.KUBE_SYSTEM_NAMESPACE && name === D.KUBE_DNS_SERVICE) {
+      report(['metadata', 'name'], { code: 'reserved_object', kind: 'service', name, namespace });
     } else if (first !== undefined) {
       const firstLine = nameLine(first);
       report(['metadata', 'name'], { code: 'duplicate_object', kind: 'service', name, namespace, firstLine });
@@ -340,14 +355,26 @@ export function checkServices(
     }
     checkFields(service.spec, rule, report);
     const owner = { service: key, line: nameLine(doc) };
-    if (serviceCIDR !== undefined) checkClusterIP(service.spec, serviceCIDR, owner, taken, report);
+    if (serviceCIDR !== undefined) checkClusterIP(service.spec, serviceCIDR, coreDns, owner, taken, report);
     checkNodePorts(service.spec, owner, taken, report);
     if (issues.length === before) services.push(toServiceSpec(service));
   }
   const kubernetes = kubernetesService(cidr);
+  const kubeDns: ServiceFact[] = coreDns
+    ? [
+        {
+          namespace: D.KUBE_SYSTEM_NAMESPACE,
+          name: D.KUBE_DNS_SERVICE,
+          type: 'ClusterIP',
+          headless: false,
+          ports: KUBE_DNS_PORTS,
+        },
+      ]
+    : [];
   const facts: ServiceFact[] = [
     { ...kubernetes, headless: false, ports: kubernetes.ports },
-    ...found.map(({ service }) => factOf(service)),
+    ...kubeDns,
+    ...found.map(({ service }) => serviceFact(service)),
   ];
   return { services, facts, issues };
 }

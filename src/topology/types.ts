@@ -4,6 +4,7 @@
  * never plain objects. The builder reads only this; it never sees YAML.
  */
 
+import type { ObjectInput, Timings } from '../k8s/index.js';
 import type { Ip4 } from '../wire/index.js';
 import type { Cidr } from './addr.js';
 
@@ -41,7 +42,15 @@ export interface NetworkSpec {
   readonly flanneld: boolean;
   readonly kubeProxyMode: KubeProxyMode;
   readonly ipvsScheduler: IpvsScheduler;
+  /**
+   * The Cluster's `spec.dns`: `coredns` runs kubeadm's CoreDNS Deployment and the `kube-system/kube-dns`
+   * Service at the 10th address of serviceCIDR (`coreDnsObjects`); `none` runs no cluster DNS.
+   */
+  readonly dns: ClusterDns;
 }
+
+/** The Cluster's `spec.dns`. */
+export type ClusterDns = 'coredns' | 'none';
 
 /** An underlay L2 segment (one broadcast domain, one IPv4 subnet). */
 export interface SegmentSpec {
@@ -118,13 +127,13 @@ export interface ContainerSpec {
 /** Pod `spec.restartPolicy`. */
 export type RestartPolicy = 'Always' | 'OnFailure' | 'Never';
 
-/** A `kind: Pod` document, bound to its node (`spec.nodeName`). */
+/** A `kind: Pod` document. */
 export interface PodSpec {
   readonly name: string;
   /** `metadata.namespace`, `default` when not given. */
   readonly namespace: string;
-  /** `spec.nodeName`: a node of the cluster. */
-  readonly node: string;
+  /** `spec.nodeName`: a node of the cluster, or undefined when the scheduler is to place the pod. */
+  readonly node: string | undefined;
   readonly labels: ReadonlyMap<string, string>;
   readonly annotations: ReadonlyMap<string, string>;
   readonly containers: readonly ContainerSpec[];
@@ -214,7 +223,37 @@ export type Ref =
       readonly text: string;
       readonly port?: number | string;
     }
+  | {
+      /** `deploy/[NAMESPACE/]NAME`: the Deployment's first ready pod by name, chosen at run time. */
+      readonly kind: 'deploy';
+      readonly name: string;
+      readonly namespace: string;
+      readonly text: string;
+      readonly port?: number | string;
+    }
+  | {
+      /** `sts/[NAMESPACE/]NAME`: the StatefulSet's first ready pod by name, chosen at run time. */
+      readonly kind: 'sts';
+      readonly name: string;
+      readonly namespace: string;
+      readonly text: string;
+      readonly port?: number | string;
+    }
+  | {
+      /**
+       * A DNS name (`web`, `web.default`, `web.default.svc.cluster.local`, `db-0.db`) the source pod
+       * resolves through the cluster DNS with its resolv.conf search path, as written (no trailing dot
+       * added or removed).
+       */
+      readonly kind: 'dns';
+      readonly name: string;
+      readonly text: string;
+      readonly port?: number;
+    }
   | { readonly kind: 'ip'; readonly ip: Ip4; readonly text: string; readonly port?: number };
+
+/** The references that stand for a pod: a named pod, or a workload's first ready pod. */
+export type PodRef = Ref & { readonly kind: 'pod' | 'deploy' | 'sts' };
 
 /** `ping -c COUNT -i INTERVAL -s SIZE -t TTL [-M do|dont] -W WAIT`. */
 export interface PingStep {
@@ -251,11 +290,104 @@ export interface LinkStep {
   readonly node: string;
 }
 
-/** `kubectl delete pod`: the pod's sandbox goes, with CNI DEL. */
+/** The kinds a `delete` step removes (besides nodes, which `NodeStep` leaves the cluster with). */
+export type DeletableKind = 'Pod' | 'Deployment' | 'ReplicaSet' | 'DaemonSet' | 'StatefulSet' | 'Service';
+
+/** An object of the API by kind, namespace and name. */
+export interface ObjectKey<K extends string = string> {
+  readonly kind: K;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * `kubectl delete KIND NAME`: a pod terminates gracefully (its sandbox goes with CNI DEL), a workload
+ * takes its pods with it (foreground cascading), a Service its ClusterIP and rules.
+ */
 export interface DeleteStep {
   readonly action: 'delete';
   readonly atNs: number;
-  readonly pod: Ref & { readonly kind: 'pod' };
+  readonly target: ObjectKey<DeletableKind>;
+}
+
+/** `kubectl apply -f` of one manifest written inline in the step (any kind the file accepts). */
+export interface ApplyStep {
+  readonly action: 'apply';
+  readonly atNs: number;
+  /** In the shape of the API objects (src/k8s/api/types.ts), defaults applied as for the file's objects. */
+  readonly object: ObjectInput;
+}
+
+/** `kubectl scale KIND NAME --replicas=N`. */
+export interface ScaleStep {
+  readonly action: 'scale';
+  readonly atNs: number;
+  readonly target: ObjectKey<'Deployment' | 'ReplicaSet' | 'StatefulSet'>;
+  readonly replicas: number;
+}
+
+/** `kubectl set image deployment/NAME CONTAINER=IMAGE`: a new pod template, so a new rollout. */
+export interface RolloutStep {
+  readonly action: 'rollout';
+  readonly atNs: number;
+  readonly target: ObjectKey<'Deployment'>;
+  /** The container whose image changes: as written, or the template's only container. */
+  readonly container: string;
+  readonly image: string;
+}
+
+/** `kubectl cordon|uncordon NODE`: sets or clears `spec.unschedulable`. */
+export interface CordonStep {
+  readonly action: 'cordon' | 'uncordon';
+  readonly atNs: number;
+  readonly node: string;
+}
+
+/** `kubectl drain NODE [--ignore-daemonsets] [--force] [--delete-emptydir-data]`. */
+export interface DrainStep {
+  readonly action: 'drain';
+  readonly atNs: number;
+  readonly node: string;
+  readonly ignoreDaemonsets: boolean;
+  readonly force: boolean;
+  readonly deleteEmptydirData: boolean;
+}
+
+/** `kubectl taint nodes NODE key[=value]:Effect`; `value` is '' when not given. */
+export interface TaintStep {
+  readonly action: 'taint';
+  readonly atNs: number;
+  readonly node: string;
+  readonly taint: TaintSpec;
+}
+
+/** `kubectl taint nodes NODE key[:Effect]-`: removes the key's taints of that effect, or of every effect. */
+export interface UntaintStep {
+  readonly action: 'untaint';
+  readonly atNs: number;
+  readonly node: string;
+  readonly key: string;
+  readonly effect?: TaintEffect;
+}
+
+/**
+ * `kubectl label node|pod NAME k=v k2- [--overwrite]`: a null value removes the label. Without
+ * `overwrite`, changing a label that has another value is refused at run time, as kubectl refuses it.
+ */
+export interface LabelStep {
+  readonly action: 'label';
+  readonly atNs: number;
+  readonly target: { readonly kind: 'Node'; readonly name: string } | ObjectKey<'Pod'>;
+  /** In sorted key order. */
+  readonly labels: ReadonlyMap<string, string | null>;
+  readonly overwrite: boolean;
+}
+
+/** A node fails (its kubelet stops heartbeating and its datapath stops forwarding) or recovers. */
+export interface NodeHealthStep {
+  readonly action: 'fail' | 'recover';
+  readonly atNs: number;
+  readonly node: string;
 }
 
 /** `kubectl delete node` (the node leaves: peers drop its flannel entries) or `kubeadm join` (it comes back). */
@@ -294,8 +426,21 @@ export type UdpStep = ConnectStepOf<'udp'>;
 /** Any of the three. */
 export type ConnectStep = HttpStep | TcpStep | UdpStep;
 
+/** A cluster operation (what `kubectl` or a failure does to the API objects). */
+export type OperationStep =
+  | ApplyStep
+  | DeleteStep
+  | ScaleStep
+  | RolloutStep
+  | CordonStep
+  | DrainStep
+  | TaintStep
+  | UntaintStep
+  | LabelStep
+  | NodeHealthStep;
+
 /** One timed action of the scenario. */
-export type Step = PingStep | TracerouteStep | ConnectStep | LinkStep | DeleteStep | NodeStep;
+export type Step = PingStep | TracerouteStep | ConnectStep | LinkStep | NodeStep | OperationStep;
 
 /** The transport an expectation probes with when its `to` carries a port. */
 export interface ProbeTransport {
@@ -342,5 +487,14 @@ export interface Topology {
   readonly pods: readonly PodSpec[];
   /** The `kind: Service` documents, in file order (without `default/kubernetes`, which the run adds). */
   readonly services: readonly ServiceSpec[];
+  /**
+   * Every Kubernetes document of the file (Pod, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet,
+   * Endpoints, EndpointSlice) as the API object a client sends (src/k8s/api/types.ts shapes, the API
+   * server's defaults applied), in file order. Without the objects podwire makes itself
+   * (`default/kubernetes`, and CoreDNS: `coreDnsObjects`).
+   */
+  readonly objects: readonly ObjectInput[];
+  /** The Cluster's `spec.controlPlane`, in ns; what is not given keeps `DEFAULT_TIMINGS`. */
+  readonly timings: Partial<Timings>;
   readonly scenario: ScenarioSpec;
 }

@@ -17,6 +17,7 @@ export * from './addr.js';
 export * from './arp.js';
 export * from './build.js';
 export * from './checksum.js';
+export * from './dns.js';
 export * from './ethernet.js';
 export * from './fragment.js';
 export * from './frame.js';

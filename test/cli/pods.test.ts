@@ -60,7 +60,8 @@ describe('pods on a node, against the real plugins (test/kernel/OBSERVED-cni.md)
 
 describe('deleting a pod (a delete step)', () => {
   it('runs CNI DEL: the pod leaves get pods, its address file goes, the cursor stays', async () => {
-    const pods = await cli('get', 'topologies/pods-on-a-node.yaml', 'pods', '--at', '10s');
+    // The delete at 10s is graceful: SIGTERM, then the kubelet's CNI DEL a watch delay later.
+    const pods = await cli('get', 'topologies/pods-on-a-node.yaml', 'pods', '--at', '11s');
     expect(pods.outLines.map((l) => l.split(/\s+/)[0])).toEqual(['NAME', 'pa', 'pc']);
     const ipam = await cli(
       'show',
@@ -69,7 +70,7 @@ describe('deleting a pod (a delete step)', () => {
       '--node',
       'node1',
       '--at',
-      '10s',
+      '11s',
     );
     expect(ipam.outLines.map((l) => l.split(' ')[0])).toEqual([
       '#',
@@ -84,7 +85,7 @@ describe('deleting a pod (a delete step)', () => {
     const r = await cli('run', 'topologies/pods-on-a-node.yaml', '--until', '10s');
     const at = r.outLines.indexOf('[10.000000] $ kubectl delete pod pb');
     expect(at).toBeGreaterThan(0);
-    expect(r.outLines[at + 1]).toBe('pod "pb" deleted');
+    expect(r.outLines[at + 1]).toBe('pod "pb" deleted from default namespace');
   });
 });
 

@@ -179,7 +179,7 @@ describe('podwire trace', () => {
     ],
     [
       [TRACE_VXLAN, '--from', 'pod/pa', '--to', 'nope'],
-      /^--to: "nope" is not a reference: expected node\/NAME, /,
+      /^--to: "nope" is a DNS name: trace follows one packet to an address/,
     ],
     [
       [TRACE_VXLAN, '--from', 'pod/pa', '--to', 'pod/pb:80'],

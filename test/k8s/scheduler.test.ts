@@ -211,6 +211,8 @@ describe('scoring', () => {
       TaintToleration: 100,
       NodeAffinity: 0,
       NodeResourcesFit: 25,
+      PodTopologySpread: 0,
+      InterPodAffinity: 0,
       NodeResourcesBalancedAllocation: 100,
     });
     expect(a.total).toBe(300 + 25 + 100);

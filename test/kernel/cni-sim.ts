@@ -75,7 +75,11 @@ export function simulateCniLab(): CniObservation {
   const file = fileURLToPath(new URL('../fixtures/cni-node.yaml', import.meta.url));
   const loaded = loadTopologyFile(file);
   if (!loaded.ok) throw new Error(`cni-node.yaml does not load: ${JSON.stringify(loaded.issues)}`);
-  const cluster = buildCluster({ ...loaded.topology, pods: [] });
+  const cluster = buildCluster({
+    ...loaded.topology,
+    pods: [],
+    objects: loaded.topology.objects.filter((o) => o.kind !== 'Pod'),
+  });
   const sim = cluster.sim;
   const host = cluster.nodes.get(NODE);
   if (host?.cni === undefined) throw new Error('no node1 with CNI plugins');

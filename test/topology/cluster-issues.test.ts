@@ -77,7 +77,7 @@ describe('the Cluster document: shape and formats', () => {
     expect(issueLines(text)).toEqual([
       'x.yaml:7:7: spec.underlay[0].lables: unknown field "lables" (known: name, cidr, mtu, latency, bandwidth, gateway)',
       'x.yaml:9:36: spec.nodes[0].lables: unknown field "lables" (known: name, subnet, ip, role, labels, taints, capacity, sysctls)',
-      'x.yaml:10:3: spec.extra: unknown field "extra" (known: seed, network, underlay, routers, nodes, hosts)',
+      'x.yaml:10:3: spec.extra: unknown field "extra" (known: seed, dns, controlPlane, network, underlay, routers, nodes, hosts)',
     ]);
   });
 

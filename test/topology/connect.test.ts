@@ -66,10 +66,12 @@ describe('parseRef() with ports', () => {
     expect(bad('svc/web:Http')).toEqual({ code: 'invalid_format', format: 'port', received: 'Http' });
     // Service names are DNS-1035 labels: they start with a letter.
     expect(bad('svc/1web')).toEqual({ code: 'invalid_format', format: 'reference', received: 'svc/1web' });
-    expect(bad('deploy/web:80')).toMatchObject({
-      code: 'unsupported_reference',
-      arrivesWith: 'orchestration',
+    expect(bad('deploy/web/x/y')).toEqual({
+      code: 'invalid_format',
+      format: 'reference',
+      received: 'deploy/web/x/y',
     });
+    expect(bad('web:http')).toEqual({ code: 'invalid_format', format: 'port_number_only', received: 'http' });
   });
 });
 
@@ -241,7 +243,7 @@ describe('ping and traceroute to a Service', () => {
   it('a pod is deleted by name, without a port', () => {
     const text = yaml(...FILE, '  steps:', '    - {at: 1s, delete: {pod: pod/pa:80}}');
     expect(issueLines(text)).toEqual([
-      `x.yaml:${STEPS + 1}:30: spec.steps[0].delete.pod: "pod/pa:80": delete names a pod; drop the port`,
+      `x.yaml:${STEPS + 1}:30: spec.steps[0].delete.pod: "pod/pa:80" is not NAME or NAMESPACE/NAME (a DNS subdomain, in a namespace that is a DNS label)`,
     ]);
   });
 });

@@ -38,7 +38,7 @@ describe('documents of a topology file', () => {
     ]);
   });
 
-  it('reports Kubernetes kinds that are not supported yet, and unknown kinds', () => {
+  it('validates the workload and endpoints kinds with their schemas, and reports unknown kinds', () => {
     const text = yaml(
       ...SMALL_CLUSTER,
       '---',
@@ -52,10 +52,11 @@ describe('documents of a topology file', () => {
       'apiVersion: example.com/v1',
       'kind: Widget',
     );
+    // A missing field is placed at its parent: here the document's first key.
     expect(issueLines(text)).toEqual([
-      'x.yaml:12:7: kind: kind Deployment is not supported yet (arrives with the orchestration layer and its controllers)',
-      'x.yaml:16:7: kind: kind Endpoints is not supported yet (arrives with the orchestration layer and its controllers)',
-      'x.yaml:19:7: kind: kind Widget is not supported (known: Cluster, Scenario, Pod, Service)',
+      'x.yaml:11:1: spec: missing required field (expected a mapping)',
+      'x.yaml:15:1: metadata: missing required field (expected a mapping)',
+      'x.yaml:19:7: kind: kind Widget is not supported (known: Cluster, Scenario, Pod, Service, Deployment, ReplicaSet, DaemonSet, StatefulSet, Endpoints, EndpointSlice)',
     ]);
   });
 
@@ -143,18 +144,30 @@ describe('the Scenario document', () => {
     ]);
   });
 
-  it('refuses malformed references and those that arrive with later features', () => {
+  it('refuses malformed references', () => {
+    const text = yaml(
+      ...SMALL_CLUSTER,
+      ...SCENARIO,
+      '  steps:',
+      '    - {at: 1s, traceroute: {from: node/node1, to: 10.0.0.256}}',
+    );
+    expect(issueLines(text)).toEqual([
+      'x.yaml:15:51: spec.steps[0].traceroute.to: "10.0.0.256" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, deploy/[NAMESPACE/]NAME, sts/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME, an IPv4 address or a DNS name, with an optional :PORT',
+    ]);
+  });
+
+  it('refuses a DNS name as a source and workloads the files do not have', () => {
     const text = yaml(
       ...SMALL_CLUSTER,
       ...SCENARIO,
       '  steps:',
       '    - {at: 1s, ping: {from: deploy/client, to: svc/web}}',
-      '    - {at: 1s, traceroute: {from: node1, to: 10.0.0.256}}',
+      '    - {at: 1s, traceroute: {from: node1, to: node/node2}}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:29: spec.steps[0].ping.from: "deploy/client": deploy/ references are not supported yet (arrive with the orchestration layer and its controllers)',
-      'x.yaml:16:35: spec.steps[1].traceroute.from: "node1" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
-      'x.yaml:16:46: spec.steps[1].traceroute.to: "10.0.0.256" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
+      'x.yaml:15:29: spec.steps[0].ping.from: unknown deployment "client" (known: none)',
+      'x.yaml:15:48: spec.steps[0].ping.to: unknown service "web" (known: kubernetes)',
+      'x.yaml:16:35: spec.steps[1].traceroute.from: "node1" is a DNS name, not a machine; a step starts on node/NAME, router/NAME, host/NAME, pod/NAME, deploy/NAME or sts/NAME',
     ]);
   });
 
@@ -181,8 +194,8 @@ describe('the Scenario document', () => {
       '    - {}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:7: spec.steps[0]: needs one of ping, traceroute, http, tcp, udp, linkDown, linkUp, delete or join',
-      'x.yaml:16:7: spec.steps[1]: has linkDown and linkUp; exactly one of ping, traceroute, http, tcp, udp, linkDown, linkUp, delete or join is allowed',
+      'x.yaml:15:7: spec.steps[0]: needs one of ping, traceroute, http, tcp, udp, linkDown, linkUp, delete, join, apply, scale, rollout, cordon, uncordon, drain, taint, untaint, label, fail or recover',
+      'x.yaml:16:7: spec.steps[1]: has linkDown and linkUp; exactly one of ping, traceroute, http, tcp, udp, linkDown, linkUp, delete, join, apply, scale, rollout, cordon, uncordon, drain, taint, untaint, label, fail or recover is allowed',
       'x.yaml:18:7: spec.expect[0]: needs one of reachable or unreachable',
     ]);
   });

@@ -33,7 +33,10 @@ describe('loadTopologyText() on valid files', () => {
       flanneld: true,
       kubeProxyMode: 'iptables',
       ipvsScheduler: 'rr',
+      dns: 'none',
     });
+    expect(t.timings).toEqual({});
+    expect(t.objects).toEqual([]);
     expect(t.segments).toEqual([
       {
         name: 'rack1',

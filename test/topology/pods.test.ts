@@ -141,7 +141,7 @@ describe('Pod documents', () => {
     expect(t.pods[0]?.mtuOverride).toBeUndefined();
   });
 
-  it('requires spec.nodeName until the scheduler exists, and a node of the cluster', () => {
+  it('leaves spec.nodeName to the scheduler, but a node it names must exist', () => {
     const text = yaml(
       ...SMALL_CLUSTER,
       '---',
@@ -156,11 +156,11 @@ describe('Pod documents', () => {
       'metadata: {name: pb}',
       'spec: {nodeName: node9, containers: [{name: c, image: busybox}]}',
     );
-    // Line 15 is `  containers: …`: a missing field is placed at its parent, the spec mapping (col 3).
     expect(issueLines(text)).toEqual([
-      'x.yaml:15:3: spec.nodeName: required until the scheduler exists (issue 6); name a node',
       'x.yaml:20:18: spec.nodeName: unknown node "node9" (known: node1, node2)',
     ]);
+    const t = loadOk(yaml(...SMALL_CLUSTER, ...text.split('\n').slice(9, 15)));
+    expect(t.pods.map((p) => [p.name, p.node])).toEqual([['pa', undefined]]);
   });
 
   it('requires pod names to be unique per namespace, not across namespaces', () => {
@@ -234,7 +234,7 @@ describe('Pod documents', () => {
       'x.yaml:13:18: metadata.name: "Web" is not a DNS subdomain: lowercase letters, digits, "-" and ".", at most 253 characters',
       'x.yaml:13:41: metadata.labels.version: expected a string, got number 2',
       'x.yaml:13:45: metadata.uid: unknown field "uid" (known: name, namespace, labels, annotations, creationTimestamp)',
-      'x.yaml:16:3: spec.hostNetwrk: unknown field "hostNetwrk" (known: containers, nodeName, hostNetwork, restartPolicy, dnsPolicy, nodeSelector, serviceAccountName, terminationGracePeriodSeconds, tolerations, affinity, volumes, securityContext, imagePullSecrets)',
+      'x.yaml:16:3: spec.hostNetwrk: unknown field "hostNetwrk" (known: containers, initContainers, ephemeralContainers, nodeName, nodeSelector, affinity, tolerations, topologySpreadConstraints, schedulerName, priority, priorityClassName, preemptionPolicy, hostname, subdomain, setHostnameAsFQDN, hostNetwork, hostPID, hostIPC, shareProcessNamespace, restartPolicy, dnsPolicy, dnsConfig, hostAliases, terminationGracePeriodSeconds, activeDeadlineSeconds, serviceAccountName, serviceAccount, automountServiceAccountToken, enableServiceLinks, readinessGates, runtimeClassName, overhead, os, schedulingGates, resourceClaims, volumes, securityContext, imagePullSecrets)',
       'x.yaml:20:24: spec.containers[0].imagePullPolicy: string "Sometimes" is not allowed (expected "Always", "IfNotPresent" or "Never")',
       'x.yaml:21:31: spec.containers[0].ports[0].containerPort: 0 is out of range (1..65535)',
       'x.yaml:21:44: spec.containers[0].ports[0].protocol: string "SCTP" is not allowed (expected "TCP" or "UDP")',
@@ -334,8 +334,8 @@ describe('pod/ references in the Scenario', () => {
       '    - {at: 2s, ping: {from: pod/, to: pod/a/b/c}}',
     );
     expect(issueLines(text)).toEqual([
-      'x.yaml:39:29: spec.steps[0].ping.from: "pod/" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
-      'x.yaml:39:39: spec.steps[0].ping.to: "pod/a/b/c" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME or an IPv4 address, with an optional :PORT',
+      'x.yaml:39:29: spec.steps[0].ping.from: "pod/" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, deploy/[NAMESPACE/]NAME, sts/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME, an IPv4 address or a DNS name, with an optional :PORT',
+      'x.yaml:39:39: spec.steps[0].ping.to: "pod/a/b/c" is not node/NAME, router/NAME, host/NAME, pod/[NAMESPACE/]NAME, deploy/[NAMESPACE/]NAME, sts/[NAMESPACE/]NAME, svc/[NAMESPACE/]NAME, an IPv4 address or a DNS name, with an optional :PORT',
     ]);
   });
 });

@@ -8,7 +8,18 @@ describe('topologyJsonSchema()', () => {
     expect(schema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
     expect(
       schema.anyOf.map((d: { properties: { kind: { const: string } } }) => d.properties.kind.const),
-    ).toEqual(['Cluster', 'Scenario', 'Pod', 'Service']);
+    ).toEqual([
+      'Cluster',
+      'Scenario',
+      'Pod',
+      'Service',
+      'Deployment',
+      'ReplicaSet',
+      'DaemonSet',
+      'StatefulSet',
+      'Endpoints',
+      'EndpointSlice',
+    ]);
     const cluster = schema.anyOf[0];
     expect(cluster.additionalProperties).toBe(false);
     expect(cluster.properties.spec.additionalProperties).toBe(false);
@@ -73,5 +84,62 @@ describe('formatPath()', () => {
       'spec.nodes[0].labels["app.kubernetes.io/name"]',
     );
     expect(formatPath([])).toBe('');
+  });
+});
+
+describe('topologyJsonSchema(): workloads, endpoints and the operation steps', () => {
+  const schema = JSON.parse(JSON.stringify(topologyJsonSchema()));
+  const byKind = (kind: string) =>
+    schema.anyOf.find((d: { properties: { kind: { const: string } } }) => d.properties.kind.const === kind);
+
+  it('describes the apps/v1 workloads strictly, with the pod template and the API server defaults', () => {
+    const deploy = byKind('Deployment');
+    expect(deploy.properties.apiVersion.const).toBe('apps/v1');
+    expect(deploy.additionalProperties).toBe(false);
+    const spec = deploy.properties.spec;
+    expect(spec.required).toEqual(['selector', 'template']);
+    expect(spec.properties.replicas).toMatchObject({ type: 'integer', default: 1, minimum: 0 });
+    const pod = spec.properties.template.properties.spec.properties;
+    expect(pod.tolerations.items.properties.operator.enum).toEqual(['Equal', 'Exists']);
+    expect(pod.affinity.properties.nodeAffinity.additionalProperties).toBe(false);
+    expect(pod.dnsPolicy).toMatchObject({ default: 'ClusterFirst' });
+    expect(byKind('StatefulSet').properties.spec.properties.podManagementPolicy).toMatchObject({
+      default: 'OrderedReady',
+    });
+    expect(byKind('EndpointSlice').properties.apiVersion.const).toBe('discovery.k8s.io/v1');
+  });
+
+  it('has the Cluster dns and controlPlane, and every operation step; apply takes any manifest', () => {
+    const cluster = byKind('Cluster').properties.spec.properties;
+    expect(cluster.dns).toMatchObject({ default: 'none', enum: ['coredns', 'none'] });
+    expect(Object.keys(cluster.controlPlane.properties)).toContain('nodeMonitorGracePeriod');
+    const step = byKind('Scenario').properties.spec.properties.steps.items.properties;
+    for (const op of [
+      'apply',
+      'scale',
+      'rollout',
+      'cordon',
+      'uncordon',
+      'drain',
+      'taint',
+      'untaint',
+      'label',
+    ]) {
+      expect(step).toHaveProperty(op);
+    }
+    expect(step.drain.properties.ignoreDaemonsets).toMatchObject({ type: 'boolean', default: false });
+    const kinds = step.apply.anyOf.map(
+      (d: { properties: { kind: { const: string } } }) => d.properties.kind.const,
+    );
+    expect(kinds).toEqual([
+      'Pod',
+      'Service',
+      'Deployment',
+      'ReplicaSet',
+      'DaemonSet',
+      'StatefulSet',
+      'Endpoints',
+      'EndpointSlice',
+    ]);
   });
 });

@@ -138,7 +138,13 @@ export interface PodSpec {
 export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
 
 export interface PodCondition {
-  readonly type: 'PodScheduled' | 'PodReadyToStartContainers' | 'Initialized' | 'ContainersReady' | 'Ready';
+  readonly type:
+    | 'PodScheduled'
+    | 'PodReadyToStartContainers'
+    | 'Initialized'
+    | 'ContainersReady'
+    | 'Ready'
+    | 'DisruptionTarget';
   readonly status: 'True' | 'False' | 'Unknown';
   readonly reason?: string;
   readonly message?: string;

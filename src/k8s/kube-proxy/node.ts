@@ -8,6 +8,7 @@
 
 import type { NetNs } from '../../net/index.js';
 import { type IpSets, Ipvs, type Netfilter, type TableName } from '../../netfilter/index.js';
+import type { Ip4 } from '../../wire/index.js';
 import { cleanStaleEntries, udpServiceMap } from './conntrack-cleanup.js';
 import type { KubeProxyRules } from './generator.js';
 import { installProxyTable } from './install.js';
@@ -26,13 +27,19 @@ export interface KubeProxyNodeOptions {
   readonly config: ProxyConfig;
   /** CPUs of the node (conntrack.maxPerCore scales with them); default 1. */
   readonly cpus?: number;
+  /**
+   * Reads the node's addresses at each sync, as GetAllLocalAddressesExcept does (cni0 appears with the
+   * first pod); without it `config.nodeIPs` stays as given.
+   */
+  readonly nodeIPs?: () => readonly Ip4[];
 }
 
 /** One node's kube-proxy. */
 export class KubeProxyNode {
   /** The node's IPVS (IPVS mode only), also set as `nf.ipvs`. */
   readonly ipvs: Ipvs | undefined;
-  readonly config: ProxyConfig;
+  private cfg: ProxyConfig;
+  private readonly nodeIPs: (() => readonly Ip4[]) | undefined;
   private readonly ns: NetNs;
   private readonly nf: Netfilter;
   private readonly ipvsSync: IpvsNodeSync | undefined;
@@ -44,7 +51,8 @@ export class KubeProxyNode {
   constructor(opts: KubeProxyNodeOptions) {
     this.ns = opts.ns;
     this.nf = opts.nf;
-    this.config = opts.config;
+    this.cfg = opts.config;
+    this.nodeIPs = opts.nodeIPs;
     if (opts.nf.sets === undefined) opts.nf.sets = opts.sets;
     if (opts.config.mode === 'ipvs') {
       const ns = opts.ns;
@@ -64,6 +72,12 @@ export class KubeProxyNode {
    * the very output object of the last one does nothing; IPVS mode diffs against the kernel state.
    */
   sync(rules: KubeProxyRules): void {
+    if (this.nodeIPs !== undefined) {
+      const ips = this.nodeIPs();
+      const old = this.cfg.nodeIPs;
+      if (ips.length !== old.length || ips.some((ip, i) => ip !== old[i]))
+        this.cfg = { ...this.cfg, nodeIPs: ips };
+    }
     const sync = this.ipvsSync;
     if (sync === undefined) {
       const out = rules.iptables(this.config);
@@ -83,6 +97,10 @@ export class KubeProxyNode {
       this.udpSignature = udp.signature;
       cleanStaleEntries(this.nf, udp);
     }
+  }
+
+  get config(): ProxyConfig {
+    return this.cfg;
   }
 
   private install(table: TableName, rules: ProxyTableRules): void {

@@ -13,6 +13,7 @@ import {
   nodeUnschedulableFits,
   untoleratedTaintReason,
 } from './taints.js';
+import { type SpreadFilterState, spreadFilter } from './topology-spread.js';
 import type { SchedNode, SchedPod } from './types.js';
 
 export const ERR_REASON_NODE_NAME = "node(s) didn't match the requested node name";
@@ -24,6 +25,7 @@ export type FilterPlugin =
   | 'NodeAffinity'
   | 'NodePorts'
   | 'NodeResourcesFit'
+  | 'PodTopologySpread'
   | 'InterPodAffinity';
 
 /** A rejection: `unresolvable` is framework.UnschedulableAndUnresolvable (preemption cannot help). */
@@ -34,14 +36,16 @@ export interface FilterStatus {
 }
 
 /**
- * Runs the default filters on one node; undefined means the node fits. `interPod` is the
- * InterPodAffinity PreFilter state over the whole cluster; without it that plugin is skipped.
+ * Runs the default filters on one node; undefined means the node fits. `interPod` and `spread` are the
+ * InterPodAffinity and PodTopologySpread PreFilter states over the whole cluster; without one, that
+ * plugin is skipped (spread: also when the pod has no DoNotSchedule constraint).
  */
 export function runFilters(
   pod: SchedPod,
   node: SchedNode,
   bound: readonly SchedPod[],
   interPod?: InterPodState,
+  spread?: SpreadFilterState,
 ): FilterStatus | undefined {
   if (!nodeUnschedulableFits(pod, node)) {
     return { plugin: 'NodeUnschedulable', reasons: [ERR_REASON_UNSCHEDULABLE], unresolvable: true };
@@ -61,6 +65,12 @@ export function runFilters(
   }
   const short = insufficientResources(pod, node, bound);
   if (short.length > 0) return { plugin: 'NodeResourcesFit', reasons: short, unresolvable: false };
+  if (spread !== undefined) {
+    const pts = spreadFilter(pod, node, spread);
+    if (pts !== undefined) {
+      return { plugin: 'PodTopologySpread', reasons: [pts.reason], unresolvable: pts.unresolvable };
+    }
+  }
   if (interPod !== undefined) {
     const ipa = interPodAffinityFilter(pod, node, interPod);
     if (ipa !== undefined) {

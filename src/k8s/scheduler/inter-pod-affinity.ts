@@ -11,6 +11,7 @@ export const ERR_REASON_ANTI_AFFINITY = "node(s) didn't match pod anti-affinity 
 export const ERR_REASON_EXISTING_ANTI_AFFINITY = "node(s) didn't satisfy existing pods anti-affinity rules";
 
 export function selectorMatches(sel: SchedLabelSelector, labels: ReadonlyMap<string, string>): boolean {
+  if (sel.nothing === true) return false;
   for (const [k, v] of sel.matchLabels ?? []) if (labels.get(k) !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
     const v = labels.get(e.key);
@@ -25,6 +26,13 @@ export function selectorMatches(sel: SchedLabelSelector, labels: ReadonlyMap<str
     if (!ok) return false;
   }
   return true;
+}
+
+/** labels.Selector.Empty(): no requirement at all (labels.Everything()); Nothing() is not empty. */
+export function selectorIsEmpty(sel: SchedLabelSelector): boolean {
+  return (
+    sel.nothing !== true && (sel.matchLabels?.size ?? 0) === 0 && (sel.matchExpressions?.length ?? 0) === 0
+  );
 }
 
 /** AffinityTerm.Matches: namespace (defaulted to the owner's) and selector. */
@@ -42,6 +50,42 @@ export interface InterPodState {
 
 const pair = (k: string, v: string) => `${k}\u0000${v}`;
 
+// NodeInfo.PodsWithAffinity / PodsWithRequiredAntiAffinity, memoised per bound-pod array (the scheduler
+// controller replaces a node's array when its pods change).
+const withAffinityMemo = new WeakMap<readonly SchedPod[], readonly SchedPod[]>();
+const withRequiredAntiMemo = new WeakMap<readonly SchedPod[], readonly SchedPod[]>();
+
+function memoFilter(
+  memo: WeakMap<readonly SchedPod[], readonly SchedPod[]>,
+  pods: readonly SchedPod[],
+  keep: (p: SchedPod) => boolean,
+): readonly SchedPod[] {
+  let hit = memo.get(pods);
+  if (hit === undefined) {
+    hit = pods.filter(keep);
+    memo.set(pods, hit);
+  }
+  return hit;
+}
+
+/** The pods with any pod affinity or anti-affinity (NodeInfo.PodsWithAffinity). */
+export function podsWithAffinity(pods: readonly SchedPod[]): readonly SchedPod[] {
+  return memoFilter(
+    withAffinityMemo,
+    pods,
+    (p) => p.affinity?.podAffinity !== undefined || p.affinity?.podAntiAffinity !== undefined,
+  );
+}
+
+/** The pods with required anti-affinity terms (NodeInfo.PodsWithRequiredAntiAffinity). */
+export function podsWithRequiredAntiAffinity(pods: readonly SchedPod[]): readonly SchedPod[] {
+  return memoFilter(
+    withRequiredAntiMemo,
+    pods,
+    (p) => (p.affinity?.podAntiAffinity?.required?.length ?? 0) > 0,
+  );
+}
+
 function bump(m: Map<string, number>, node: SchedNode, key: string): void {
   const v = node.labels.get(key);
   if (v !== undefined) m.set(pair(key, v), (m.get(pair(key, v)) ?? 0) + 1);
@@ -58,8 +102,11 @@ export function interPodPreFilter(
   const existingAntiAffinity = new Map<string, number>();
   const aff = pod.affinity?.podAffinity?.required ?? [];
   const anti = pod.affinity?.podAntiAffinity?.required ?? [];
+  const own = aff.length > 0 || anti.length > 0;
   for (const n of nodes) {
-    for (const e of bound.get(n.name) ?? []) {
+    // Without terms of its own, only existing pods' required anti-affinity can reject the pod.
+    const all = bound.get(n.name) ?? [];
+    for (const e of own ? all : podsWithRequiredAntiAffinity(all)) {
       for (const t of e.affinity?.podAntiAffinity?.required ?? []) {
         if (podMatchesTerm(t, e, pod)) bump(existingAntiAffinity, n, t.topologyKey);
       }

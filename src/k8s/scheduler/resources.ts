@@ -19,19 +19,32 @@ function actual(p: SchedPod): Amount {
 }
 
 function nonZero(p: SchedPod): Amount {
+  if (p.nonZeroRequests !== undefined) {
+    return { cpu: p.nonZeroRequests.cpuMilli, mem: p.nonZeroRequests.memoryBytes };
+  }
   return {
     cpu: p.requests.cpuMilli ?? DEFAULT_MILLI_CPU_REQUEST,
     mem: p.requests.memoryBytes ?? DEFAULT_MEMORY_REQUEST,
   };
 }
 
+// The sums per node are memoised by the identity of the bound-pod array: a cache that replaces a node's
+// array when its pods change (as the scheduler controller does) pays for each node once per change,
+// like NodeInfo.Requested in kube-scheduler's cache.
+const actualSums = new WeakMap<readonly SchedPod[], Amount>();
+const nonZeroSums = new WeakMap<readonly SchedPod[], Amount>();
+
 function sum(pods: readonly SchedPod[], f: (p: SchedPod) => Amount): Amount {
+  const memo = f === actual ? actualSums : nonZeroSums;
+  const hit = memo.get(pods);
+  if (hit !== undefined) return hit;
   const a = { cpu: 0, mem: 0 };
   for (const p of pods) {
     const x = f(p);
     a.cpu += x.cpu;
     a.mem += x.mem;
   }
+  memo.set(pods, a);
   return a;
 }
 

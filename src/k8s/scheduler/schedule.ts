@@ -7,11 +7,12 @@
 import type { Rng } from '../../sim/index.js';
 import { type FilterStatus, runFilters } from './filter.js';
 import { fitErrorMessage, NO_VICTIMS, NOT_HELPFUL, preemptionMessage } from './fit-error.js';
-import { interPodPreFilter } from './inter-pod-affinity.js';
+import { type InterPodState, interPodPreFilter } from './inter-pod-affinity.js';
 import { type NodeScore, scoreNodes } from './score.js';
+import { type SpreadFilterState, spreadPreFilter } from './topology-spread.js';
 import type { BoundPods, SchedNode, SchedPod } from './types.js';
 
-export type ScheduleResult =
+export type ScheduleResult = (
   | { readonly node: string; readonly scores: readonly NodeScore[] }
   | {
       readonly unschedulable: string;
@@ -19,7 +20,26 @@ export type ScheduleResult =
       readonly reasons: ReadonlyMap<string, FilterStatus>;
       /** Nodes where evicting lower-priority pods would let the pod fit (preemption would nominate one). */
       readonly preemptionCandidates: readonly string[];
-    };
+    }
+) & {
+  /** Nodes the Filter scan looked at (feasible + rejected): how far nextStartNodeIndex moves. */
+  readonly processed: number;
+};
+
+/** Where findNodesThatPassFilters starts and when it stops (defaults: index 0, every node). */
+export interface ScanOptions {
+  readonly startIndex?: number;
+  readonly numNodesToFind?: number;
+}
+
+interface PreFilterStates {
+  readonly interPod: InterPodState;
+  readonly spread: SpreadFilterState | undefined;
+}
+
+function preFilter(pod: SchedPod, nodes: readonly SchedNode[], bound: BoundPods): PreFilterStates {
+  return { interPod: interPodPreFilter(pod, nodes, bound), spread: spreadPreFilter(pod, nodes, bound) };
+}
 
 /** selectHost: the highest total; the k-th node seen with that total replaces the pick w.p. 1/k. */
 export function selectHost(scores: readonly NodeScore[], rng: Rng): string {
@@ -53,45 +73,59 @@ function preemptionVerdict(
   const here = bound.get(node.name) ?? [];
   const kept = here.filter((p) => (p.priority ?? 0) >= prio);
   if (kept.length === here.length) return [NO_VICTIMS];
-  // PreFilterExtensions.RemovePod: the inter-pod counts no longer see the removed pods.
+  // PreFilterExtensions.RemovePod: the inter-pod and spread counts no longer see the removed pods.
   const without = new Map(bound);
   without.set(node.name, kept);
-  return runFilters(pod, node, kept, interPodPreFilter(pod, nodes, without))?.reasons;
+  const st = preFilter(pod, nodes, without);
+  return runFilters(pod, node, kept, st.interPod, st.spread)?.reasons;
 }
 
+/**
+ * schedulePod: PreFilter over every node, Filter from `startIndex` round the list until
+ * `numNodesToFind` nodes fit (findNodesThatPassFilters, run sequentially), Score the feasible ones
+ * against the whole snapshot, selectHost.
+ */
 export function schedule(
   pod: SchedPod,
   nodes: readonly SchedNode[],
   bound: BoundPods,
   rng: Rng,
+  scan: ScanOptions = {},
 ): ScheduleResult {
   const feasible: SchedNode[] = [];
   const reasons = new Map<string, FilterStatus>();
-  const interPod = interPodPreFilter(pod, nodes, bound);
-  for (const n of nodes) {
-    const st = runFilters(pod, n, bound.get(n.name) ?? [], interPod);
-    if (st === undefined) feasible.push(n);
-    else reasons.set(n.name, st);
+  const st = preFilter(pod, nodes, bound);
+  const total = nodes.length;
+  const want = scan.numNodesToFind ?? total;
+  const start = total === 0 ? 0 : (scan.startIndex ?? 0) % total;
+  let processed = 0;
+  for (let i = 0; i < total && feasible.length < want; i++) {
+    const n = nodes[(start + i) % total] as SchedNode;
+    processed++;
+    const verdict = runFilters(pod, n, bound.get(n.name) ?? [], st.interPod, st.spread);
+    if (verdict === undefined) feasible.push(n);
+    else reasons.set(n.name, verdict);
   }
-  if (feasible.length === 1) return { node: feasible[0]?.name ?? '', scores: [] };
+  if (feasible.length === 1) return { node: feasible[0]?.name ?? '', scores: [], processed };
   if (feasible.length > 1) {
-    const scores = scoreNodes(pod, feasible, bound);
-    return { node: selectHost(scores, rng), scores };
+    const scores = scoreNodes(pod, feasible, bound, nodes);
+    return { node: selectHost(scores, rng), scores, processed };
   }
   const verdicts: (readonly string[])[] = [];
   const candidates: string[] = [];
   for (const n of nodes) {
-    const st = reasons.get(n.name);
-    if (st === undefined) continue;
-    const v = st.unresolvable ? [NOT_HELPFUL] : preemptionVerdict(pod, n, nodes, bound);
+    const f = reasons.get(n.name);
+    if (f === undefined) continue;
+    const v = f.unresolvable ? [NOT_HELPFUL] : preemptionVerdict(pod, n, nodes, bound);
     if (v === undefined) candidates.push(n.name);
     else verdicts.push(v);
   }
   const post = candidates.length > 0 || nodes.length === 0 ? '' : preemptionMessage(nodes.length, verdicts);
-  const perNode = [...reasons.values()].map((s) => s.reasons);
+  const perNode = [...reasons.values()].map((f) => f.reasons);
   return {
     unschedulable: fitErrorMessage(nodes.length, perNode, post),
     reasons,
     preemptionCandidates: candidates,
+    processed,
   };
 }

@@ -47,8 +47,12 @@ export interface NodeAffinity {
   readonly preferred?: readonly PreferredSchedulingTerm[];
 }
 
-/** metav1.LabelSelector: matchLabels and matchExpressions ANDed; an empty selector matches every pod. */
+/**
+ * metav1.LabelSelector: matchLabels and matchExpressions ANDed; an empty selector matches every pod.
+ * `nothing` is labels.Nothing(), what an absent (nil) selector converts to: it matches no pod.
+ */
 export interface SchedLabelSelector {
+  readonly nothing?: boolean;
   readonly matchLabels?: ReadonlyMap<string, string>;
   readonly matchExpressions?: readonly {
     readonly key: string;
@@ -62,6 +66,31 @@ export interface PodAffinityTerm {
   readonly labelSelector: SchedLabelSelector;
   readonly namespaces?: readonly string[];
   readonly topologyKey: string;
+}
+
+/** v1.WeightedPodAffinityTerm (preferredDuringSchedulingIgnoredDuringExecution); weight 1–100. */
+export interface WeightedPodAffinityTerm {
+  readonly weight: number;
+  readonly term: PodAffinityTerm;
+}
+
+export interface PodAffinityRules {
+  readonly required?: readonly PodAffinityTerm[];
+  readonly preferred?: readonly WeightedPodAffinityTerm[];
+}
+
+/** v1.TopologySpreadConstraint; absent policies default as the scheduler does (Honor / Ignore). */
+export interface SpreadConstraint {
+  readonly maxSkew: number;
+  readonly topologyKey: string;
+  readonly whenUnsatisfiable: 'DoNotSchedule' | 'ScheduleAnyway';
+  /** Absent = labels.Nothing() (counts no pod). */
+  readonly labelSelector?: SchedLabelSelector;
+  /** Only for DoNotSchedule; absent = 1. */
+  readonly minDomains?: number;
+  readonly matchLabelKeys?: readonly string[];
+  readonly nodeAffinityPolicy?: 'Honor' | 'Ignore';
+  readonly nodeTaintsPolicy?: 'Honor' | 'Ignore';
 }
 
 export interface HostPort {
@@ -80,6 +109,12 @@ export interface SchedNode {
   readonly allocatable: { readonly cpuMilli: number; readonly memoryBytes: number; readonly pods: number };
 }
 
+export interface SchedPodAffinity {
+  readonly nodeAffinity?: NodeAffinity;
+  readonly podAffinity?: PodAffinityRules;
+  readonly podAntiAffinity?: PodAffinityRules;
+}
+
 /**
  * A pod reduced to one effective request (the pod's summed container requests). An absent request is
  * "not set": Filter counts it as 0, scoring as the non-zero default (100m / 200 MiB).
@@ -91,14 +126,24 @@ export interface SchedPod {
   /** spec.nodeName: set for pods bound already, or pinned by the user before scheduling. */
   readonly nodeName?: string;
   readonly nodeSelector: ReadonlyMap<string, string>;
-  readonly affinity?: {
-    readonly nodeAffinity?: NodeAffinity;
-    /** requiredDuringSchedulingIgnoredDuringExecution terms only (preferred terms are not scored yet). */
-    readonly podAffinity?: { readonly required?: readonly PodAffinityTerm[] };
-    readonly podAntiAffinity?: { readonly required?: readonly PodAffinityTerm[] };
-  };
+  readonly affinity?: SchedPodAffinity;
+  /** spec.topologySpreadConstraints. */
+  readonly topologySpreadConstraints?: readonly SpreadConstraint[];
+  /**
+   * helper.DefaultSelector: the selectors of the Services, ReplicaSet/StatefulSet (controller owner)
+   * selecting this pod, merged. The system default spread constraints apply only when it is non-empty
+   * and the pod has no constraints of its own.
+   */
+  readonly defaultSpreadSelector?: SchedLabelSelector;
+  /** metadata.deletionTimestamp is set: spreading does not count it (countPodsMatchSelector). */
+  readonly terminating?: boolean;
   readonly tolerations: readonly Toleration[];
   readonly requests: { readonly cpuMilli?: number; readonly memoryBytes?: number };
+  /**
+   * The scoring requests with each container's missing request replaced by 100m / 200 MiB
+   * (NonMissingContainerRequests). Absent: derived from `requests` as if the pod had one container.
+   */
+  readonly nonZeroRequests?: { readonly cpuMilli: number; readonly memoryBytes: number };
   readonly hostPorts: readonly HostPort[];
   /** spec.priority (PriorityClass value); 0 when absent. */
   readonly priority?: number;

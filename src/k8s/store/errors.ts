@@ -4,7 +4,14 @@
  * `Error from server (NotFound): pods "web-0" not found`.
  */
 
-export type StatusReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Invalid' | 'Expired' | 'BadRequest';
+export type StatusReason =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Invalid'
+  | 'Expired'
+  | 'BadRequest'
+  | 'InternalError';
 
 const CODES: Readonly<Record<StatusReason, number>> = {
   NotFound: 404,
@@ -13,6 +20,7 @@ const CODES: Readonly<Record<StatusReason, number>> = {
   Invalid: 422,
   Expired: 410,
   BadRequest: 400,
+  InternalError: 500,
 };
 
 export class StatusError extends Error {

@@ -20,6 +20,7 @@ export {
   type DeleteOptions,
   type ListOptions,
   type ListResult,
+  type Strategy,
 } from './store.js';
 export {
   isNamespaced,

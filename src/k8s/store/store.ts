@@ -46,6 +46,17 @@ export interface DeleteOptions {
   readonly resourceVersion?: string;
 }
 
+/**
+ * A kind's registry strategy (pkg/registry/…/strategy.go plus the admission plugins in front of it):
+ * defaults and allocations applied to a create, and the release of allocations once an object is gone.
+ */
+export interface Strategy {
+  /** Returns the input as it will be stored (defaults filled, ClusterIP allocated); may throw Invalid. */
+  readonly prepareForCreate?: (input: ObjectInput) => ObjectInput;
+  /** Called after the object left the store (a Service's ClusterIP and NodePorts are released). */
+  readonly afterDelete?: (object: KubeObject) => void;
+}
+
 export interface ApiStoreOptions {
   /** Commits kept per kind for watches that start from an older resourceVersion (default 1024). */
   readonly historyLimit?: number;
@@ -64,6 +75,7 @@ const SECOND_NS = 1_000_000_000;
 export class ApiStore {
   private rev = 0;
   private readonly kinds = new Map<string, KindState>();
+  private readonly strategies = new Map<string, Strategy>();
   private readonly historyLimit: number;
   private readonly uidRng;
   private readonly nameRng;
@@ -82,13 +94,19 @@ export class ApiStore {
     return this.rev;
   }
 
-  create<O extends KubeObject = KubeObject>(input: ObjectInput): O {
-    const { kind, apiVersion } = input;
+  /** Installs the registry strategy of `kind` (one per kind). */
+  registerStrategy(kind: string, strategy: Strategy): void {
+    this.strategies.set(kind, strategy);
+  }
+
+  create<O extends KubeObject = KubeObject>(request: ObjectInput): O {
+    const { kind, apiVersion } = request;
+    const prepare = this.strategies.get(kind)?.prepareForCreate;
     const resource = qualifiedResource(apiVersion, kind);
-    const namespace = isNamespaced(kind) ? (input.metadata.namespace ?? 'default') : undefined;
+    const namespace = isNamespaced(kind) ? (request.metadata.namespace ?? 'default') : undefined;
     const state = this.state(kind);
-    let name = input.metadata.name ?? '';
-    const prefix = input.metadata.generateName;
+    let name = request.metadata.name ?? '';
+    const prefix = request.metadata.generateName;
     if (name === '' && prefix !== undefined && prefix !== '') {
       // The registry retries a generated name that collides (rest.BeforeCreate + retry on AlreadyExists).
       for (let i = 0; i < 8 && (name === '' || state.objects.has(keyOf(namespace, name))); i++) {
@@ -100,6 +118,10 @@ export class ApiStore {
     }
     const key = keyOf(namespace, name);
     if (state.objects.has(key)) throw alreadyExists(resource, name);
+    const input =
+      prepare === undefined
+        ? request
+        : prepare({ ...request, metadata: { ...request.metadata, name, namespace } });
     const revision = ++this.rev;
     const {
       resourceVersion: _rv,
@@ -314,6 +336,7 @@ export class ApiStore {
     const object = frozenCopy({ ...last, metadata: { ...last.metadata, resourceVersion: String(revision) } });
     state.objects.delete(key);
     this.commit(state, { revision, type: 'DELETED', object, prev: undefined });
+    this.strategies.get(object.kind)?.afterDelete?.(object);
     return object;
   }
 

@@ -1,0 +1,279 @@
+/**
+ * The kubelet's pod lifecycle on one node (pkg/kubelet pod workers and status manager): it watches the
+ * pods bound to its node; a new one gets its sandbox and network (CNI ADD) and its containers after the
+ * start latency, then Running and — with no readiness probe, or once its initial delay has passed —
+ * Ready. A pod marked for deletion runs its preStop hook, gets SIGTERM (the processes exit), its sandbox
+ * goes (CNI DEL, the address is freed) and the kubelet deletes the API object with grace 0. A failed
+ * node's kubelet does nothing until it recovers, then catches up with the store.
+ */
+
+import type { NetNs } from '../../net/index.js';
+import { formatIp4, type Ip4 } from '../../wire/index.js';
+import type { ContainerStatus, ControlPlaneContext, Pod, PodCondition, PodStatusApi } from '../api/index.js';
+import type { Kubelet, PodDesc, PodRecord } from '../kubelet.js';
+import { Informer } from '../store/index.js';
+import type { ContainerRuntime } from './runtime.js';
+
+const S = 1_000_000_000;
+export const MTU_ANNOTATION = 'podwire.io/mtu';
+
+export interface KubeletNode {
+  readonly name: string;
+  readonly ip: Ip4;
+  readonly ns: NetNs;
+  readonly kubelet: Kubelet;
+}
+
+export class KubeletAgent {
+  private readonly informer: Informer<Pod>;
+  private stopped = false;
+  /** Pods whose start or termination is under way (by key), so an event does not start them twice. */
+  private readonly busy = new Set<string>();
+
+  constructor(
+    private readonly ctx: ControlPlaneContext,
+    readonly node: KubeletNode,
+    private readonly runtime: ContainerRuntime,
+    /** The cluster's running pods by `namespace/name`, kept by every kubelet. */
+    private readonly records: Map<string, PodRecord>,
+  ) {
+    this.informer = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
+      delayNs: ctx.watchDelay,
+      handlers: {
+        onAdd: (p) => this.podChanged(p),
+        onUpdate: (_o, p) => this.podChanged(p),
+        onDelete: (p) => this.podGone(p),
+      },
+    });
+  }
+
+  start(): this {
+    this.informer.start();
+    return this;
+  }
+
+  get failed(): boolean {
+    return this.stopped;
+  }
+
+  /** The node is down: the kubelet stops acting (its pods keep their state in the API). */
+  fail(): void {
+    this.stopped = true;
+  }
+
+  /** The node is back: reconcile every pod with the store as the kubelet does after a restart. */
+  recover(): void {
+    this.stopped = false;
+    for (const record of this.node.kubelet.pods()) {
+      const key = `${record.desc.namespace}/${record.desc.name}`;
+      const pod = this.informer.get(record.desc.namespace, record.desc.name);
+      if (pod === undefined || pod.spec.nodeName !== this.node.name) this.teardown(key, record);
+      else this.podChanged(pod);
+    }
+    for (const pod of this.informer.list()) if (pod.spec.nodeName === this.node.name) this.podChanged(pod);
+  }
+
+  private podChanged(pod: Pod): void {
+    if (this.stopped || pod.spec.nodeName !== this.node.name) return;
+    const key = keyOf(pod);
+    if (this.busy.has(key)) return;
+    const record = this.node.kubelet.pod(pod.metadata.namespace ?? 'default', pod.metadata.name);
+    if (pod.metadata.deletionTimestamp !== undefined) {
+      if (record !== undefined) this.terminate(key, pod, record);
+      else this.ctx.store.delete('Pod', pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+      return;
+    }
+    if (record === undefined && pod.status?.phase === 'Pending') {
+      this.busy.add(key);
+      this.ctx.sim.after(this.ctx.delay(this.ctx.timings.podStartNs), () => this.startPod(key), undefined);
+    }
+  }
+
+  /** Force-deleted (or deleted while the node was down): the sandbox goes at once. */
+  private podGone(pod: Pod): void {
+    if (this.stopped || pod.spec.nodeName !== this.node.name) return;
+    const record = this.node.kubelet.pod(pod.metadata.namespace ?? 'default', pod.metadata.name);
+    if (record !== undefined) this.teardown(keyOf(pod), record);
+  }
+
+  private startPod(key: string): void {
+    this.busy.delete(key);
+    const [namespace, name] = key.split('/') as [string, string];
+    const pod = this.ctx.store.tryGet<Pod>('Pod', namespace, name);
+    if (this.stopped || pod === undefined || pod.metadata.deletionTimestamp !== undefined) return;
+    if (this.node.kubelet.pod(namespace, name) !== undefined) return;
+    const record = this.node.kubelet.runPod(podDesc(pod));
+    this.records.set(key, record);
+    const now = this.ctx.sim.now;
+    if (record.status.phase !== 'Running') {
+      this.writeStatus(pod, {
+        ...pod.status,
+        phase: 'Pending',
+        hostIP: formatIp4(this.node.ip),
+        startTime: now,
+        conditions: conditions(pod, { scheduled: true, sandbox: false, ready: false }, now),
+        containerStatuses: pod.spec.containers.map((c) => ({
+          name: c.name,
+          image: c.image,
+          ready: false,
+          restartCount: 0,
+          started: false,
+          state: { waiting: { reason: 'ContainerCreating' } },
+        })),
+      });
+      return;
+    }
+    this.runtime.start(key, pod, record.netns);
+    const readyAfter = readinessDelayNs(pod);
+    this.writeRunning(pod, record, readyAfter === 0);
+    if (readyAfter > 0) this.ctx.sim.after(this.ctx.delay(readyAfter), () => this.markReady(key), undefined);
+  }
+
+  private markReady(key: string): void {
+    const [namespace, name] = key.split('/') as [string, string];
+    const pod = this.ctx.store.tryGet<Pod>('Pod', namespace, name);
+    const record = this.node.kubelet.pod(namespace, name);
+    if (
+      this.stopped ||
+      pod === undefined ||
+      record === undefined ||
+      pod.metadata.deletionTimestamp !== undefined
+    )
+      return;
+    this.writeRunning(pod, record, true);
+  }
+
+  private writeRunning(pod: Pod, record: PodRecord, ready: boolean): void {
+    const now = this.ctx.sim.now;
+    const ip = record.status.podIP;
+    const started = pod.status?.startTime ?? record.createdAt;
+    const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c, i) => ({
+      name: c.name,
+      image: c.image,
+      imageID: '',
+      ready,
+      started: true,
+      restartCount: 0,
+      // One ID per container, derived from the sandbox's, so the same seed gives the same IDs.
+      containerID: `containerd://${record.containerId.slice(i * 8)}${record.containerId.slice(0, i * 8)}`,
+      state: { running: { startedAt: record.createdAt } },
+    }));
+    this.writeStatus(pod, {
+      ...pod.status,
+      phase: 'Running',
+      hostIP: formatIp4(this.node.ip),
+      ...(ip !== undefined ? { podIP: formatIp4(ip), podIPs: [{ ip: formatIp4(ip) }] } : {}),
+      startTime: started,
+      conditions: conditions(pod, { scheduled: true, sandbox: true, ready }, now),
+      containerStatuses,
+    });
+  }
+
+  /**
+   * Graceful termination (killPod): preStop, then SIGTERM; the processes exit on it. A preStop longer
+   * than the grace period is cut off at its end (SIGKILL).
+   */
+  private terminate(key: string, pod: Pod, record: PodRecord): void {
+    this.busy.add(key);
+    const grace =
+      (pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30) * S;
+    const preStop = Math.max(
+      0,
+      ...pod.spec.containers.map((c) => (c.lifecycle?.preStop?.sleep?.seconds ?? 0) * S),
+    );
+    const sigterm = Math.min(preStop, grace);
+    this.ctx.sim.after(
+      this.ctx.delay(sigterm),
+      () => {
+        this.runtime.stop(key);
+        // The containers have exited: the pod worker tears the sandbox down and the status manager deletes
+        // the object (grace 0) once the status says so.
+        this.ctx.sim.after(
+          this.ctx.delay(this.ctx.timings.watchDelayNs),
+          () => this.finish(key, record),
+          undefined,
+        );
+      },
+      undefined,
+    );
+  }
+
+  private finish(key: string, record: PodRecord): void {
+    this.busy.delete(key);
+    if (this.stopped) return;
+    this.teardown(key, record);
+    const [namespace, name] = key.split('/') as [string, string];
+    const pod = this.ctx.store.tryGet<Pod>('Pod', namespace, name);
+    if (pod !== undefined && pod.metadata.uid !== undefined)
+      this.ctx.store.delete('Pod', namespace, name, { gracePeriodSeconds: 0 });
+  }
+
+  /** StopPodSandbox: processes gone, CNI DEL, the record forgotten. */
+  private teardown(key: string, record: PodRecord): void {
+    this.runtime.stop(key);
+    this.node.kubelet.deletePod(record.desc.namespace, record.desc.name);
+    if (this.records.get(key) === record) this.records.delete(key);
+  }
+
+  private writeStatus(pod: Pod, status: PodStatusApi): void {
+    const current = this.ctx.store.tryGet<Pod>('Pod', pod.metadata.namespace, pod.metadata.name);
+    if (current === undefined || current.metadata.uid !== pod.metadata.uid) return;
+    this.ctx.store.updateStatus({ ...current, status });
+  }
+}
+
+function keyOf(pod: Pod): string {
+  return `${pod.metadata.namespace ?? 'default'}/${pod.metadata.name}`;
+}
+
+/**
+ * When the pod turns Ready: at the longest initialDelaySeconds of its readiness probes, when the first
+ * probe runs and (the built-in servers listening from the start) succeeds; at once without probes.
+ */
+function readinessDelayNs(pod: Pod): number {
+  let d = 0;
+  for (const c of pod.spec.containers) {
+    const p = c.readinessProbe;
+    if (p !== undefined) d = Math.max(d, (p.initialDelaySeconds ?? 0) * S);
+  }
+  return d;
+}
+
+/** The pod conditions the kubelet writes, keeping each one's transition time while its status holds. */
+function conditions(
+  pod: Pod,
+  s: { readonly scheduled: boolean; readonly sandbox: boolean; readonly ready: boolean },
+  now: number,
+): PodCondition[] {
+  const old = pod.status?.conditions ?? [];
+  const make = (type: PodCondition['type'], ok: boolean, reason?: string): PodCondition => {
+    const status = ok ? 'True' : 'False';
+    const prev = old.find((c) => c.type === type);
+    return {
+      type,
+      status,
+      ...(reason !== undefined && !ok ? { reason } : {}),
+      lastTransitionTime:
+        prev !== undefined && prev.status === status ? (prev.lastTransitionTime ?? now) : now,
+    };
+  };
+  return [
+    make('PodReadyToStartContainers', s.sandbox),
+    make('Initialized', true),
+    make('Ready', s.ready, 'ContainersNotReady'),
+    make('ContainersReady', s.ready, 'ContainersNotReady'),
+    make('PodScheduled', s.scheduled),
+  ];
+}
+
+function podDesc(pod: Pod): PodDesc {
+  const mtuText = pod.metadata.annotations?.[MTU_ANNOTATION];
+  const mtu = mtuText === undefined ? undefined : Number(mtuText);
+  return {
+    name: pod.metadata.name,
+    namespace: pod.metadata.namespace ?? 'default',
+    containers: pod.spec.containers.map((c) => ({ name: c.name })),
+    hostNetwork: pod.spec.hostNetwork === true,
+    ...(mtu !== undefined && Number.isInteger(mtu) ? { mtu } : {}),
+  };
+}

@@ -1,0 +1,144 @@
+/**
+ * Shared informers (client-go SharedInformerFactory): one list+watch per kind for all the workload
+ * controllers, fanned out to each controller's handlers, with the two indexes the controllers look pods
+ * up by — the controller owner's uid (what a ReplicaSet owns) and the orphans of a namespace (what it may
+ * adopt). Every read is of the cache, so it lags the store by the watch delay, as a lister does.
+ */
+
+import type { ControlPlaneContext } from '../api/index.js';
+import { Informer, type InformerHandlers, type KubeObject } from '../store/index.js';
+import { keyOf } from './queue.js';
+
+/** One kind's informer, shared by several controllers, with owner and orphan indexes. */
+export class SharedInformer<O extends KubeObject = KubeObject> {
+  private readonly listeners: InformerHandlers<O>[] = [];
+  private readonly informer: Informer<O>;
+  private readonly mirror = new Map<string, O>();
+  private readonly owned = new Map<string, Map<string, O>>();
+  private readonly orphans = new Map<string, Map<string, O>>();
+  private started = false;
+
+  constructor(ctx: ControlPlaneContext, kind: string) {
+    this.informer = new Informer<O>(ctx.store, ctx.sim, kind, {
+      delayNs: ctx.watchDelay,
+      handlers: {
+        onAdd: (o) => {
+          this.index(o);
+          for (const l of this.listeners) l.onAdd?.(o);
+        },
+        onUpdate: (a, b) => {
+          this.index(b);
+          for (const l of this.listeners) l.onUpdate?.(a, b);
+        },
+        onDelete: (o) => {
+          this.unindex(keyOf(o));
+          for (const l of this.listeners) l.onDelete?.(o);
+        },
+      },
+    });
+  }
+
+  /** Adds a listener; it sees every later event (and the initial list if added before it arrives). */
+  addHandlers(h: InformerHandlers<O>): void {
+    this.listeners.push(h);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.informer.start();
+  }
+
+  stop(): void {
+    this.informer.stop();
+  }
+
+  get hasSynced(): boolean {
+    return this.informer.hasSynced;
+  }
+
+  get(namespace: string | undefined, name: string): O | undefined {
+    return this.informer.get(namespace, name);
+  }
+
+  /** Every cached object, sorted by namespace/name. */
+  list(): O[] {
+    return this.informer.list();
+  }
+
+  /** Cached objects whose controller reference names `uid`, sorted by key. */
+  ownedBy(uid: string): O[] {
+    return sortedValues(this.owned.get(uid));
+  }
+
+  /**
+   * Cached objects of `namespace` with no controller reference, in the order the cache received them
+   * (deterministic; not sorted, as a namespace may hold many bare pods and every sync reads this).
+   */
+  orphansIn(namespace: string | undefined): O[] {
+    return [...(this.orphans.get(namespace ?? '')?.values() ?? [])];
+  }
+
+  private index(o: O): void {
+    const key = keyOf(o);
+    this.unindex(key);
+    this.mirror.set(key, o);
+    const ref = controllerUid(o);
+    const table = ref === undefined ? this.orphans : this.owned;
+    const bucket = ref ?? o.metadata.namespace ?? '';
+    let m = table.get(bucket);
+    if (m === undefined) {
+      m = new Map();
+      table.set(bucket, m);
+    }
+    m.set(key, o);
+  }
+
+  private unindex(key: string): void {
+    const old = this.mirror.get(key);
+    if (old === undefined) return;
+    this.mirror.delete(key);
+    const ref = controllerUid(old);
+    const table = ref === undefined ? this.orphans : this.owned;
+    const bucket = ref ?? old.metadata.namespace ?? '';
+    const m = table.get(bucket);
+    m?.delete(key);
+    if (m !== undefined && m.size === 0) table.delete(bucket);
+  }
+}
+
+function controllerUid(o: KubeObject): string | undefined {
+  return o.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
+}
+
+function sortedValues<O>(m: Map<string, O> | undefined): O[] {
+  if (m === undefined) return [];
+  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+}
+
+/** One shared informer per kind, created on first use and started with the group. */
+export class SharedInformers {
+  private readonly byKind = new Map<string, SharedInformer>();
+  private started = false;
+
+  constructor(private readonly ctx: ControlPlaneContext) {}
+
+  for<O extends KubeObject>(kind: string): SharedInformer<O> {
+    let inf = this.byKind.get(kind);
+    if (inf === undefined) {
+      inf = new SharedInformer(this.ctx, kind);
+      this.byKind.set(kind, inf);
+      if (this.started) inf.start();
+    }
+    return inf as unknown as SharedInformer<O>;
+  }
+
+  start(): void {
+    this.started = true;
+    for (const inf of this.byKind.values()) inf.start();
+  }
+
+  stop(): void {
+    for (const inf of this.byKind.values()) inf.stop();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * What every workload controller asks of a pod (pkg/api/v1/pod, pkg/controller/controller_utils.go):
+ * ready, available for minReadySeconds, active, terminating; and the two writes they make — a pod from a
+ * template owned by the controller (GetPodFromTemplate) and a pod deletion with its grace period.
+ */
+
+import type { ControlPlaneContext, Pod, PodTemplate } from '../api/index.js';
+import type { KubeObject, ObjectInput, OwnerReference } from '../store/index.js';
+
+const SECOND_NS = 1_000_000_000;
+
+/** v1.DefaultTerminationGracePeriodSeconds. */
+export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
+
+/** podutil.IsPodReady: the Ready condition is True. */
+export function isPodReady(pod: Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** The lastTransitionTime of a True Ready condition (undefined: not ready, or the time is unset). */
+export function podReadyTime(pod: Pod): number | undefined {
+  const c = pod.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'True');
+  return c?.lastTransitionTime;
+}
+
+/**
+ * podutil.IsPodAvailable: ready, and ready for longer than minReadySeconds (strictly: `Before(now)`);
+ * an unset transition time never counts as long enough.
+ */
+export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
+  if (!isPodReady(pod)) return false;
+  if (minReadySeconds === 0) return true;
+  const t = podReadyTime(pod);
+  return t !== undefined && t + minReadySeconds * SECOND_NS < now;
+}
+
+/**
+ * The minReadySeconds a controller applies: none while the cluster settles at t=0 (the file describes
+ * pods that have long been up, and a time-based wait could not pass before the clock moves).
+ */
+export function effectiveMinReady(ctx: ControlPlaneContext, minReadySeconds: number | undefined): number {
+  return ctx.settling ? 0 : (minReadySeconds ?? 0);
+}
+
+/**
+ * When the next of `pods` that is ready but not yet available becomes available, as a delay from `now`
+ * (undefined: none will by waiting). Kubernetes requeues after minReadySeconds (the RS pod handler after
+ * one more second); podwire requeues at the first instant IsPodAvailable can change, and not at all for a
+ * ready pod without a transition time, which could never become available and would keep a run busy.
+ */
+export function nextAvailableIn(
+  pods: readonly Pod[],
+  minReadySeconds: number,
+  now: number,
+): number | undefined {
+  if (minReadySeconds === 0) return undefined;
+  let best: number | undefined;
+  for (const pod of pods) {
+    const t = podReadyTime(pod);
+    if (t === undefined || isPodAvailable(pod, minReadySeconds, now)) continue;
+    const d = t + minReadySeconds * SECOND_NS + 1 - now;
+    if (d > 0 && (best === undefined || d < best)) best = d;
+  }
+  return best;
+}
+
+/** controller.IsPodActive: not Succeeded, not Failed, not being deleted. */
+export function isPodActive(pod: Pod): boolean {
+  const phase = pod.status?.phase;
+  return phase !== 'Succeeded' && phase !== 'Failed' && pod.metadata.deletionTimestamp === undefined;
+}
+
+export function isTerminating(obj: KubeObject): boolean {
+  return obj.metadata.deletionTimestamp !== undefined;
+}
+
+/** metav1.GetControllerOf. */
+export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
+  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+}
+
+/** metav1.NewControllerRef: the owner reference a controller puts on what it creates or adopts. */
+export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
+  return {
+    apiVersion,
+    kind,
+    name: owner.metadata.name,
+    uid: owner.metadata.uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/**
+ * GetPodFromTemplate: the template's labels, annotations and spec, the controller reference, and either a
+ * fixed name (StatefulSet) or `generateName` (`<owner>-`, the API server appends 5 characters).
+ */
+export function podFromTemplate(
+  template: PodTemplate,
+  owner: KubeObject,
+  ref: OwnerReference,
+  name: { readonly name?: string; readonly generateName?: string },
+): ObjectInput {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      ...name,
+      namespace: owner.metadata.namespace,
+      labels: template.metadata?.labels,
+      annotations: template.metadata?.annotations,
+      ownerReferences: [ref],
+    },
+    spec: template.spec,
+  };
+}
+
+/**
+ * Deletes a pod as a controller's DELETE without options does: the pod's own grace period (30 s by
+ * default), except that the API server deletes at once a pod never bound to a node or already finished
+ * (podStrategy.CheckGracefulDelete), which the store leaves to its clients.
+ */
+export function deletePod(ctx: ControlPlaneContext, pod: Pod): void {
+  const phase = pod.status?.phase;
+  const unbound = (pod.spec.nodeName ?? '') === '';
+  const grace =
+    unbound || phase === 'Succeeded' || phase === 'Failed'
+      ? 0
+      : (pod.spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS);
+  ctx.store.delete('Pod', pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: grace });
+}

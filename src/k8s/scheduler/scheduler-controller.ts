@@ -1,0 +1,426 @@
+/**
+ * kube-scheduler as a control-plane component: informers on Nodes and Pods (and the Services,
+ * ReplicaSets and StatefulSets the default spreading reads), a scheduling queue, a cache of bound
+ * pods that also holds the scheduler's own assumed pods (cache.AssumePod, so two pods scheduled back
+ * to back see each other before the watch returns), one scheduling cycle at a time through the event
+ * queue, Bind by writing spec.nodeName, and the PodScheduled condition plus an event log.
+ */
+import type {
+  ControlPlaneContext,
+  Node,
+  Pod,
+  PodCondition,
+  ReplicaSet,
+  Service,
+  StatefulSet,
+} from '../api/index.js';
+import { Informer } from '../store/index.js';
+import { defaultSpreadSelector, schedNodeFromApi, schedPodFromApi } from './from-api.js';
+import { Scheduler } from './scheduler.js';
+import {
+  ActiveQueue,
+  backoffDuration,
+  POD_MAX_IN_UNSCHEDULABLE_NS,
+  type QueuedPod,
+  UNSCHEDULABLE_FLUSH_PERIOD_NS,
+} from './scheduling-queue.js';
+import type { SchedNode, SchedPod } from './types.js';
+
+export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
+
+export interface SchedulerEvent {
+  readonly atNs: number;
+  /** namespace/name */
+  readonly pod: string;
+  readonly reason: 'Scheduled' | 'FailedScheduling';
+  readonly message: string;
+}
+
+export interface SchedulerControllerOptions {
+  readonly percentageOfNodesToScore?: number;
+}
+
+const keyOf = (p: Pod) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name}`;
+const terminal = (p: Pod) => p.status?.phase === 'Succeeded' || p.status?.phase === 'Failed';
+
+/** utilnode.GetZoneKey: region and zone labels (GA or beta), "" when the node has neither. */
+function zoneKey(n: SchedNode): string {
+  const region =
+    n.labels.get('topology.kubernetes.io/region') ??
+    n.labels.get('failure-domain.beta.kubernetes.io/region') ??
+    '';
+  const zone =
+    n.labels.get('topology.kubernetes.io/zone') ??
+    n.labels.get('failure-domain.beta.kubernetes.io/zone') ??
+    '';
+  return region === '' && zone === '' ? '' : `${region}:\u0000:${zone}`;
+}
+
+/** Node changes that can make a pod schedulable (nodeSchedulingPropertiesChange); heartbeats are not. */
+function nodeChanged(a: Node, b: Node): boolean {
+  const strip = (n: Node) =>
+    JSON.stringify([
+      n.metadata.labels,
+      n.spec.taints,
+      n.spec.unschedulable,
+      n.status?.allocatable,
+      (n.status?.conditions ?? []).map((c) => [c.type, c.status]),
+    ]);
+  return strip(a) !== strip(b);
+}
+
+export class SchedulerController {
+  readonly events: SchedulerEvent[] = [];
+  readonly scheduler: Scheduler;
+  private readonly rng;
+  private readonly nodes: Informer<Node>;
+  private readonly pods: Informer<Pod>;
+  private readonly services: Informer<Service>;
+  private readonly replicaSets: Informer<ReplicaSet>;
+  private readonly statefulSets: Informer<StatefulSet>;
+
+  /** Nodes in add order; `order` is the nodeTree listing (zones round-robin), rebuilt when dirty. */
+  private readonly nodeInfo = new Map<string, SchedNode>();
+  private order: SchedNode[] | undefined;
+  /** Pods per node: informer-confirmed plus assumed. Arrays are replaced, never mutated (memo keys). */
+  private readonly bound = new Map<string, readonly SchedPod[]>();
+  private readonly placed = new Map<string, { node: string; pod: SchedPod }>();
+  private readonly assumed = new Set<string>();
+
+  private readonly active = new ActiveQueue();
+  private readonly unschedulable = new Map<string, QueuedPod>();
+  private readonly backingOff = new Map<string, QueuedPod>();
+  private readonly info = new Map<string, QueuedPod>();
+  private seq = 0;
+  private pumping = false;
+  private running = false;
+
+  constructor(
+    private readonly ctx: ControlPlaneContext,
+    options: SchedulerControllerOptions = {},
+  ) {
+    this.scheduler = new Scheduler(options);
+    this.rng = ctx.sim.rng('kube-scheduler');
+    const inf = <O extends Node | Pod | Service | ReplicaSet | StatefulSet>(
+      kind: string,
+      handlers: { onAdd?: (o: O) => void; onUpdate?: (a: O, b: O) => void; onDelete?: (o: O) => void },
+    ) => new Informer<O>(ctx.store, ctx.sim, kind, { delayNs: ctx.watchDelay, handlers });
+    this.nodes = inf<Node>('Node', {
+      onAdd: (n) => this.setNode(n, true),
+      onUpdate: (a, b) => this.setNode(b, nodeChanged(a, b)),
+      onDelete: (n) => this.deleteNode(n),
+    });
+    this.pods = inf<Pod>('Pod', {
+      onAdd: (p) => this.podChanged(undefined, p),
+      onUpdate: (a, b) => this.podChanged(a, b),
+      onDelete: (p) => this.podDeleted(p),
+    });
+    this.services = inf<Service>('Service', {});
+    this.replicaSets = inf<ReplicaSet>('ReplicaSet', {});
+    this.statefulSets = inf<StatefulSet>('StatefulSet', {});
+  }
+
+  /** Starts the informers (nodes first, so their list lands before the pods') and the flush loop. */
+  start(): this {
+    if (this.running) return this;
+    this.running = true;
+    this.services.start();
+    this.replicaSets.start();
+    this.statefulSets.start();
+    this.nodes.start();
+    this.pods.start();
+    this.ctx.sim.daemon(UNSCHEDULABLE_FLUSH_PERIOD_NS, SchedulerController.flushLeftover, this);
+    return this;
+  }
+
+  stop(): void {
+    this.running = false;
+    for (const i of [this.nodes, this.pods, this.services, this.replicaSets, this.statefulSets]) i.stop();
+  }
+
+  /** Pods waiting in the unschedulable set (namespace/name), sorted. */
+  get pendingUnschedulable(): string[] {
+    return [...this.unschedulable.keys()].sort();
+  }
+
+  // --- cache --------------------------------------------------------------------------------------
+
+  private setNode(n: Node, relevant: boolean): void {
+    const had = this.nodeInfo.has(n.metadata.name);
+    this.nodeInfo.set(n.metadata.name, schedNodeFromApi(n));
+    this.order = undefined;
+    if (!had && !this.bound.has(n.metadata.name)) this.bound.set(n.metadata.name, []);
+    if (relevant) this.moveAllToActiveOrBackoff();
+  }
+
+  private deleteNode(n: Node): void {
+    this.nodeInfo.delete(n.metadata.name);
+    this.order = undefined;
+  }
+
+  /** nodeTree.list(): one node of each zone in turn, zones in the order their first node arrived. */
+  private nodeList(): SchedNode[] {
+    if (this.order !== undefined) return this.order;
+    const zones = new Map<string, SchedNode[]>();
+    for (const n of this.nodeInfo.values()) {
+      const z = zoneKey(n);
+      const list = zones.get(z);
+      if (list === undefined) zones.set(z, [n]);
+      else list.push(n);
+    }
+    const out: SchedNode[] = [];
+    const lists = [...zones.values()];
+    for (let i = 0; out.length < this.nodeInfo.size; i++) {
+      for (const l of lists) {
+        const n = l[i];
+        if (n !== undefined) out.push(n);
+      }
+    }
+    this.order = out;
+    return out;
+  }
+
+  private place(key: string, node: string, pod: SchedPod): void {
+    this.unplace(key);
+    this.placed.set(key, { node, pod });
+    this.bound.set(node, [...(this.bound.get(node) ?? []), pod]);
+  }
+
+  private unplace(key: string): void {
+    const at = this.placed.get(key);
+    if (at === undefined) return;
+    this.placed.delete(key);
+    this.bound.set(
+      at.node,
+      (this.bound.get(at.node) ?? []).filter((p) => p !== at.pod),
+    );
+  }
+
+  // --- informer events ----------------------------------------------------------------------------
+
+  private podChanged(old: Pod | undefined, pod: Pod): void {
+    const key = keyOf(pod);
+    const node = pod.spec.nodeName;
+    if (node !== undefined && node !== '') {
+      this.forgetQueued(key);
+      this.assumed.delete(key);
+      if (terminal(pod)) this.unplace(key);
+      else this.place(key, node, schedPodFromApi(pod));
+      // AssignedPodAdd / AssignedPodUpdate may make pods with (anti-)affinity or spreading schedulable.
+      this.moveAllToActiveOrBackoff();
+      return;
+    }
+    if (!this.wantsScheduling(pod)) {
+      this.forgetQueued(key);
+      return;
+    }
+    const q = this.unschedulable.get(key);
+    if (q !== undefined) {
+      // updatePodInSchedulingQueue: only a change of the pod's own spec or labels moves it.
+      if (
+        old !== undefined &&
+        (old.metadata.generation !== pod.metadata.generation ||
+          JSON.stringify(old.metadata.labels) !== JSON.stringify(pod.metadata.labels))
+      ) {
+        this.unschedulable.delete(key);
+        this.requeue(q);
+      }
+      return;
+    }
+    if (this.info.has(key) || this.assumed.has(key)) return;
+    const entry: QueuedPod = {
+      key,
+      priority: pod.spec.priority ?? 0,
+      timestamp: this.ctx.sim.now,
+      seq: this.seq++,
+      attempts: 0,
+      failedAt: 0,
+    };
+    this.info.set(key, entry);
+    this.active.push(entry);
+    this.kick();
+  }
+
+  private podDeleted(pod: Pod): void {
+    const key = keyOf(pod);
+    const wasPlaced = this.placed.has(key);
+    this.unplace(key);
+    this.assumed.delete(key);
+    this.forgetQueued(key);
+    if (wasPlaced) this.moveAllToActiveOrBackoff();
+  }
+
+  private wantsScheduling(p: Pod): boolean {
+    const name = p.spec.schedulerName;
+    return (
+      (p.spec.nodeName === undefined || p.spec.nodeName === '') &&
+      p.metadata.deletionTimestamp === undefined &&
+      !terminal(p) &&
+      (name === undefined || name === '' || name === DEFAULT_SCHEDULER_NAME)
+    );
+  }
+
+  // --- queue --------------------------------------------------------------------------------------
+
+  private forgetQueued(key: string): void {
+    if (!this.info.has(key)) return;
+    this.info.delete(key);
+    this.active.delete(key);
+    this.unschedulable.delete(key);
+    this.backingOff.delete(key);
+  }
+
+  /** To activeQ, or to the backoff wait while the pod's backoff since its last failure runs. */
+  private requeue(q: QueuedPod): void {
+    const expiry = q.failedAt + this.ctx.delay(backoffDuration(q.attempts));
+    if (q.attempts > 0 && this.ctx.sim.now < expiry) {
+      if (this.backingOff.has(q.key)) return;
+      this.backingOff.set(q.key, q);
+      this.ctx.sim.after(expiry - this.ctx.sim.now, (x: QueuedPod) => this.backoffDone(x), q);
+      return;
+    }
+    q.timestamp = this.ctx.sim.now;
+    this.active.push(q);
+    this.kick();
+  }
+
+  private backoffDone(q: QueuedPod): void {
+    if (this.backingOff.get(q.key) !== q) return;
+    this.backingOff.delete(q.key);
+    q.timestamp = this.ctx.sim.now;
+    this.active.push(q);
+    this.kick();
+  }
+
+  /** MoveAllToActiveOrBackoffQueue on a cluster event. */
+  private moveAllToActiveOrBackoff(): void {
+    if (this.unschedulable.size === 0) return;
+    const moving = [...this.unschedulable.values()];
+    this.unschedulable.clear();
+    for (const q of moving) this.requeue(q);
+  }
+
+  private static flushLeftover(self: SchedulerController): void {
+    if (!self.running) return;
+    const now = self.ctx.sim.now;
+    for (const [key, q] of [...self.unschedulable]) {
+      if (now - q.failedAt >= POD_MAX_IN_UNSCHEDULABLE_NS) {
+        self.unschedulable.delete(key);
+        self.requeue(q);
+      }
+    }
+    self.ctx.sim.daemon(UNSCHEDULABLE_FLUSH_PERIOD_NS, SchedulerController.flushLeftover, self);
+  }
+
+  private kick(): void {
+    if (this.pumping || this.active.size === 0 || !this.running) return;
+    this.pumping = true;
+    this.ctx.sim.after(0, SchedulerController.step, this);
+  }
+
+  private static step(self: SchedulerController): void {
+    self.pumping = false;
+    self.scheduleOne();
+    self.kick();
+  }
+
+  // --- one cycle ----------------------------------------------------------------------------------
+
+  private scheduleOne(): void {
+    const q = this.active.pop();
+    if (q === undefined) return;
+    const [ns, name] = splitKey(q.key);
+    const pod = this.pods.get(ns, name);
+    if (pod === undefined || !this.wantsScheduling(pod)) {
+      this.info.delete(q.key);
+      return;
+    }
+    q.attempts++;
+    const selector = defaultSpreadSelector(
+      pod,
+      this.services.list(),
+      this.replicaSets.list(),
+      this.statefulSets.list(),
+    );
+    const sp = schedPodFromApi(pod, selector === undefined ? {} : { defaultSpreadSelector: selector });
+    const r = this.scheduler.schedule(sp, this.nodeList(), this.bound, this.rng);
+    if ('node' in r) {
+      this.info.delete(q.key);
+      // Assume: the cache counts the pod on its node before the binding comes back through the watch.
+      this.assumed.add(q.key);
+      this.place(q.key, r.node, { ...sp, nodeName: r.node });
+      if (!this.bind(ns, name, r.node)) {
+        this.assumed.delete(q.key);
+        this.unplace(q.key);
+      }
+      return;
+    }
+    q.failedAt = this.ctx.sim.now;
+    this.unschedulable.set(q.key, q);
+    this.events.push({
+      atNs: this.ctx.sim.now,
+      pod: q.key,
+      reason: 'FailedScheduling',
+      message: r.unschedulable,
+    });
+    const stored = this.ctx.store.tryGet<Pod>('Pod', ns, name);
+    if (stored !== undefined) {
+      this.ctx.store.updateStatus({
+        ...stored,
+        status: withScheduledCondition(stored, this.ctx.sim.now, {
+          status: 'False',
+          reason: 'Unschedulable',
+          message: r.unschedulable,
+        }),
+      });
+    }
+  }
+
+  /** DefaultBinder: spec.nodeName on the pod as stored now, then PodScheduled=True. */
+  private bind(ns: string, name: string, node: string): boolean {
+    const stored = this.ctx.store.tryGet<Pod>('Pod', ns, name);
+    if (
+      stored === undefined ||
+      (stored.spec.nodeName ?? '') !== '' ||
+      stored.metadata.deletionTimestamp !== undefined
+    ) {
+      return false;
+    }
+    const bound = this.ctx.store.update<Pod>({ ...stored, spec: { ...stored.spec, nodeName: node } });
+    this.ctx.store.updateStatus({
+      ...bound,
+      status: withScheduledCondition(bound, this.ctx.sim.now, { status: 'True' }),
+    });
+    this.events.push({
+      atNs: this.ctx.sim.now,
+      pod: `${ns}/${name}`,
+      reason: 'Scheduled',
+      message: `Successfully assigned ${ns}/${name} to ${node}`,
+    });
+    return true;
+  }
+}
+
+function splitKey(key: string): [string, string] {
+  const i = key.indexOf('/');
+  return [key.slice(0, i), key.slice(i + 1)];
+}
+
+/** podutil.UpdatePodCondition: lastTransitionTime moves only when the status changes. */
+function withScheduledCondition(
+  pod: Pod,
+  now: number,
+  c: { status: 'True' | 'False'; reason?: string; message?: string },
+): NonNullable<Pod['status']> {
+  const conds = pod.status?.conditions ?? [];
+  const old = conds.find((x) => x.type === 'PodScheduled');
+  const next: PodCondition = {
+    type: 'PodScheduled',
+    status: c.status,
+    ...(c.reason === undefined ? {} : { reason: c.reason }),
+    ...(c.message === undefined ? {} : { message: c.message }),
+    lastTransitionTime: old !== undefined && old.status === c.status ? (old.lastTransitionTime ?? now) : now,
+  };
+  const rest = conds.filter((x) => x.type !== 'PodScheduled');
+  return { ...pod.status, phase: pod.status?.phase ?? 'Pending', conditions: [next, ...rest] };
+}
