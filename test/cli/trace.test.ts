@@ -196,7 +196,7 @@ describe('podwire trace', () => {
     [[TRACE_VXLAN, '--from', 'pod/pa:80', '--to', 'pod/pb'], /^--from: a sender has no port \(pod\/pa:80\)$/],
     [
       [SERVICES, '--from', 'pod/client', '--to', 'svc/nope:80', '--proto', 'tcp'],
-      /^--to: no Service "nope" in .*services\.yaml \(known: kubernetes, web, web-np, ghost\)$/,
+      /^--to: no Service "nope" in .*services\.yaml \(known: ghost, kubernetes, web, web-np\)$/,
     ],
     [
       [SERVICES, '--from', 'pod/client', '--to', 'svc/web:https', '--proto', 'tcp'],
