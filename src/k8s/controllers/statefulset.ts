@@ -140,10 +140,11 @@ export class StatefulSetController {
         if (monotonic) return;
         continue;
       }
-      if (!monotonic) continue;
-      if (isTerminating(slot.pod)) return;
-      if (!isRunningAndReady(slot.pod)) return;
-      if (!isPodAvailable(slot.pod, minReady, now)) return; // the status requeue comes back for it
+      if (monotonic) {
+        if (isTerminating(slot.pod)) return;
+        if (!isRunningAndReady(slot.pod)) return;
+        if (!isPodAvailable(slot.pod, minReady, now)) return; // the status requeue comes back for it
+      }
       this.restoreIdentity(slot.pod, i);
     }
 

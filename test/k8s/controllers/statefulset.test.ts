@@ -87,6 +87,19 @@ describe('StatefulSetController', () => {
     expect(ready(after)).toBe(true);
   });
 
+  it('restores the identity labels of a pod that lost them', () => {
+    const h = new Harness();
+    h.apply(sts(1));
+    h.run(10 * S);
+    const pod = h.store.get<Pod>('Pod', 'default', 'db-0');
+    h.store.update({ ...pod, metadata: { ...pod.metadata, labels: { app: 'db' } } });
+    h.run(20 * S);
+    expect(h.store.get<Pod>('Pod', 'default', 'db-0').metadata.labels).toMatchObject({
+      'statefulset.kubernetes.io/pod-name': 'db-0',
+      'apps.kubernetes.io/pod-index': '0',
+    });
+  });
+
   it('rolls an update from the highest ordinal down', () => {
     const h = new Harness();
     h.apply(sts(3));
