@@ -7,7 +7,7 @@
  */
 
 import type { ControlPlaneContext, DaemonSet, DaemonSetStatusApi, Node, Pod } from '../api/index.js';
-import { CONTROLLER_REVISION_HASH_LABEL } from '../api/index.js';
+import { CONTROLLER_REVISION_HASH_LABEL, isPodReady } from '../api/index.js';
 import { compileSelector, StatusError } from '../store/index.js';
 import { claim } from './claim.js';
 import {
@@ -25,7 +25,6 @@ import {
   deletePod,
   effectiveMinReady,
   isPodAvailable,
-  isPodReady,
   isTerminating,
   newControllerRef,
   nextAvailableIn,

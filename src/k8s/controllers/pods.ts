@@ -4,18 +4,13 @@
  * template owned by the controller (GetPodFromTemplate) and a pod deletion with its grace period.
  */
 
-import type { ControlPlaneContext, Pod, PodTemplate } from '../api/index.js';
+import { type ControlPlaneContext, isPodReady, type Pod, type PodTemplate } from '../api/index.js';
 import type { KubeObject, ObjectInput, OwnerReference } from '../store/index.js';
 
 const SECOND_NS = 1_000_000_000;
 
 /** v1.DefaultTerminationGracePeriodSeconds. */
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
-
-/** podutil.IsPodReady: the Ready condition is True. */
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
 
 /** The lastTransitionTime of a True Ready condition (undefined: not ready, or the time is unset). */
 export function podReadyTime(pod: Pod): number | undefined {

@@ -8,8 +8,8 @@
  *  ties within a bucket by uid. Kubernetes' sort is not stable; this one is, so equal pods keep list order.
  */
 
-import type { Pod } from '../api/index.js';
-import { isPodActive, isPodReady, podReadyTime } from './pods.js';
+import { isPodReady, type Pod } from '../api/index.js';
+import { isPodActive, podReadyTime } from './pods.js';
 
 const POD_DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
 

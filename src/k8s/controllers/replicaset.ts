@@ -9,7 +9,13 @@
  * which is how the real controller avoids creating twice within the lag.
  */
 
-import type { ControlPlaneContext, Pod, ReplicaSet, ReplicaSetStatusApi } from '../api/index.js';
+import {
+  type ControlPlaneContext,
+  isPodReady,
+  type Pod,
+  type ReplicaSet,
+  type ReplicaSetStatusApi,
+} from '../api/index.js';
 import { compileSelector, StatusError } from '../store/index.js';
 import { claim } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
@@ -20,7 +26,6 @@ import {
   effectiveMinReady,
   isPodActive,
   isPodAvailable,
-  isPodReady,
   isTerminating,
   newControllerRef,
   nextAvailableIn,

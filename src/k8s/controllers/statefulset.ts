@@ -9,7 +9,7 @@
  */
 
 import type { ControlPlaneContext, Pod, StatefulSet, StatefulSetStatusApi } from '../api/index.js';
-import { CONTROLLER_REVISION_HASH_LABEL, STATEFULSET_POD_NAME_LABEL } from '../api/index.js';
+import { CONTROLLER_REVISION_HASH_LABEL, isPodReady, STATEFULSET_POD_NAME_LABEL } from '../api/index.js';
 import { compileSelector, type ObjectInput, StatusError } from '../store/index.js';
 import { claim } from './claim.js';
 import { computeHash } from './hash.js';
@@ -19,7 +19,6 @@ import {
   deletePod,
   effectiveMinReady,
   isPodAvailable,
-  isPodReady,
   isTerminating,
   newControllerRef,
   nextAvailableIn,
