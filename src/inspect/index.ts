@@ -28,20 +28,7 @@ export { describeLink, ipLink, type LinkInfoJson, type LinkJson, linkJson } from
 export { ipNeigh, type NeighJson, neighJson } from './ip-neigh.js';
 export { ipRoute, ipRouteGet, type RouteJson, routeJson, routeLine } from './ip-route.js';
 export * from './kubectl/index.js';
-export {
-  humanDuration,
-  type KubectlGetPodsOptions,
-  kubectlGetPods,
-  type PodRow,
-  tabwrite,
-} from './kubectl-get.js';
-export {
-  type EndpointsRow,
-  type KubectlGetOptions,
-  kubectlGetEndpoints,
-  kubectlGetServices,
-  type ServiceRow,
-} from './kubectl-get-services.js';
+export { humanDuration, tabwrite } from './kubectl-get.js';
 export {
   packetSummary,
   TRACE_UDP_PORT,

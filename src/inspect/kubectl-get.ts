@@ -1,44 +1,9 @@
 /**
- * `kubectl get pods [-o wide] [-A]` as kubectl prints it: the pod table's columns
- * (kubernetes `pkg/printers/internalversion/printers.go` printPod), laid out by Go's text/tabwriter
- * with kubectl's settings (cli-runtime `printers.GetNewTabWriter`), ages by apimachinery's
- * `duration.HumanDuration`. The rows are plain data: what the orchestration layer knows of each pod.
+ * The two pieces every `kubectl get` table shares (src/inspect/kubectl/ prints the tables): ages by
+ * apimachinery's `duration.HumanDuration`, and columns laid out by Go's text/tabwriter with kubectl's
+ * settings (cli-runtime `printers.GetNewTabWriter`).
  */
 
-/** One pod as `kubectl get pods` sees it. Empty optional cells print as `<none>`. */
-export interface PodRow {
-  readonly name: string;
-  readonly namespace: string;
-  /** Ready containers over all containers, e.g. `1/1`. */
-  readonly ready: string;
-  /** The STATUS column: the phase or a reason (`Running`, `Pending`, `ContainerCreating`, `Completed`, …). */
-  readonly status: string;
-  readonly restarts: number;
-  /** Time since the last container restart; with restarts > 0 it shows as `2 (5m ago)`. */
-  readonly lastRestartAgeNs?: number;
-  /** Time since the pod's creationTimestamp. */
-  readonly ageNs: number;
-  /** `status.podIPs[0]`, dotted. */
-  readonly ip?: string;
-  /** `spec.nodeName`. */
-  readonly node?: string;
-  /** `status.nominatedNodeName`. */
-  readonly nominatedNode?: string;
-  /** Passed over declared readiness gates, e.g. `1/2`. */
-  readonly readinessGates?: string;
-}
-
-/** The flags of `kubectl get pods` that change the table. */
-export interface KubectlGetPodsOptions {
-  /** `-o wide`: adds IP, NODE, NOMINATED NODE, READINESS GATES. */
-  readonly wide: boolean;
-  /** `-A`: every namespace, with a NAMESPACE column first. */
-  readonly allNamespaces?: boolean;
-  /** `-n NAMESPACE` (default `default`); ignored with `allNamespaces`. */
-  readonly namespace?: string;
-}
-
-const NONE = '<none>';
 const NS_PER_S = 1_000_000_000;
 
 /** Integer division truncating toward zero, exact for every safe integer (Go's `/` on int64). */
@@ -115,45 +80,4 @@ export function tabwrite(lines: readonly (readonly string[])[]): string {
       return `${cells.join('')}\n`;
     })
     .join('');
-}
-
-/** The API server lists objects in storage-key order, `/registry/pods/NAMESPACE/NAME`. */
-function byKey(a: PodRow, b: PodRow): number {
-  const ka = `${a.namespace}/${a.name}`;
-  const kb = `${b.namespace}/${b.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
-
-/** kubectl prints an unset cell (absent or empty) as `<none>`. */
-function orNone(value: string | undefined): string {
-  return value === undefined || value === '' ? NONE : value;
-}
-
-function restartsCell(row: PodRow): string {
-  if (row.restarts === 0 || row.lastRestartAgeNs === undefined) return String(row.restarts);
-  return `${row.restarts} (${humanDuration(row.lastRestartAgeNs)} ago)`;
-}
-
-/**
- * `kubectl get pods`: the table, one `\n`-terminated line per pod after the header, pods in the order
- * the API server lists them (namespace, then name). When no pod is shown it returns the line kubectl
- * writes on stderr instead: `No resources found in default namespace.` (with `-A`: `No resources found`).
- */
-export function kubectlGetPods(rows: readonly PodRow[], options: KubectlGetPodsOptions): string {
-  const all = options.allNamespaces === true;
-  const namespace = options.namespace ?? 'default';
-  const shown = rows.filter((r) => all || r.namespace === namespace).sort(byKey);
-  if (shown.length === 0)
-    return all ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`;
-  const header = ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'];
-  if (options.wide) header.push('IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES');
-  if (all) header.unshift('NAMESPACE');
-  const body = shown.map((r) => {
-    const cells = [r.name, r.ready, r.status, restartsCell(r), humanDuration(r.ageNs)];
-    if (options.wide)
-      cells.push(orNone(r.ip), orNone(r.node), orNone(r.nominatedNode), orNone(r.readinessGates));
-    if (all) cells.unshift(r.namespace);
-    return cells;
-  });
-  return tabwrite([header, ...body]);
 }

@@ -1,21 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { humanDuration, kubectlGetPods, type PodRow, tabwrite } from '../../src/inspect/index.js';
+import { humanDuration, tabwrite } from '../../src/inspect/index.js';
 
 const S = 1_000_000_000;
 const M = 60 * S;
 const H = 60 * M;
 const D = 24 * H;
-
-const pod = (name: string, fields: Partial<PodRow> = {}): PodRow => ({
-  name,
-  namespace: 'default',
-  ready: '1/1',
-  status: 'Running',
-  restarts: 0,
-  ageNs: 5 * S,
-  ...fields,
-});
 
 describe('humanDuration()', () => {
   it('formats ages as apimachinery duration.HumanDuration does', () => {
@@ -50,85 +40,6 @@ describe('humanDuration()', () => {
     expect(humanDuration(-1 * S)).toBe('0s');
     expect(humanDuration(-1.5 * S)).toBe('0s');
     expect(humanDuration(-2 * S)).toBe('<invalid>');
-  });
-});
-
-describe('kubectlGetPods()', () => {
-  it('prints NAME READY STATUS RESTARTS AGE, columns padded to the widest cell + 3', () => {
-    const rows = [pod('web'), pod('db', { ready: '0/1', status: 'ContainerCreating', ageNs: 150 * S })];
-    expect(kubectlGetPods(rows, { wide: false })).toBe(
-      [
-        'NAME   READY   STATUS              RESTARTS   AGE',
-        'db     0/1     ContainerCreating   0          2m30s',
-        'web    1/1     Running             0          5s',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('prints the -o wide columns, <none> for what is unset, and widens NAME for a long pod name', () => {
-    const rows = [
-      pod('web', { ready: '0/1', status: 'Pending', ageNs: 45 * S }),
-      pod('client-7d4b9c8f6d-x2x9q', { ageNs: 10 * M, ip: '10.244.1.2', node: 'node1' }),
-    ];
-    expect(kubectlGetPods(rows, { wide: true })).toBe(
-      [
-        'NAME                      READY   STATUS    RESTARTS   AGE   IP           NODE     NOMINATED NODE   READINESS GATES',
-        'client-7d4b9c8f6d-x2x9q   1/1     Running   0          10m   10.244.1.2   node1    <none>           <none>',
-        'web                       0/1     Pending   0          45s   <none>       <none>   <none>           <none>',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('with -A adds NAMESPACE first and lists in storage-key order; restarts show when they were', () => {
-    const rows = [
-      pod('coredns', {
-        namespace: 'kube-system',
-        restarts: 2,
-        lastRestartAgeNs: 5 * M,
-        ageNs: 3 * H + 15 * M,
-      }),
-      pod('web', { ageNs: 12 * S }),
-      pod('y', { namespace: 'a', ageNs: 2 * S }),
-      pod('x', { namespace: 'a-b', ageNs: 1 * S }),
-    ];
-    // "a-b/x" sorts before "a/y": '-' is 0x2d, '/' is 0x2f.
-    expect(kubectlGetPods(rows, { wide: false, allNamespaces: true })).toBe(
-      [
-        'NAMESPACE     NAME      READY   STATUS    RESTARTS     AGE',
-        'a-b           x         1/1     Running   0            1s',
-        'a             y         1/1     Running   0            2s',
-        'default       web       1/1     Running   0            12s',
-        'kube-system   coredns   1/1     Running   2 (5m ago)   3h15m',
-        '',
-      ].join('\n'),
-    );
-  });
-
-  it('shows one namespace without -A, and says so when it has no pods', () => {
-    const rows = [pod('coredns', { namespace: 'kube-system' })];
-    expect(kubectlGetPods(rows, { wide: false })).toBe('No resources found in default namespace.\n');
-    expect(kubectlGetPods([], { wide: true, namespace: 'shop' })).toBe(
-      'No resources found in shop namespace.\n',
-    );
-    expect(kubectlGetPods([], { wide: false, allNamespaces: true })).toBe('No resources found\n');
-    expect(kubectlGetPods(rows, { wide: false, namespace: 'kube-system' })).toBe(
-      ['NAME      READY   STATUS    RESTARTS   AGE', 'coredns   1/1     Running   0          5s', ''].join(
-        '\n',
-      ),
-    );
-  });
-
-  it('prints RESTARTS as a bare count when the last restart time is unknown', () => {
-    const text = kubectlGetPods([pod('web', { restarts: 3, status: 'CrashLoopBackOff' })], { wide: false });
-    expect(text).toBe(
-      [
-        'NAME   READY   STATUS             RESTARTS   AGE',
-        'web    1/1     CrashLoopBackOff   3          5s',
-        '',
-      ].join('\n'),
-    );
   });
 });
 

@@ -143,7 +143,7 @@ export class KubeProxyFeed {
   private readonly bySvc = new Map<string, Map<string, EndpointSlice>>();
 
   constructor(
-    private readonly ctx: ControlPlaneContext,
+    ctx: ControlPlaneContext,
     private readonly rules: KubeProxyRules,
   ) {
     const delayNs = ctx.watchDelay;
