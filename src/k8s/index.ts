@@ -1,7 +1,7 @@
 /**
- * k8s/ — the Kubernetes side of the fabric. So far the kubelet's network part: pod sandboxes as network
- * namespaces wired by CNI ADD/DEL, and pod status as kubectl shows it. The API store, scheduler,
- * controllers and kube-proxy arrive with their issues.
+ * k8s/ — the Kubernetes side of the fabric: the API store and object shapes, the scheduler, the
+ * controllers, the kubelet (pod sandboxes wired by CNI ADD/DEL), kube-proxy, CoreDNS, node health and
+ * the kubectl operations, wired together in control-plane/.
  */
 
 // The API object shapes whose names the scheduler's internal types share are reached as `api.Taint` etc.

@@ -1,8 +1,8 @@
 /**
- * The control plane of one cluster, wired: the API store with its registry strategies, the endpoints
- * controllers, one kube-proxy per node fed by a shared watch, and a kubelet per node that runs the pods
- * bound to it through CNI. The scheduler, the workload controllers, node health and CoreDNS plug in
- * through `use()`. Everything reacts to watch events through the simulator's queue, so the whole
+ * The control plane of one cluster, wired: the API store with its registry strategies, the scheduler,
+ * the workload, endpoints, node lifecycle and taint-eviction controllers, one kube-proxy per node fed by
+ * a shared watch, and per node a kubelet that runs the pods bound to it through CNI and its heartbeat.
+ * Optional parts (CoreDNS's zone) plug in through `use()`. Everything reacts to watch events through the simulator's queue, so the whole
  * control plane shares the packets' timeline.
  */
 
@@ -47,12 +47,6 @@ export interface Component {
   start(): unknown;
 }
 
-/** Per-node components a node failure stops (the kubelet's heartbeat). */
-export interface NodeComponent {
-  start(): unknown;
-  stop(): unknown;
-}
-
 export interface ControlPlaneOptions {
   readonly serviceCIDR: { readonly network: Ip4; readonly prefixLen: number };
   readonly timings?: Partial<Timings>;
@@ -78,10 +72,10 @@ export class ControlPlane {
   readonly kubelets = new Map<string, KubeletAgent>();
   readonly proxies = new Map<string, ProxyRunner>();
   readonly scheduler: SchedulerController;
-  private readonly nodeParts = new Map<string, NodeComponent[]>();
+  /** Each node's kubelet heartbeat: a failed node stops renewing its Lease, so the controller notices. */
+  private readonly heartbeats = new Map<string, NodeHeartbeat>();
   private readonly feed: KubeProxyFeed;
   private readonly components: Component[] = [];
-  private readonly nodeComponentFactories: ((node: string) => NodeComponent)[] = [];
   private started = false;
 
   constructor(
@@ -106,8 +100,6 @@ export class ControlPlane {
       new NodeLifecycleController(this.ctx),
       new TaintEvictionController(this.ctx),
     );
-    // The kubelet's Lease and node status: a failed node stops renewing, so the controller notices.
-    this.nodeComponentFactories.push((node) => new NodeHeartbeat(this.ctx, node));
     this.feed = new KubeProxyFeed(this.ctx, this.rules);
   }
 
@@ -115,12 +107,6 @@ export class ControlPlane {
   use(component: Component): this {
     this.components.push(component);
     if (this.started) component.start();
-    return this;
-  }
-
-  /** Adds a per-node component made for every node (e.g. the kubelet's heartbeat). */
-  useOnEachNode(make: (node: string) => NodeComponent): this {
-    this.nodeComponentFactories.push(make);
     return this;
   }
 
@@ -138,12 +124,12 @@ export class ControlPlane {
     });
     const runner = new ProxyRunner(this.ctx, proxyNode, this.rules);
     this.proxies.set(n.name, runner);
-    const parts = this.nodeComponentFactories.map((make) => make(n.name));
-    this.nodeParts.set(n.name, parts);
+    const heartbeat = new NodeHeartbeat(this.ctx, n.name);
+    this.heartbeats.set(n.name, heartbeat);
     if (this.started) {
       agent.start();
       this.feed.add(runner);
-      for (const p of parts) p.start();
+      heartbeat.start();
     }
   }
 
@@ -155,7 +141,7 @@ export class ControlPlane {
     this.feed.start();
     for (const agent of this.kubelets.values()) agent.start();
     for (const runner of this.proxies.values()) this.feed.add(runner);
-    for (const parts of this.nodeParts.values()) for (const p of parts) p.start();
+    for (const h of this.heartbeats.values()) h.start();
   }
 
   /**
@@ -177,7 +163,7 @@ export class ControlPlane {
     if (agent === undefined || agent.failed) return false;
     agent.fail();
     this.proxies.get(name)?.stop();
-    for (const p of this.nodeParts.get(name) ?? []) p.stop();
+    this.heartbeats.get(name)?.stop();
     return true;
   }
 
@@ -185,7 +171,7 @@ export class ControlPlane {
   recoverNode(name: string): boolean {
     const agent = this.kubelets.get(name);
     if (agent === undefined || !agent.failed) return false;
-    for (const p of this.nodeParts.get(name) ?? []) p.start();
+    this.heartbeats.get(name)?.start();
     agent.recover();
     this.proxies.get(name)?.resume();
     return true;

@@ -5,6 +5,7 @@
  * out), and the conditions ready / serving / terminating.
  */
 
+import { parseIp4 } from '../../wire/index.js';
 import {
   type EndpointAddress,
   type EndpointSubset,
@@ -88,7 +89,7 @@ export function endpointsSubsets(svc: Service, eps: readonly PodEndpoint[]): End
   }
   const subsets: EndpointSubset[] = [];
   for (const g of groups.values()) {
-    const byIp = (a: EndpointAddress, b: EndpointAddress) => ipOrder(a.ip) - ipOrder(b.ip);
+    const byIp = (a: EndpointAddress, b: EndpointAddress) => (parseIp4(a.ip) ?? 0) - (parseIp4(b.ip) ?? 0);
     subsets.push({
       ...(g.ready.length > 0 ? { addresses: g.ready.sort(byIp) } : {}),
       ...(g.notReady.length > 0 ? { notReadyAddresses: g.notReady.sort(byIp) } : {}),
@@ -144,11 +145,6 @@ export function sliceEndpoints(svc: Service, eps: readonly PodEndpoint[]): Slice
       },
     };
   });
-}
-
-function ipOrder(ip: string): number {
-  const p = ip.split('.');
-  return (((Number(p[0]) * 256 + Number(p[1])) * 256 + Number(p[2])) * 256 + Number(p[3])) >>> 0;
 }
 
 function cmp(a: string, b: string): number {

@@ -8,7 +8,6 @@ export {
   type ControlPlaneNode,
   type ControlPlaneOptions,
   NODE_INFO,
-  type NodeComponent,
 } from './control-plane.js';
 export { serviceEndpoints } from './endpoints.js';
 export { EndpointsController, SERVICE_NAME_LABEL } from './endpoints-controller.js';

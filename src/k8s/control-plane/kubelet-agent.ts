@@ -203,8 +203,7 @@ export class KubeletAgent {
     if (this.stopped) return;
     this.teardown(key, record);
     const [namespace, name] = key.split('/') as [string, string];
-    const pod = this.ctx.store.tryGet<Pod>('Pod', namespace, name);
-    if (pod !== undefined && pod.metadata.uid !== undefined)
+    if (this.ctx.store.tryGet<Pod>('Pod', namespace, name) !== undefined)
       this.ctx.store.delete('Pod', namespace, name, { gracePeriodSeconds: 0 });
   }
 

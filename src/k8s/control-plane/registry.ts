@@ -7,9 +7,9 @@
 
 import type { Rng } from '../../sim/index.js';
 import { formatIp4, type Ip4, parseIp4 } from '../../wire/index.js';
-import type { Pod, PodSpec, Service, ServicePort, ServiceSpecApi, Toleration } from '../api/index.js';
+import type { PodSpec, Service, ServicePort, ServiceSpecApi, Toleration } from '../api/index.js';
 import { ClusterIpAllocator, NodePortAllocator } from '../service-alloc.js';
-import { type ApiStore, type KubeObject, type ObjectInput, StatusError } from '../store/index.js';
+import { type ApiStore, type ObjectInput, StatusError } from '../store/index.js';
 
 const NOT_READY = 'node.kubernetes.io/not-ready';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -195,9 +195,4 @@ function qosClass(spec: PodSpec): string {
   }
   if (!any) return 'BestEffort';
   return guaranteed ? 'Guaranteed' : 'Burstable';
-}
-
-/** True for a stored pod object. */
-export function isPod(o: KubeObject): o is Pod {
-  return o.kind === 'Pod';
 }
