@@ -35,8 +35,25 @@ export function connectStep(cluster: Cluster, step: ConnectStep, now: number): S
     const text = `podwire: cannot resolve ${why}`;
     return { step, host: from?.name, command, startNs: now, lines: [{ atNs: now, text }] };
   }
-  const run = httpRun({
-    from: from.ns,
+  const run = startRequests(from.ns, dst, step);
+  return {
+    step,
+    host: from.name,
+    command,
+    startNs: now,
+    get lines() {
+      return runLines(run, cluster.sim.now);
+    },
+    get requests() {
+      return run.result().requests;
+    },
+  };
+}
+
+/** The step's requests from `from` to `dst`, as curl / nc in a loop. */
+function startRequests(from: NetNs, dst: number, step: ConnectStep): RequestRun {
+  return httpRun({
+    from,
     to: dst,
     port: step.port,
     proto: step.action,
@@ -44,19 +61,12 @@ export function connectStep(cluster: Cluster, step: ConnectStep, now: number): S
     intervalNs: step.intervalNs,
     timeoutNs: step.timeoutNs,
   });
-  return {
-    step,
-    host: from.name,
-    command,
-    startNs: now,
-    get lines() {
-      const r = run.result();
-      return r.done ? [...r.lines, ...backendSummary(r.requests, cluster.sim.now)] : r.lines;
-    },
-    get requests() {
-      return run.result().requests;
-    },
-  };
+}
+
+/** What the client printed so far; once done, who answered how many. */
+function runLines(run: RequestRun, now: number): readonly AppLine[] {
+  const r = run.result();
+  return r.done ? [...r.lines, ...backendSummary(r.requests, now)] : r.lines;
 }
 
 /**
@@ -81,16 +91,7 @@ function dnsConnectStep(cluster: Cluster, step: ConnectStep, name: string, now: 
   resolveHost(from.ns, name, conf, (r) => {
     resolved = r;
     const dst = r.addresses[0];
-    if (!r.ok || dst === undefined) return;
-    run = httpRun({
-      from: from.ns,
-      to: dst,
-      port: step.port,
-      proto: step.action,
-      count: step.count,
-      intervalNs: step.intervalNs,
-      timeoutNs: step.timeoutNs,
-    });
+    if (r.ok && dst !== undefined) run = startRequests(from.ns, dst, step);
   });
   return {
     step,
@@ -109,12 +110,7 @@ function dnsConnectStep(cluster: Cluster, step: ConnectStep, name: string, now: 
         },
         ...r.lines.map((text): AppLine => ({ atNs: r.endNs, text, stderr: true })),
       ];
-      if (run === undefined) return head;
-      const res = run.result();
-      return [
-        ...head,
-        ...(res.done ? [...res.lines, ...backendSummary(res.requests, cluster.sim.now)] : res.lines),
-      ];
+      return run === undefined ? head : [...head, ...runLines(run, cluster.sim.now)];
     },
     get requests() {
       return run?.result().requests ?? [];
