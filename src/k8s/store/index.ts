@@ -6,7 +6,7 @@ export {
   StatusError,
   type StatusReason,
 } from './errors.js';
-export { Informer, type InformerHandlers } from './informer.js';
+export { type IndexFunc, Informer, type InformerHandlers, type InformerOptions } from './informer.js';
 export {
   compileSelector,
   type LabelMatcher,

@@ -2,7 +2,8 @@
  * A shared-informer-like helper (client-go tools/cache): lists a kind, then watches from the list's
  * resourceVersion, and keeps a local cache a component reads instead of the store. The cache lags the
  * store by the informer's delay — the initial list and every event arrive through the event queue — so
- * a component sees exactly what it would have been told by then.
+ * a component sees exactly what it would have been told by then. Indexers (cache.Indexers) keep named
+ * secondary keys — a pod's node, its labels — so a component looks objects up without scanning the cache.
  */
 
 import type { Sim } from '../../sim/index.js';
@@ -16,8 +17,21 @@ export interface InformerHandlers<O extends KubeObject> {
   readonly onDelete?: (obj: O) => void;
 }
 
+/** An index function (cache.IndexFunc): the values an object is filed under in one index. */
+export type IndexFunc<O extends KubeObject> = (obj: O) => readonly string[];
+
+export interface InformerOptions<O extends KubeObject> extends ListOptions, DeliveryOptions {
+  readonly handlers?: InformerHandlers<O>;
+  /** Named indexes, kept up to date before any handler runs. */
+  readonly indexers?: Readonly<Record<string, IndexFunc<O>>>;
+}
+
 export class Informer<O extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, O>();
+  /** list()'s answer, kept until the cache changes (components read it far more often than it changes). */
+  private sorted: O[] | undefined;
+  /** index name → value → key → object. */
+  private readonly indices = new Map<string, Map<string, Map<string, O>>>();
   private watchHandle: Watch | undefined;
   private synced = false;
 
@@ -25,9 +39,10 @@ export class Informer<O extends KubeObject = KubeObject> {
     private readonly store: ApiStore,
     private readonly sim: Sim,
     readonly kind: string,
-    private readonly options: ListOptions &
-      DeliveryOptions & { readonly handlers?: InformerHandlers<O> } = {},
-  ) {}
+    private readonly options: InformerOptions<O> = {},
+  ) {
+    for (const name of Object.keys(options.indexers ?? {})) this.indices.set(name, new Map());
+  }
 
   /** Lists and starts watching; the listed objects reach the cache (and onAdd) after the delay. */
   start(): this {
@@ -62,11 +77,18 @@ export class Informer<O extends KubeObject = KubeObject> {
     return this.cache.get(namespace === undefined ? name : `${namespace}/${name}`);
   }
 
-  /** The cached objects, sorted by namespace/name. */
-  list(): O[] {
-    return [...this.cache.entries()]
-      .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
-      .map((e) => e[1]);
+  /** The cached objects, sorted by namespace/name (a shared array: do not modify it). */
+  list(): readonly O[] {
+    this.sorted ??= sortedByKey(this.cache);
+    return this.sorted;
+  }
+
+  /** The cached objects filed under `value` in index `name` (cache.ByIndex), sorted by namespace/name. */
+  byIndex(name: string, value: string): O[] {
+    const index = this.indices.get(name);
+    if (index === undefined) throw new RangeError(`informer ${this.kind}: no index ${JSON.stringify(name)}`);
+    const bucket = index.get(value);
+    return bucket === undefined ? [] : sortedByKey(bucket);
   }
 
   get size(): number {
@@ -76,7 +98,7 @@ export class Informer<O extends KubeObject = KubeObject> {
   private replace(items: readonly O[]): void {
     if (this.watchHandle?.stopped) return;
     for (const obj of items) {
-      this.cache.set(keyOf(obj), obj);
+      this.put(keyOf(obj), obj);
       this.options.handlers?.onAdd?.(obj);
     }
     this.synced = true;
@@ -87,14 +109,48 @@ export class Informer<O extends KubeObject = KubeObject> {
     const old = this.cache.get(key);
     const h = this.options.handlers;
     if (e.type === 'DELETED') {
-      this.cache.delete(key);
+      this.remove(key);
       h?.onDelete?.(e.object);
     } else {
-      this.cache.set(key, e.object);
+      this.put(key, e.object);
       if (old === undefined) h?.onAdd?.(e.object);
       else h?.onUpdate?.(old, e.object);
     }
   }
+
+  private put(key: string, obj: O): void {
+    this.remove(key);
+    this.cache.set(key, obj);
+    this.sorted = undefined;
+    for (const [name, index] of this.indices) {
+      for (const value of this.options.indexers?.[name]?.(obj) ?? []) {
+        let bucket = index.get(value);
+        if (bucket === undefined) {
+          bucket = new Map();
+          index.set(value, bucket);
+        }
+        bucket.set(key, obj);
+      }
+    }
+  }
+
+  private remove(key: string): void {
+    const old = this.cache.get(key);
+    if (old === undefined) return;
+    this.cache.delete(key);
+    this.sorted = undefined;
+    for (const [name, index] of this.indices) {
+      for (const value of this.options.indexers?.[name]?.(old) ?? []) {
+        const bucket = index.get(value);
+        bucket?.delete(key);
+        if (bucket?.size === 0) index.delete(value);
+      }
+    }
+  }
+}
+
+function sortedByKey<O>(m: ReadonlyMap<string, O>): O[] {
+  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
 }
 
 function keyOf(obj: KubeObject): string {

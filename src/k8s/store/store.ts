@@ -10,6 +10,7 @@
 
 import type { Sim } from '../../sim/index.js';
 import { alreadyExists, conflict, expired, invalid, notFound } from './errors.js';
+import { fieldsMatch, fieldValue, nodeOf, parseFieldSelector } from './fields.js';
 import { compileSelector, type LabelSelector } from './selector.js';
 import {
   isNamespaced,
@@ -31,6 +32,8 @@ import {
 export interface ListOptions {
   readonly namespace?: string;
   readonly selector?: LabelSelector | string;
+  /** `spec.nodeName=node1` and the like (fields.ts). */
+  readonly fieldSelector?: string;
 }
 
 export interface ListResult<O extends KubeObject = KubeObject> {
@@ -66,6 +69,8 @@ interface KindState {
   readonly objects: Map<string, KubeObject>;
   readonly history: Commit[];
   readonly watchers: Set<Watcher>;
+  /** Watchers confined to one node's pods (`spec.nodeName=X`), by node: offered only that node's commits. */
+  readonly nodeWatchers: Map<string, Set<Watcher>>;
   /** Revision of the newest commit dropped from history (0: nothing dropped). */
   compacted: number;
 }
@@ -166,10 +171,11 @@ export class ApiStore {
   /** Objects of `kind`, sorted by namespace then name as etcd's key order returns them. */
   list<O extends KubeObject = KubeObject>(kind: string, options: ListOptions = {}): ListResult<O> {
     const match = compileSelector(options.selector);
+    const fields = parseFieldSelector(options.fieldSelector ?? '');
     const items: O[] = [];
     for (const [, obj] of [...(this.kinds.get(kind)?.objects ?? [])].sort(byKey)) {
       if (options.namespace !== undefined && obj.metadata.namespace !== options.namespace) continue;
-      if (match(obj.metadata.labels)) items.push(obj as O);
+      if (match(obj.metadata.labels) && fieldsMatch(fields, obj)) items.push(obj as O);
     }
     return { items, resourceVersion: String(this.rev) };
   }
@@ -262,13 +268,19 @@ export class ApiStore {
     delivery: DeliveryOptions = {},
   ): Watch {
     const state = this.state(kind);
+    const fields = parseFieldSelector(options.fieldSelector ?? '');
+    const node = nodeOf(fields);
+    let set = state.watchers;
+    if (node !== undefined) {
+      set = state.nodeWatchers.get(node) ?? new Set();
+      state.nodeWatchers.set(node, set);
+    }
     const w = new Watcher(
       this.sim,
-      options.namespace,
-      compileSelector(options.selector),
+      { namespace: options.namespace, labels: compileSelector(options.selector), fields },
       handler as WatchHandler,
       delivery.delayNs ?? 0,
-      (x) => state.watchers.delete(x),
+      (x) => set.delete(x),
     );
     if (options.resourceVersion === undefined || options.resourceVersion === '') {
       for (const object of this.list(kind, options).items) w.push({ type: 'ADDED', object });
@@ -280,14 +292,14 @@ export class ApiStore {
       if (from < state.compacted) throw expired(from, state.compacted);
       for (const c of state.history) if (c.revision > from) w.offer(c);
     }
-    state.watchers.add(w);
+    set.add(w);
     return w;
   }
 
   private state(kind: string): KindState {
     let s = this.kinds.get(kind);
     if (s === undefined) {
-      s = { objects: new Map(), history: [], watchers: new Set(), compacted: 0 };
+      s = { objects: new Map(), history: [], watchers: new Set(), nodeWatchers: new Map(), compacted: 0 };
       this.kinds.set(kind, s);
     }
     return s;
@@ -347,6 +359,12 @@ export class ApiStore {
       state.compacted = dropped[dropped.length - 1]?.revision ?? state.compacted;
     }
     for (const w of state.watchers) w.offer(c);
+    if (state.nodeWatchers.size === 0) return;
+    const node = fieldValue(c.object, 'spec.nodeName');
+    for (const w of state.nodeWatchers.get(node) ?? []) w.offer(c);
+    // An object that moved off a node is a DELETED for that node's watchers.
+    const before = c.prev === undefined ? node : fieldValue(c.prev, 'spec.nodeName');
+    if (before !== node) for (const w of state.nodeWatchers.get(before) ?? []) w.offer(c);
   }
 }
 

@@ -11,6 +11,7 @@
  */
 
 import type { Sim } from '../../sim/index.js';
+import { type FieldRequirement, fieldsMatch } from './fields.js';
 import type { LabelMatcher, LabelSelector } from './selector.js';
 import type { KubeObject } from './types.js';
 
@@ -27,6 +28,8 @@ export type WatchHandler<O extends KubeObject = KubeObject> = (event: WatchEvent
 export interface WatchOptions {
   readonly namespace?: string;
   readonly selector?: LabelSelector | string;
+  /** `spec.nodeName=node1` and the like (fields.ts). */
+  readonly fieldSelector?: string;
   /**
    * Start after this revision (from a list's resourceVersion): commits after it are replayed.
    * Absent: the current objects arrive first as ADDED events, then every later commit.
@@ -49,6 +52,13 @@ export interface Watch {
   readonly stopped: boolean;
 }
 
+/** What a watcher selects: a namespace (or all), a label matcher and field requirements. */
+export interface WatchFilter {
+  readonly namespace: string | undefined;
+  readonly labels: LabelMatcher;
+  readonly fields: readonly FieldRequirement[];
+}
+
 /** One commit as the store records it: the object after (for DELETED: as deleted) and before. */
 export interface Commit {
   readonly revision: number;
@@ -64,8 +74,7 @@ export class Watcher implements Watch {
 
   constructor(
     private readonly sim: Sim,
-    private readonly namespace: string | undefined,
-    private readonly matcher: LabelMatcher,
+    private readonly filter: WatchFilter,
     private readonly handler: WatchHandler,
     private readonly delayNs: number | (() => number),
     private readonly onStop: (w: Watcher) => void,
@@ -85,10 +94,11 @@ export class Watcher implements Watch {
     this.onStop(this);
   }
 
-  /** True when `obj` is in this watch's namespace and selector. */
+  /** True when `obj` is in this watch's namespace and selectors. */
   selects(obj: KubeObject): boolean {
-    if (this.namespace !== undefined && obj.metadata.namespace !== this.namespace) return false;
-    return this.matcher(obj.metadata.labels);
+    const f = this.filter;
+    if (f.namespace !== undefined && obj.metadata.namespace !== f.namespace) return false;
+    return f.labels(obj.metadata.labels) && fieldsMatch(f.fields, obj);
   }
 
   /** Queues what this watcher sees of a commit, if anything. */
