@@ -131,6 +131,11 @@ export class RouteTable {
     return true;
   }
 
+  /** The routes to exactly `dst/prefixLen`, in insertion order (through the group's index, no scan). */
+  withPrefix(dst: Ip4, prefixLen: number): readonly Route[] {
+    return this.byLen.find((g) => g.len === prefixLen)?.withKey(dst | 0) ?? NONE;
+  }
+
   /** Removes routes matching the predicate; returns how many. */
   remove(match: (r: Route) => boolean): number {
     const before = this.routes.length;

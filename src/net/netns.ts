@@ -309,8 +309,8 @@ export class NetNs implements StackView, VxlanUnderlay {
   replaceRoute(spec: RouteSpec): RouteError | undefined {
     const metric = spec.metric ?? 0;
     const same = (r: Route) => r.dst === spec.dst && r.prefixLen === spec.prefixLen && r.metric === metric;
-    const old = this.main.list().filter(same);
-    this.main.remove(same);
+    const old = this.main.withPrefix(spec.dst, spec.prefixLen).filter(same);
+    if (old.length > 0) this.main.remove(same);
     const err = this.addRoute(spec);
     if (err !== undefined) for (const r of old) this.main.add(r);
     return err;

@@ -10,6 +10,7 @@ import {
   schedPodFromApi,
   schedule,
 } from '../../src/k8s/index.js';
+import { BoundPodCache } from '../../src/k8s/scheduler/bound-cache.js';
 import { Rng } from '../../src/sim/index.js';
 
 // Brute-force reference of PodTopologySpread (filter + score) and InterPodAffinity preferred scoring,
@@ -189,6 +190,31 @@ describe('PodTopologySpread and InterPodAffinity vs brute force', () => {
         );
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it('the scheduler cache’s label and affinity indexes change nothing: same node, same scores', () => {
+    fc.assert(
+      fc.property(clusterArb, podArb('p'), fc.integer(), ({ nodes, bound }, p, seed) => {
+        const cache = new BoundPodCache();
+        for (const [node, pods] of bound) {
+          cache.set(node, []);
+          for (const pod of pods) cache.add(node, pod);
+        }
+        // A pod added and removed again leaves no trace in the indexes.
+        const first = bound.get('n0')?.[0];
+        if (first !== undefined) {
+          cache.remove('n0', first);
+          cache.add('n0', first);
+        }
+        const plain = schedule(p, nodes, bound, new Rng(seed, 't'));
+        const indexed = schedule(p, nodes, cache, new Rng(seed, 't'));
+        if ('node' in plain && 'node' in indexed) {
+          expect(indexed.node).toBe(plain.node);
+          expect(indexed.scores).toEqual(plain.scores);
+        } else expect(indexed).toEqual(plain);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -152,9 +152,13 @@ export class ControlPlane {
     this.ctx.settling = true;
     // Only what is due now: timers the settling components set for later (a Deployment's progress
     // deadline) stay pending for the scenario.
-    const r = this.ctx.sim.run({ until: this.ctx.sim.now, maxEvents });
+    let events = 0;
+    for (;;) {
+      events += this.ctx.sim.run({ until: this.ctx.sim.now, maxEvents }).events;
+      if (!this.feed.flushDeferred()) break;
+    }
     this.ctx.settling = false;
-    return r.events;
+    return events;
   }
 
   /** The node stops: kubelet, heartbeat and kube-proxy (the caller takes its links down). */

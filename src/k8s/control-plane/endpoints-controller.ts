@@ -7,7 +7,7 @@
  */
 
 import type { ControlPlaneContext, EndpointSlice, Endpoints, Pod, Service } from '../api/index.js';
-import { compileSelector, Informer, type ObjectInput } from '../store/index.js';
+import { Informer, type ObjectInput } from '../store/index.js';
 import { endpointsSubsets, serviceEndpoints, sliceEndpoints } from './endpoints.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -18,11 +18,17 @@ export class EndpointsController {
   private readonly services: Informer<Service>;
   private readonly pods: Informer<Pod>;
   private readonly queued = new Set<string>();
+  /**
+   * The slice this controller keeps for each Service, by `namespace/service` (its endpointSliceTracker):
+   * read back from the store at each sync, so a slice deleted by someone else is written again.
+   */
+  private readonly tracked = new Map<string, string>();
 
   constructor(private readonly ctx: ControlPlaneContext) {
     const delayNs = ctx.watchDelay;
     this.services = new Informer<Service>(ctx.store, ctx.sim, 'Service', {
       delayNs,
+      indexers: { [BY_SELECTOR]: (s) => (s.spec.selector === undefined ? [] : [selectorKey(s)]) },
       handlers: {
         onAdd: (s) => this.enqueue(key(s)),
         onUpdate: (_o, s) => this.enqueue(key(s)),
@@ -31,6 +37,7 @@ export class EndpointsController {
     });
     this.pods = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
       delayNs,
+      indexers: { [BY_LABEL]: podLabelKeys },
       handlers: {
         onAdd: (p) => this.podChanged(p, undefined),
         onUpdate: (o, p) => this.podChanged(p, o),
@@ -40,17 +47,30 @@ export class EndpointsController {
   }
 
   start(): this {
+    const managed = this.ctx.store.list<EndpointSlice>('EndpointSlice', {
+      selector: { matchLabels: { [MANAGED_BY_LABEL]: MANAGED_BY } },
+    });
+    for (const slice of managed.items) {
+      const service = slice.metadata.labels?.[SERVICE_NAME_LABEL];
+      const k = `${slice.metadata.namespace ?? 'default'}/${service}`;
+      if (service !== undefined && !this.tracked.has(k)) this.tracked.set(k, slice.metadata.name);
+    }
     this.services.start();
     this.pods.start();
     return this;
   }
 
-  /** getPodServiceMemberships: the Services selecting the pod now or before the change. */
+  /**
+   * getPodServiceMemberships: the Services selecting the pod now or before the change. Only Services
+   * filed under one of the pod's labels (or selecting the whole namespace) can, so only those are tried.
+   */
   private podChanged(pod: Pod, old: Pod | undefined): void {
-    for (const svc of this.services.list()) {
-      if (svc.metadata.namespace !== pod.metadata.namespace || svc.spec.selector === undefined) continue;
-      const m = compileSelector({ matchLabels: svc.spec.selector });
-      if (m(pod.metadata.labels) || (old !== undefined && m(old.metadata.labels))) this.enqueue(key(svc));
+    for (const p of old === undefined ? [pod] : [pod, old]) {
+      for (const k of podLabelKeys(p)) {
+        for (const svc of this.services.byIndex(BY_SELECTOR, k)) {
+          if (selects(svc, p.metadata.labels)) this.enqueue(key(svc));
+        }
+      }
     }
   }
 
@@ -70,15 +90,13 @@ export class EndpointsController {
       if (svc === undefined) {
         if (store.tryGet('Endpoints', namespace, name) !== undefined)
           store.delete('Endpoints', namespace, name);
-        for (const s of this.slicesOf(namespace, name))
-          store.delete('EndpointSlice', namespace, s.metadata.name);
+        const slice = this.sliceOf(namespace, name);
+        if (slice !== undefined) store.delete('EndpointSlice', namespace, slice.metadata.name);
+        this.tracked.delete(k);
       }
       return;
     }
-    const eps = serviceEndpoints(
-      svc,
-      this.pods.list().filter((p) => p.metadata.namespace === namespace),
-    );
+    const eps = serviceEndpoints(svc, this.pods.byIndex(BY_LABEL, selectorKey(svc)));
     this.writeEndpoints(svc, endpointsSubsets(svc, eps));
     this.writeSlice(svc, eps);
   }
@@ -117,10 +135,9 @@ export class EndpointsController {
       [MANAGED_BY_LABEL]: MANAGED_BY,
     };
     const body = { addressType: 'IPv4' as const, endpoints, ports };
-    const [first, ...rest] = this.slicesOf(namespace ?? 'default', name);
-    for (const s of rest) store.delete('EndpointSlice', namespace, s.metadata.name);
+    const first = this.sliceOf(namespace ?? 'default', name);
     if (first === undefined) {
-      store.create({
+      const created = store.create({
         apiVersion: 'discovery.k8s.io/v1',
         kind: 'EndpointSlice',
         metadata: {
@@ -140,19 +157,42 @@ export class EndpointsController {
         },
         ...body,
       });
+      this.tracked.set(`${namespace ?? 'default'}/${name}`, created.metadata.name);
     } else {
       store.update({ ...first, metadata: { ...first.metadata, labels }, ...body });
     }
   }
 
-  private slicesOf(namespace: string, service: string): EndpointSlice[] {
-    return this.ctx.store
-      .list<EndpointSlice>('EndpointSlice', {
-        namespace,
-        selector: { matchLabels: { [SERVICE_NAME_LABEL]: service } },
-      })
-      .items.filter((s) => s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY);
+  private sliceOf(namespace: string, service: string): EndpointSlice | undefined {
+    const name = this.tracked.get(`${namespace}/${service}`);
+    return name === undefined
+      ? undefined
+      : this.ctx.store.tryGet<EndpointSlice>('EndpointSlice', namespace, name);
   }
+}
+
+const BY_SELECTOR = 'selector';
+const BY_LABEL = 'label';
+
+/**
+ * Where a Service is filed and where its candidate pods are found: the first pair of its selector
+ * (a pod it selects carries every pair), or the whole namespace for an empty selector.
+ */
+function selectorKey(svc: Service): string {
+  const first = Object.entries(svc.spec.selector ?? {})[0];
+  const ns = svc.metadata.namespace ?? 'default';
+  return first === undefined ? `${ns}/` : `${ns}/${first[0]}=${first[1]}`;
+}
+
+/** A pod's keys in the label index: each of its labels, and its namespace as a whole. */
+function podLabelKeys(pod: Pod): string[] {
+  const ns = pod.metadata.namespace ?? 'default';
+  return [`${ns}/`, ...Object.entries(pod.metadata.labels ?? {}).map(([k, v]) => `${ns}/${k}=${v}`)];
+}
+
+function selects(svc: Service, labels: Readonly<Record<string, string>> | undefined): boolean {
+  for (const [k, v] of Object.entries(svc.spec.selector ?? {})) if (labels?.[k] !== v) return false;
+  return true;
 }
 
 function key(o: {

@@ -80,6 +80,8 @@ export function proxyEndpointsOf(slices: readonly EndpointSlice[]): ProxyEndpoin
 export class ProxyRunner {
   private lastSync = Number.NEGATIVE_INFINITY;
   private pending = false;
+  /** A change arrived while the control plane settled: sync once when the rest has settled. */
+  private deferred = false;
   private stopped = false;
   /** Completed syncs (for tests and `show`). */
   syncs = 0;
@@ -102,6 +104,12 @@ export class ProxyRunner {
   /** A change arrived: sync now, or once minSyncPeriod has passed since the last sync. */
   trigger(): void {
     if (this.pending || this.stopped) return;
+    // While the file's objects settle, kube-proxy syncs once at the end, as a kube-proxy that starts on
+    // an up cluster waits for its informers to sync before its first syncProxyRules.
+    if (this.ctx.settling) {
+      this.deferred = true;
+      return;
+    }
     const now = this.ctx.sim.now;
     const due = Math.max(now, this.lastSync + this.ctx.delay(this.ctx.timings.kubeProxyMinSyncNs));
     this.pending = true;
@@ -113,6 +121,14 @@ export class ProxyRunner {
       },
       undefined,
     );
+  }
+
+  /** The deferred sync of a settle, if a change asked for one; true when it synced. */
+  flushDeferred(): boolean {
+    if (!this.deferred) return false;
+    this.deferred = false;
+    if (!this.stopped) this.sync();
+    return true;
   }
 
   /** The node failed: kube-proxy is not running. */
@@ -142,8 +158,11 @@ export class KubeProxyFeed {
   /** Slices by `namespace/service`, then by slice name (EndpointSliceCache's tracker). */
   private readonly bySvc = new Map<string, Map<string, EndpointSlice>>();
 
+  /** A settle-time change has already marked every runner. */
+  private deferredAll = false;
+
   constructor(
-    ctx: ControlPlaneContext,
+    private readonly ctx: ControlPlaneContext,
     private readonly rules: KubeProxyRules,
   ) {
     const delayNs = ctx.watchDelay;
@@ -207,6 +226,19 @@ export class KubeProxyFeed {
   }
 
   private triggerAll(): void {
+    // While settling every runner only notes that it owes a sync: once noted, later changes add nothing.
+    if (this.ctx.settling) {
+      if (this.deferredAll) return;
+      this.deferredAll = true;
+    }
     for (const r of this.runners) r.trigger();
+  }
+
+  /** The syncs the runners deferred while the control plane settled, run now; true if any ran. */
+  flushDeferred(): boolean {
+    this.deferredAll = false;
+    let synced = false;
+    for (const r of this.runners) synced = r.flushDeferred() || synced;
+    return synced;
   }
 }

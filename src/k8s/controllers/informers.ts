@@ -62,7 +62,7 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
   }
 
   /** Every cached object, sorted by namespace/name. */
-  list(): O[] {
+  list(): readonly O[] {
     return this.informer.list();
   }
 

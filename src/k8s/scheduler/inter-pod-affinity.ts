@@ -86,6 +86,27 @@ export function podsWithRequiredAntiAffinity(pods: readonly SchedPod[]): readonl
   );
 }
 
+const nodesByName = new WeakMap<readonly SchedNode[], Map<string, SchedNode>>();
+
+/**
+ * The nodes of `nodes` that hold a pod with affinity terms — all of them, unless the cache knows which
+ * (BoundPods.nodesWithAffinityPods) — for the passes where only such pods count.
+ */
+export function nodesWithAffinity(nodes: readonly SchedNode[], bound: BoundPods): Iterable<SchedNode> {
+  if (bound.nodesWithAffinityPods === undefined) return nodes;
+  let named = nodesByName.get(nodes);
+  if (named === undefined) {
+    named = new Map(nodes.map((n) => [n.name, n]));
+    nodesByName.set(nodes, named);
+  }
+  const out: SchedNode[] = [];
+  for (const name of bound.nodesWithAffinityPods()) {
+    const n = named.get(name);
+    if (n !== undefined) out.push(n);
+  }
+  return out;
+}
+
 function bump(m: Map<string, number>, node: SchedNode, key: string): void {
   const v = node.labels.get(key);
   if (v !== undefined) m.set(pair(key, v), (m.get(pair(key, v)) ?? 0) + 1);
@@ -103,7 +124,7 @@ export function interPodPreFilter(
   const aff = pod.affinity?.podAffinity?.required ?? [];
   const anti = pod.affinity?.podAntiAffinity?.required ?? [];
   const own = aff.length > 0 || anti.length > 0;
-  for (const n of nodes) {
+  for (const n of own ? nodes : nodesWithAffinity(nodes, bound)) {
     // Without terms of its own, only existing pods' required anti-affinity can reject the pod.
     const all = bound.get(n.name) ?? [];
     for (const e of own ? all : podsWithRequiredAntiAffinity(all)) {

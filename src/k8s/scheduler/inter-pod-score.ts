@@ -6,7 +6,7 @@
  * preferred (anti-)affinity term. A node scores the sum over the domains its labels name; the scores
  * are then scaled to 0..100 between the lowest and the highest.
  */
-import { podMatchesTerm, podsWithAffinity } from './inter-pod-affinity.js';
+import { nodesWithAffinity, podMatchesTerm, podsWithAffinity } from './inter-pod-affinity.js';
 import { MAX_NODE_SCORE } from './resources.js';
 import type { BoundPods, PodAffinityTerm, SchedNode, SchedPod, WeightedPodAffinityTerm } from './types.js';
 
@@ -55,7 +55,7 @@ export function interPodTopologyScore(
   const prefAff = pod.affinity?.podAffinity?.preferred ?? [];
   const prefAnti = pod.affinity?.podAntiAffinity?.preferred ?? [];
   const hasConstraints = prefAff.length > 0 || prefAnti.length > 0;
-  for (const n of allNodes) {
+  for (const n of hasConstraints ? allNodes : nodesWithAffinity(allNodes, bound)) {
     if (n.labels.size === 0) continue;
     // Without preferred terms of its own, only pods with affinity terms can contribute (PodsWithAffinity).
     const all = bound.get(n.name) ?? [];

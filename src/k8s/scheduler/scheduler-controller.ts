@@ -15,6 +15,7 @@ import type {
   StatefulSet,
 } from '../api/index.js';
 import { Informer } from '../store/index.js';
+import { BoundPodCache } from './bound-cache.js';
 import { defaultSpreadSelector, schedNodeFromApi, schedPodFromApi } from './from-api.js';
 import { Scheduler } from './scheduler.js';
 import {
@@ -83,7 +84,7 @@ export class SchedulerController {
   private readonly nodeInfo = new Map<string, SchedNode>();
   private order: SchedNode[] | undefined;
   /** Pods per node: informer-confirmed plus assumed. Arrays are replaced, never mutated (memo keys). */
-  private readonly bound = new Map<string, readonly SchedPod[]>();
+  private readonly bound = new BoundPodCache();
   private readonly placed = new Map<string, { node: string; pod: SchedPod }>();
   private readonly assumed = new Set<string>();
 
@@ -115,7 +116,16 @@ export class SchedulerController {
       onUpdate: (a, b) => this.podChanged(a, b),
       onDelete: (p) => this.podDeleted(p),
     });
-    this.services = inf<Service>('Service', {});
+    // Services filed under the first pair of their selector: a pod they select carries it.
+    this.services = new Informer<Service>(ctx.store, ctx.sim, 'Service', {
+      delayNs: ctx.watchDelay,
+      indexers: {
+        [BY_SELECTOR]: (svc) => {
+          const first = Object.entries(svc.spec.selector ?? {})[0];
+          return first === undefined ? [] : [labelKey(svc.metadata.namespace, first[0], first[1])];
+        },
+      },
+    });
     this.replicaSets = inf<ReplicaSet>('ReplicaSet', {});
     this.statefulSets = inf<StatefulSet>('StatefulSet', {});
   }
@@ -183,17 +193,14 @@ export class SchedulerController {
   private place(key: string, node: string, pod: SchedPod): void {
     this.unplace(key);
     this.placed.set(key, { node, pod });
-    this.bound.set(node, [...(this.bound.get(node) ?? []), pod]);
+    this.bound.add(node, pod);
   }
 
   private unplace(key: string): void {
     const at = this.placed.get(key);
     if (at === undefined) return;
     this.placed.delete(key);
-    this.bound.set(
-      at.node,
-      (this.bound.get(at.node) ?? []).filter((p) => p !== at.pod),
-    );
+    this.bound.remove(at.node, at.pod);
   }
 
   // --- informer events ----------------------------------------------------------------------------
@@ -326,6 +333,25 @@ export class SchedulerController {
 
   // --- one cycle ----------------------------------------------------------------------------------
 
+  /** The Services that may select the pod (helper.DefaultSelector checks each). */
+  private servicesFor(pod: Pod): Service[] {
+    const out = new Set<Service>();
+    for (const [k, v] of Object.entries(pod.metadata.labels ?? {}))
+      for (const s of this.services.byIndex(BY_SELECTOR, labelKey(pod.metadata.namespace, k, v))) out.add(s);
+    return [...out].sort((a, b) =>
+      a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
+    );
+  }
+
+  /** The pod's controlling ReplicaSet or StatefulSet, as the one-element lists DefaultSelector reads. */
+  private controllerOf(pod: Pod): [readonly ReplicaSet[], readonly StatefulSet[]] {
+    const owner = pod.metadata.ownerReferences?.find((o) => o.controller === true);
+    const ns = pod.metadata.namespace;
+    const rs = owner?.kind === 'ReplicaSet' ? this.replicaSets.get(ns, owner.name) : undefined;
+    const sts = owner?.kind === 'StatefulSet' ? this.statefulSets.get(ns, owner.name) : undefined;
+    return [rs === undefined ? [] : [rs], sts === undefined ? [] : [sts]];
+  }
+
   private scheduleOne(): void {
     const q = this.active.pop();
     if (q === undefined) return;
@@ -336,12 +362,7 @@ export class SchedulerController {
       return;
     }
     q.attempts++;
-    const selector = defaultSpreadSelector(
-      pod,
-      this.services.list(),
-      this.replicaSets.list(),
-      this.statefulSets.list(),
-    );
+    const selector = defaultSpreadSelector(pod, this.servicesFor(pod), ...this.controllerOf(pod));
     const sp = schedPodFromApi(pod, selector === undefined ? {} : { defaultSpreadSelector: selector });
     const r = this.scheduler.schedule(sp, this.nodeList(), this.bound, this.rng);
     if ('node' in r) {
@@ -423,4 +444,10 @@ function withScheduledCondition(
   };
   const rest = conds.filter((x) => x.type !== 'PodScheduled');
   return { ...pod.status, phase: pod.status?.phase ?? 'Pending', conditions: [next, ...rest] };
+}
+
+const BY_SELECTOR = 'selector';
+
+function labelKey(namespace: string | undefined, key: string, value: string): string {
+  return `${namespace ?? 'default'}/${key}=${value}`;
 }

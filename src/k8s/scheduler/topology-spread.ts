@@ -96,6 +96,55 @@ function included(c: Constraint, pod: SchedPod, node: SchedNode): boolean {
 
 const countMemo = new WeakMap<readonly SchedPod[], Map<string, number>>();
 
+/**
+ * How many pods of a node a constraint's selector matches (countPodsMatchSelector per node); `nodes`,
+ * when known, are the only nodes where that is not 0.
+ */
+interface NodeCounter {
+  readonly count: (node: string) => number;
+  readonly nodes?: Iterable<string>;
+}
+
+/**
+ * The counter of one constraint for one cycle. Where the bound pods are indexed by label and the
+ * selector requires one label value, the matching pods are found through the index and tallied per node
+ * once; otherwise each node's pods are scanned (memoized per pod list).
+ */
+function counterFor(bound: BoundPods, c: Constraint, ns: string): NodeCounter {
+  const pair = requiredPair(c.selector);
+  if (bound.podsWithLabel === undefined || pair === undefined || selectorIsEmpty(c.selector)) {
+    return { count: (node) => countMatching(bound.get(node) ?? [], c, ns) };
+  }
+  const perNode = new Map<string, number>();
+  for (const [p, node] of bound.podsWithLabel(pair[0], pair[1])) {
+    if (p.terminating !== true && p.namespace === ns && selectorMatches(c.selector, p.labels))
+      perNode.set(node, (perNode.get(node) ?? 0) + 1);
+  }
+  return { count: (node) => perNode.get(node) ?? 0, nodes: [...perNode.keys()] };
+}
+
+const nodesByName = new WeakMap<readonly SchedNode[], Map<string, SchedNode>>();
+
+function byName(nodes: readonly SchedNode[]): Map<string, SchedNode> {
+  let m = nodesByName.get(nodes);
+  if (m === undefined) {
+    m = new Map(nodes.map((n) => [n.name, n]));
+    nodesByName.set(nodes, m);
+  }
+  return m;
+}
+
+/** A `key=value` every pod the selector matches must carry, if it has one. */
+function requiredPair(sel: SchedLabelSelector): [string, string] | undefined {
+  if (sel.nothing === true) return undefined;
+  for (const kv of sel.matchLabels ?? []) return kv;
+  for (const e of sel.matchExpressions ?? []) {
+    const v = e.values[0];
+    if (e.operator === 'In' && e.values.length === 1 && v !== undefined) return [e.key, v];
+  }
+  return undefined;
+}
+
 /** countPodsMatchSelector: same namespace, not terminating; an empty selector counts nothing. */
 function countMatching(pods: readonly SchedPod[], c: Constraint, ns: string): number {
   if (selectorIsEmpty(c.selector) || pods.length === 0) return 0;
@@ -136,18 +185,15 @@ export function spreadPreFilter(
   const constraints = constraintsOf(pod, list, 'DoNotSchedule');
   if (constraints.length === 0) return undefined;
   const pairCounts = new Map<string, number>();
+  const counters = constraints.map((c) => counterFor(bound, c, pod.namespace));
   for (const n of nodes) {
     if (!hasAllKeys(n, constraints)) continue;
-    const pods = bound.get(n.name) ?? [];
     // Per node the pair's count is assigned, so of two constraints on one key the last one counts.
     const here = new Map<string, number>();
-    for (const c of constraints) {
-      if (!included(c, pod, n)) continue;
-      here.set(
-        pairOf(c.topologyKey, n.labels.get(c.topologyKey) ?? ''),
-        countMatching(pods, c, pod.namespace),
-      );
-    }
+    constraints.forEach((c, i) => {
+      if (!included(c, pod, n)) return;
+      here.set(pairOf(c.topologyKey, n.labels.get(c.topologyKey) ?? ''), counters[i]?.count(n.name) ?? 0);
+    });
     for (const [pair, count] of here) pairCounts.set(pair, (pairCounts.get(pair) ?? 0) + count);
   }
   const minMatch = new Map<string, number>();
@@ -206,22 +252,34 @@ export function spreadScores(
       if (c.topologyKey !== LABEL_HOSTNAME) counts[i]?.set(n.labels.get(c.topologyKey) ?? '', 0);
     });
   }
+  const counters = constraints.map((c) => counterFor(bound, c, pod.namespace));
   const weights = constraints.map((c, i) =>
     Math.log(
       (c.topologyKey === LABEL_HOSTNAME ? feasible.length - ignored.size : (counts[i]?.size ?? 0)) + 2,
     ),
   );
-  for (const n of allNodes) {
-    if (requireAll && !hasAllKeys(n, constraints)) continue;
-    constraints.forEach((c, i) => {
+  constraints.forEach((c, i) => {
+    const m = counts[i];
+    const counter = counters[i];
+    // Hostname counts are read per node below; a domain no feasible node is in is not counted.
+    if (m === undefined || m.size === 0 || counter === undefined) return;
+    const add = (n: SchedNode) => {
+      if (requireAll && !hasAllKeys(n, constraints)) return;
       if (!included(c, pod, n)) return;
-      const m = counts[i];
       const v = n.labels.get(c.topologyKey) ?? '';
-      const cur = m?.get(v);
-      if (m === undefined || cur === undefined) return;
-      m.set(v, cur + countMatching(bound.get(n.name) ?? [], c, pod.namespace));
-    });
-  }
+      const cur = m.get(v);
+      if (cur !== undefined) m.set(v, cur + counter.count(n.name));
+    };
+    // Nodes with no matching pod add 0: where the counter knows its nodes, only those are visited.
+    if (counter.nodes === undefined) for (const n of allNodes) add(n);
+    else {
+      const named = byName(allNodes);
+      for (const name of counter.nodes) {
+        const n = named.get(name);
+        if (n !== undefined) add(n);
+      }
+    }
+  });
   const raw = feasible.map((n) => {
     if (ignored.has(n.name)) return 0;
     let score = 0;
@@ -229,9 +287,7 @@ export function spreadScores(
       const v = n.labels.get(c.topologyKey);
       if (v === undefined) return;
       const cnt =
-        c.topologyKey === LABEL_HOSTNAME
-          ? countMatching(bound.get(n.name) ?? [], c, pod.namespace)
-          : (counts[i]?.get(v) ?? 0);
+        c.topologyKey === LABEL_HOSTNAME ? (counters[i]?.count(n.name) ?? 0) : (counts[i]?.get(v) ?? 0);
       score += cnt * (weights[i] ?? 0) + (c.maxSkew - 1);
     });
     return Math.round(score);

@@ -149,5 +149,13 @@ export interface SchedPod {
   readonly priority?: number;
 }
 
-/** Pods already bound, keyed by node name. */
-export type BoundPods = ReadonlyMap<string, readonly SchedPod[]>;
+/**
+ * Pods already bound, keyed by node name. A cache may also index them by label (`podsWithLabel`: every
+ * bound pod carrying `key=value`, with its node), so counting the pods a selector matches costs the
+ * matching pods rather than every pod of every node.
+ */
+export type BoundPods = ReadonlyMap<string, readonly SchedPod[]> & {
+  readonly podsWithLabel?: (key: string, value: string) => ReadonlyMap<SchedPod, string>;
+  /** The nodes holding a pod with pod affinity or anti-affinity terms (the only ones such pods affect). */
+  readonly nodesWithAffinityPods?: () => Iterable<string>;
+};
