@@ -9,7 +9,14 @@
 
 import type { NetNs } from '../../net/index.js';
 import { formatIp4, type Ip4 } from '../../wire/index.js';
-import type { ContainerStatus, ControlPlaneContext, Pod, PodCondition, PodStatusApi } from '../api/index.js';
+import {
+  type ContainerStatus,
+  type ControlPlaneContext,
+  isPodReady,
+  type Pod,
+  type PodCondition,
+  type PodStatusApi,
+} from '../api/index.js';
 import type { Kubelet, PodDesc, PodRecord } from '../kubelet.js';
 import { Informer } from '../store/index.js';
 import type { ContainerRuntime } from './runtime.js';
@@ -29,6 +36,8 @@ export class KubeletAgent {
   private stopped = false;
   /** Pods whose start or termination is under way (by key), so an event does not start them twice. */
   private readonly busy = new Set<string>();
+  /** Pods whose readiness probe has passed, as the kubelet's status manager caches it. */
+  private readonly ready = new Set<string>();
 
   constructor(
     private readonly ctx: ControlPlaneContext,
@@ -37,7 +46,9 @@ export class KubeletAgent {
     /** The cluster's running pods by `namespace/name`, kept by every kubelet. */
     private readonly records: Map<string, PodRecord>,
   ) {
+    // The kubelet's pod source: only the pods bound to this node (config/apiserver.go's field selector).
     this.informer = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
+      fieldSelector: `spec.nodeName=${node.name}`,
       delayNs: ctx.watchDelay,
       handlers: {
         onAdd: (p) => this.podChanged(p),
@@ -70,7 +81,7 @@ export class KubeletAgent {
       if (pod === undefined || pod.spec.nodeName !== this.node.name) this.teardown(key, record);
       else this.podChanged(pod);
     }
-    for (const pod of this.informer.list()) if (pod.spec.nodeName === this.node.name) this.podChanged(pod);
+    for (const pod of this.informer.list()) this.podChanged(pod);
   }
 
   private podChanged(pod: Pod): void {
@@ -81,6 +92,12 @@ export class KubeletAgent {
     if (pod.metadata.deletionTimestamp !== undefined) {
       if (record !== undefined) this.terminate(key, pod, record);
       else this.ctx.store.delete('Pod', pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+      return;
+    }
+    // The status manager reconciles: a Ready=False written by someone else (the node lifecycle
+    // controller's MarkPodsNotReady while the node was unreachable) is put back.
+    if (record !== undefined && this.ready.has(key) && !isPodReady(pod)) {
+      this.writeRunning(pod, record, true);
       return;
     }
     if (record === undefined && pod.status?.phase === 'Pending') {
@@ -100,8 +117,13 @@ export class KubeletAgent {
     this.busy.delete(key);
     const [namespace, name] = key.split('/') as [string, string];
     const pod = this.ctx.store.tryGet<Pod>('Pod', namespace, name);
-    if (this.stopped || pod === undefined || pod.metadata.deletionTimestamp !== undefined) return;
+    if (this.stopped || pod === undefined) return;
     if (this.node.kubelet.pod(namespace, name) !== undefined) return;
+    // Deleted before its sandbox existed: nothing to stop, so the kubelet finishes the deletion.
+    if (pod.metadata.deletionTimestamp !== undefined) {
+      this.ctx.store.delete('Pod', namespace, name, { gracePeriodSeconds: 0 });
+      return;
+    }
     const record = this.node.kubelet.runPod(podDesc(pod));
     this.records.set(key, record);
     const now = this.ctx.sim.now;
@@ -145,6 +167,7 @@ export class KubeletAgent {
 
   private writeRunning(pod: Pod, record: PodRecord, ready: boolean): void {
     const now = this.ctx.sim.now;
+    if (ready) this.ready.add(keyOf(pod));
     const ip = record.status.podIP;
     const started = pod.status?.startTime ?? record.createdAt;
     const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c, i) => ({
@@ -209,6 +232,7 @@ export class KubeletAgent {
 
   /** StopPodSandbox: processes gone, CNI DEL, the record forgotten. */
   private teardown(key: string, record: PodRecord): void {
+    this.ready.delete(key);
     this.runtime.stop(key);
     this.node.kubelet.deletePod(record.desc.namespace, record.desc.name);
     if (this.records.get(key) === record) this.records.delete(key);
