@@ -5,16 +5,28 @@
  * fabric_<backend>_events_per_s and fabric_<backend>_wall_s, with backend host_gw or vxlan; and the
  * Services benchmarks (services.ts): services_build_* for kube-proxy's state of 10,000 Services on 1 and
  * 100 nodes, services_<N>_* for a connection's first packet with N = 100, 1,000, 10,000 Services in
- * iptables and IPVS mode (null where IPVS cannot be timed).
+ * iptables and IPVS mode (null where IPVS cannot be timed); and the scale benchmark (scale.ts):
+ * scale_<nodes>_build_s, _heap_mb, … for 500 to 5,000 nodes (`--scale 500,1000` picks sizes, `--scale 0`
+ * skips it).
  */
 import { type FabricBenchResult, fabricBench } from './fabric.js';
 import { holdBench } from './hold.js';
 import { pcapngBench } from './pcapng.js';
 import { routerChainBench } from './router-chain.js';
+import { SCALE_SIZES, scaleBench, scaleJson, scaleReport } from './scale.js';
 import { servicesBench } from './services.js';
 import { servicesJson, servicesReport } from './services-report.js';
 
-const json = process.argv.slice(2).includes('--json');
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const scaleArg = args[args.indexOf('--scale') + 1];
+const scaleSizes =
+  args.includes('--scale') && scaleArg !== undefined
+    ? scaleArg
+        .split(',')
+        .map(Number)
+        .filter((n) => n > 0)
+    : SCALE_SIZES;
 
 const hold = holdBench();
 const hops = await routerChainBench();
@@ -25,6 +37,7 @@ const heapMb = process.memoryUsage().heapUsed / 1e6;
 const hopsPerSecond = hops.hops / hops.seconds;
 // After heap_mb is read: the Services benchmarks hold 10,000-Service rule sets of their own.
 const services = servicesBench();
+const scale = scaleBench(scaleSizes);
 
 if (json) {
   process.stdout.write(
@@ -35,6 +48,7 @@ if (json) {
       heap_mb: Math.round(heapMb * 10) / 10,
       ...Object.fromEntries(fabrics.flatMap(fabricJson)),
       ...servicesJson(services),
+      ...scaleJson(scale),
     })}\n`,
   );
 } else {
@@ -71,6 +85,8 @@ if (json) {
   for (const [a, b, c] of rows) console.log(`${a.padEnd(w0)}  ${b.padStart(w1)}  ${c}`);
   console.log('');
   for (const line of servicesReport(services)) console.log(line);
+  if (scale.length > 0) console.log('');
+  for (const line of scaleReport(scale)) console.log(line);
 }
 
 /** The JSON keys of one fabric run: `fabric_host_gw_hops_per_s`, …. */
