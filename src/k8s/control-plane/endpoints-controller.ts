@@ -7,7 +7,13 @@
  */
 
 import type { ControlPlaneContext, EndpointSlice, Endpoints, Pod, Service } from '../api/index.js';
-import { Informer, type ObjectInput } from '../store/index.js';
+import {
+  compileSelector,
+  Informer,
+  labelIndexKeys,
+  type ObjectInput,
+  selectorIndexKey,
+} from '../store/index.js';
 import { endpointsSubsets, serviceEndpoints, sliceEndpoints } from './endpoints.js';
 
 export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
@@ -37,7 +43,7 @@ export class EndpointsController {
     });
     this.pods = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
       delayNs,
-      indexers: { [BY_LABEL]: podLabelKeys },
+      indexers: { [BY_LABEL]: labelIndexKeys },
       handlers: {
         onAdd: (p) => this.podChanged(p, undefined),
         onUpdate: (o, p) => this.podChanged(p, o),
@@ -66,9 +72,10 @@ export class EndpointsController {
    */
   private podChanged(pod: Pod, old: Pod | undefined): void {
     for (const p of old === undefined ? [pod] : [pod, old]) {
-      for (const k of podLabelKeys(p)) {
+      for (const k of labelIndexKeys(p)) {
         for (const svc of this.services.byIndex(BY_SELECTOR, k)) {
-          if (selects(svc, p.metadata.labels)) this.enqueue(key(svc));
+          if (compileSelector({ matchLabels: svc.spec.selector ?? {} })(p.metadata.labels))
+            this.enqueue(key(svc));
         }
       }
     }
@@ -174,25 +181,9 @@ export class EndpointsController {
 const BY_SELECTOR = 'selector';
 const BY_LABEL = 'label';
 
-/**
- * Where a Service is filed and where its candidate pods are found: the first pair of its selector
- * (a pod it selects carries every pair), or the whole namespace for an empty selector.
- */
+/** Where a Service is filed, and where the pods it may select are found. */
 function selectorKey(svc: Service): string {
-  const first = Object.entries(svc.spec.selector ?? {})[0];
-  const ns = svc.metadata.namespace ?? 'default';
-  return first === undefined ? `${ns}/` : `${ns}/${first[0]}=${first[1]}`;
-}
-
-/** A pod's keys in the label index: each of its labels, and its namespace as a whole. */
-function podLabelKeys(pod: Pod): string[] {
-  const ns = pod.metadata.namespace ?? 'default';
-  return [`${ns}/`, ...Object.entries(pod.metadata.labels ?? {}).map(([k, v]) => `${ns}/${k}=${v}`)];
-}
-
-function selects(svc: Service, labels: Readonly<Record<string, string>> | undefined): boolean {
-  for (const [k, v] of Object.entries(svc.spec.selector ?? {})) if (labels?.[k] !== v) return false;
-  return true;
+  return selectorIndexKey(svc.metadata.namespace, svc.spec.selector ?? {});
 }
 
 function key(o: {

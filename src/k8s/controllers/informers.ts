@@ -7,31 +7,31 @@
 
 import type { ControlPlaneContext } from '../api/index.js';
 import { Informer, type InformerHandlers, type KubeObject } from '../store/index.js';
-import { keyOf } from './queue.js';
 
 /** One kind's informer, shared by several controllers, with owner and orphan indexes. */
 export class SharedInformer<O extends KubeObject = KubeObject> {
   private readonly listeners: InformerHandlers<O>[] = [];
   private readonly informer: Informer<O>;
-  private readonly mirror = new Map<string, O>();
-  private readonly owned = new Map<string, Map<string, O>>();
-  private readonly orphans = new Map<string, Map<string, O>>();
   private started = false;
 
   constructor(ctx: ControlPlaneContext, kind: string) {
     this.informer = new Informer<O>(ctx.store, ctx.sim, kind, {
       delayNs: ctx.watchDelay,
+      indexers: {
+        [OWNER]: (o) => {
+          const uid = controllerUid(o);
+          return uid === undefined ? [] : [uid];
+        },
+        [ORPHAN]: (o) => (controllerUid(o) === undefined ? [o.metadata.namespace ?? ''] : []),
+      },
       handlers: {
         onAdd: (o) => {
-          this.index(o);
           for (const l of this.listeners) l.onAdd?.(o);
         },
         onUpdate: (a, b) => {
-          this.index(b);
           for (const l of this.listeners) l.onUpdate?.(a, b);
         },
         onDelete: (o) => {
-          this.unindex(keyOf(o));
           for (const l of this.listeners) l.onDelete?.(o);
         },
       },
@@ -68,7 +68,7 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
 
   /** Cached objects whose controller reference names `uid`, sorted by key. */
   ownedBy(uid: string): O[] {
-    return sortedValues(this.owned.get(uid));
+    return this.informer.byIndex(OWNER, uid);
   }
 
   /**
@@ -76,44 +76,15 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
    * (deterministic; not sorted, as a namespace may hold many bare pods and every sync reads this).
    */
   orphansIn(namespace: string | undefined): O[] {
-    return [...(this.orphans.get(namespace ?? '')?.values() ?? [])];
-  }
-
-  private index(o: O): void {
-    const key = keyOf(o);
-    this.unindex(key);
-    this.mirror.set(key, o);
-    const ref = controllerUid(o);
-    const table = ref === undefined ? this.orphans : this.owned;
-    const bucket = ref ?? o.metadata.namespace ?? '';
-    let m = table.get(bucket);
-    if (m === undefined) {
-      m = new Map();
-      table.set(bucket, m);
-    }
-    m.set(key, o);
-  }
-
-  private unindex(key: string): void {
-    const old = this.mirror.get(key);
-    if (old === undefined) return;
-    this.mirror.delete(key);
-    const ref = controllerUid(old);
-    const table = ref === undefined ? this.orphans : this.owned;
-    const bucket = ref ?? old.metadata.namespace ?? '';
-    const m = table.get(bucket);
-    m?.delete(key);
-    if (m !== undefined && m.size === 0) table.delete(bucket);
+    return this.informer.indexed(ORPHAN, namespace ?? '');
   }
 }
+
+const OWNER = 'owner';
+const ORPHAN = 'orphan';
 
 function controllerUid(o: KubeObject): string | undefined {
   return o.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
-}
-
-function sortedValues<O>(m: Map<string, O> | undefined): O[] {
-  if (m === undefined) return [];
-  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
 }
 
 /** One shared informer per kind, created on first use and started with the group. */

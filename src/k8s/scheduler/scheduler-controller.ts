@@ -14,7 +14,7 @@ import type {
   Service,
   StatefulSet,
 } from '../api/index.js';
-import { Informer } from '../store/index.js';
+import { Informer, labelPairKey, selectorIndexKey } from '../store/index.js';
 import { BoundPodCache } from './bound-cache.js';
 import { defaultSpreadSelector, schedNodeFromApi, schedPodFromApi } from './from-api.js';
 import { Scheduler } from './scheduler.js';
@@ -120,10 +120,11 @@ export class SchedulerController {
     this.services = new Informer<Service>(ctx.store, ctx.sim, 'Service', {
       delayNs: ctx.watchDelay,
       indexers: {
-        [BY_SELECTOR]: (svc) => {
-          const first = Object.entries(svc.spec.selector ?? {})[0];
-          return first === undefined ? [] : [labelKey(svc.metadata.namespace, first[0], first[1])];
-        },
+        // An empty selector adds nothing to the default spread (helper.DefaultSelector skips it).
+        [BY_SELECTOR]: (svc) =>
+          Object.keys(svc.spec.selector ?? {}).length === 0
+            ? []
+            : [selectorIndexKey(svc.metadata.namespace, svc.spec.selector ?? {})],
       },
     });
     this.replicaSets = inf<ReplicaSet>('ReplicaSet', {});
@@ -337,7 +338,8 @@ export class SchedulerController {
   private servicesFor(pod: Pod): Service[] {
     const out = new Set<Service>();
     for (const [k, v] of Object.entries(pod.metadata.labels ?? {}))
-      for (const s of this.services.byIndex(BY_SELECTOR, labelKey(pod.metadata.namespace, k, v))) out.add(s);
+      for (const s of this.services.byIndex(BY_SELECTOR, labelPairKey(pod.metadata.namespace, k, v)))
+        out.add(s);
     return [...out].sort((a, b) =>
       a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0,
     );
@@ -447,7 +449,3 @@ function withScheduledCondition(
 }
 
 const BY_SELECTOR = 'selector';
-
-function labelKey(namespace: string | undefined, key: string, value: string): string {
-  return `${namespace ?? 'default'}/${key}=${value}`;
-}
