@@ -4,6 +4,7 @@
  * reading every pod of every node in each cycle.
  */
 
+import { hasPodAffinity } from './inter-pod-affinity.js';
 import type { SchedPod } from './types.js';
 
 export class BoundPodCache extends Map<string, readonly SchedPod[]> {
@@ -54,7 +55,3 @@ export class BoundPodCache extends Map<string, readonly SchedPod[]> {
 }
 
 const EMPTY: ReadonlyMap<SchedPod, string> = new Map();
-
-function hasPodAffinity(p: SchedPod): boolean {
-  return p.affinity?.podAffinity !== undefined || p.affinity?.podAntiAffinity !== undefined;
-}

@@ -68,13 +68,14 @@ function memoFilter(
   return hit;
 }
 
+/** A pod with any pod affinity or anti-affinity terms. */
+export function hasPodAffinity(p: SchedPod): boolean {
+  return p.affinity?.podAffinity !== undefined || p.affinity?.podAntiAffinity !== undefined;
+}
+
 /** The pods with any pod affinity or anti-affinity (NodeInfo.PodsWithAffinity). */
 export function podsWithAffinity(pods: readonly SchedPod[]): readonly SchedPod[] {
-  return memoFilter(
-    withAffinityMemo,
-    pods,
-    (p) => p.affinity?.podAffinity !== undefined || p.affinity?.podAntiAffinity !== undefined,
-  );
+  return memoFilter(withAffinityMemo, pods, hasPodAffinity);
 }
 
 /** The pods with required anti-affinity terms (NodeInfo.PodsWithRequiredAntiAffinity). */
@@ -88,17 +89,23 @@ export function podsWithRequiredAntiAffinity(pods: readonly SchedPod[]): readonl
 
 const nodesByName = new WeakMap<readonly SchedNode[], Map<string, SchedNode>>();
 
+/** The nodes of a node list by name, built once per list (the cache keeps a list until nodes change). */
+export function byName(nodes: readonly SchedNode[]): ReadonlyMap<string, SchedNode> {
+  let named = nodesByName.get(nodes);
+  if (named === undefined) {
+    named = new Map(nodes.map((n) => [n.name, n]));
+    nodesByName.set(nodes, named);
+  }
+  return named;
+}
+
 /**
  * The nodes of `nodes` that hold a pod with affinity terms — all of them, unless the cache knows which
  * (BoundPods.nodesWithAffinityPods) — for the passes where only such pods count.
  */
 export function nodesWithAffinity(nodes: readonly SchedNode[], bound: BoundPods): Iterable<SchedNode> {
   if (bound.nodesWithAffinityPods === undefined) return nodes;
-  let named = nodesByName.get(nodes);
-  if (named === undefined) {
-    named = new Map(nodes.map((n) => [n.name, n]));
-    nodesByName.set(nodes, named);
-  }
+  const named = byName(nodes);
   const out: SchedNode[] = [];
   for (const name of bound.nodesWithAffinityPods()) {
     const n = named.get(name);

@@ -4,7 +4,7 @@
  * constraints or, for a pod without constraints that a Service/ReplicaSet/StatefulSet selects, the
  * system default constraints (scoring.go, plugin.go systemDefaultConstraints).
  */
-import { selectorIsEmpty, selectorMatches } from './inter-pod-affinity.js';
+import { byName, selectorIsEmpty, selectorMatches } from './inter-pod-affinity.js';
 import { nodeAffinityFits } from './node-affinity.js';
 import { MAX_NODE_SCORE } from './resources.js';
 import { firstUntoleratedTaint } from './taints.js';
@@ -121,17 +121,6 @@ function counterFor(bound: BoundPods, c: Constraint, ns: string): NodeCounter {
       perNode.set(node, (perNode.get(node) ?? 0) + 1);
   }
   return { count: (node) => perNode.get(node) ?? 0, nodes: [...perNode.keys()] };
-}
-
-const nodesByName = new WeakMap<readonly SchedNode[], Map<string, SchedNode>>();
-
-function byName(nodes: readonly SchedNode[]): Map<string, SchedNode> {
-  let m = nodesByName.get(nodes);
-  if (m === undefined) {
-    m = new Map(nodes.map((n) => [n.name, n]));
-    nodesByName.set(nodes, m);
-  }
-  return m;
 }
 
 /** A `key=value` every pod the selector matches must carry, if it has one. */
