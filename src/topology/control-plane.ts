@@ -12,6 +12,7 @@ import {
   CoreDnsZone,
   defaultProxyConfig,
   type Kubelet,
+  localAddresses,
   type ObjectInput,
   type PodRecord,
   type ServicePort,
@@ -20,7 +21,7 @@ import {
 import type { NetNs } from '../net/index.js';
 import type { IpSets, Netfilter } from '../netfilter/index.js';
 import type { Sim } from '../sim/index.js';
-import { formatIp4, type Ip4, parseIp4 } from '../wire/index.js';
+import { formatIp4, parseIp4 } from '../wire/index.js';
 import { formatCidr } from './addr.js';
 import { coreDnsObjects } from './coredns-manifests.js';
 import * as D from './defaults.js';
@@ -67,7 +68,10 @@ export function startControlPlane(
         mode: net.kubeProxyMode,
         ipvsScheduler: net.ipvsScheduler,
       },
-      nodeIPs: () => nodeAddresses(ns, spec.ip),
+      nodeIPs: () => {
+        const ips = localAddresses(ns);
+        return ips.length > 0 ? ips : [spec.ip];
+      },
     });
   }
   if (net.dns === 'coredns') runCoreDns(cp);
@@ -162,17 +166,4 @@ function apiserverObjects(topology: Topology): ObjectInput[] {
     );
   }
   return out;
-}
-
-/**
- * The node's addresses as kube-proxy's GetAllLocalAddressesExcept(kube-ipvs0) finds them: every address
- * but loopback's and kube-ipvs0's, device by device (eth0, then flannel.1, cni0 as they were created).
- */
-function nodeAddresses(ns: NetNs, fallback: Ip4): Ip4[] {
-  const out: Ip4[] = [];
-  for (const dev of ns.devices()) {
-    if (dev.kind === 'loopback' || dev.name === 'kube-ipvs0') continue;
-    for (const a of ns.addresses(dev.ifindex)) out.push(a.ip);
-  }
-  return out.length > 0 ? out : [fallback];
 }

@@ -20,6 +20,7 @@ import {
   type Endpoints,
   isPodReady,
   KubeProxyRules,
+  localAddresses,
   type Pod,
   type ProxyConfig,
   type ProxyTableRules,
@@ -28,7 +29,6 @@ import {
   SERVICE_NAME_LABEL,
   type Service,
 } from '../../src/k8s/index.js';
-import type { NetNs } from '../../src/net/index.js';
 import {
   BUILTIN_CHAINS,
   type Chain,
@@ -120,16 +120,6 @@ export function freshRules(cluster: Cluster): KubeProxyRules {
   return rules;
 }
 
-/** Every non-loopback address of the node but kube-ipvs0's (GetAllLocalAddressesExcept). */
-function nodeAddresses(ns: NetNs): Ip4[] {
-  const out: Ip4[] = [];
-  for (const dev of ns.devices()) {
-    if (dev.kind === 'loopback' || dev.name === 'kube-ipvs0') continue;
-    for (const a of ns.addresses(dev.ifindex)) out.push(a.ip);
-  }
-  return out;
-}
-
 const isKubeTarget = (r: Chain['rules'][number]): boolean =>
   (r.target?.kind === 'jump' || r.target?.kind === 'goto') && r.target.chain.startsWith('KUBE-');
 
@@ -184,7 +174,7 @@ export function checkKubeProxy(cluster: Cluster): Violation[] {
     const fail = (detail: string) => out.push({ invariant: 'kube-proxy', object, detail });
     // kube-proxy's defaults for this node, in the file's mode (as the cluster's build configures it).
     const config: ProxyConfig = {
-      ...defaultProxyConfig(name, nodeAddresses(host.ns), formatCidr(topo.network.clusterCIDR)),
+      ...defaultProxyConfig(name, localAddresses(host.ns), formatCidr(topo.network.clusterCIDR)),
       mode: topo.network.kubeProxyMode,
       ipvsScheduler: topo.network.ipvsScheduler,
     };

@@ -18,7 +18,7 @@ export { IPSET_DEFS, type IpSetDef } from './ipsets.js';
 export { LARGE_CLUSTER_ENDPOINTS } from './iptables-proxier.js';
 export { KUBE_IPVS_DEVICE } from './ipvs-proxier.js';
 export { RS_CHECK_DELETE_INTERVAL } from './ipvs-sync.js';
-export { KubeProxyNode, type KubeProxyNodeOptions } from './node.js';
+export { KubeProxyNode, type KubeProxyNodeOptions, localAddresses } from './node.js';
 export { formatProbability, storedProbability } from './probability.js';
 export type { ServicePortInfo } from './service-port.js';
 export { kubeProxySysctls, type ProxyHost, type SysctlSetting } from './sysctls.js';

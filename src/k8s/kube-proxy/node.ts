@@ -16,6 +16,19 @@ import { IpvsNodeSync } from './ipvs-sync.js';
 import { kubeProxySysctls } from './sysctls.js';
 import type { ProxyConfig, ProxyTableRules } from './types.js';
 
+/**
+ * The node's addresses as kube-proxy's GetAllLocalAddressesExcept(kube-ipvs0) finds them: every address
+ * but loopback's and kube-ipvs0's, device by device (eth0, then flannel.1, cni0 as they were created).
+ */
+export function localAddresses(ns: NetNs): Ip4[] {
+  const out: Ip4[] = [];
+  for (const dev of ns.devices()) {
+    if (dev.kind === 'loopback' || dev.name === 'kube-ipvs0') continue;
+    for (const a of ns.addresses(dev.ifindex)) out.push(a.ip);
+  }
+  return out;
+}
+
 /** The kernel the model follows (the reference LAB ran Linux 6.18): ≥ 5.9, so conn_reuse_mode stays. */
 const KERNEL: readonly [number, number] = [6, 18];
 
