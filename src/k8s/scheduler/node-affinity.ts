@@ -59,7 +59,8 @@ export function termMatches(term: NodeSelectorTerm, node: SchedNode): boolean {
 
 /** Filter: nodeSelector (every pair) AND required node affinity (any term). */
 export function nodeAffinityFits(pod: SchedPod, node: SchedNode): boolean {
-  for (const [k, v] of pod.nodeSelector) if (node.labels.get(k) !== v) return false;
+  if (pod.nodeSelector.size > 0)
+    for (const [k, v] of pod.nodeSelector) if (node.labels.get(k) !== v) return false;
   const required = pod.affinity?.nodeAffinity?.required;
   if (required === undefined) return true;
   return required.some((t) => termMatches(t, node));

@@ -9,59 +9,81 @@ export const DEFAULT_MILLI_CPU_REQUEST = 100;
 export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 export const MAX_NODE_SCORE = 100;
 
-interface Amount {
-  cpu: number;
-  mem: number;
+/** A node's requested resources: actual requests (Filter, BalancedAllocation) and non-zero (LeastAllocated). */
+interface Requested {
+  readonly cpu: number;
+  readonly mem: number;
+  readonly nonZeroCpu: number;
+  readonly nonZeroMem: number;
 }
 
-function actual(p: SchedPod): Amount {
-  return { cpu: p.requests.cpuMilli ?? 0, mem: p.requests.memoryBytes ?? 0 };
+function actualCpu(p: SchedPod): number {
+  return p.requests.cpuMilli ?? 0;
 }
 
-function nonZero(p: SchedPod): Amount {
-  if (p.nonZeroRequests !== undefined) {
-    return { cpu: p.nonZeroRequests.cpuMilli, mem: p.nonZeroRequests.memoryBytes };
-  }
-  return {
-    cpu: p.requests.cpuMilli ?? DEFAULT_MILLI_CPU_REQUEST,
-    mem: p.requests.memoryBytes ?? DEFAULT_MEMORY_REQUEST,
-  };
+function actualMem(p: SchedPod): number {
+  return p.requests.memoryBytes ?? 0;
+}
+
+function nonZeroCpu(p: SchedPod): number {
+  return p.nonZeroRequests?.cpuMilli ?? p.requests.cpuMilli ?? DEFAULT_MILLI_CPU_REQUEST;
+}
+
+function nonZeroMem(p: SchedPod): number {
+  return p.nonZeroRequests?.memoryBytes ?? p.requests.memoryBytes ?? DEFAULT_MEMORY_REQUEST;
 }
 
 // The sums per node are memoised by the identity of the bound-pod array: a cache that replaces a node's
 // array when its pods change (as the scheduler controller does) pays for each node once per change,
-// like NodeInfo.Requested in kube-scheduler's cache.
-const actualSums = new WeakMap<readonly SchedPod[], Amount>();
-const nonZeroSums = new WeakMap<readonly SchedPod[], Amount>();
+// like NodeInfo.Requested and NonZeroRequested in kube-scheduler's cache.
+const requestedSums = new WeakMap<readonly SchedPod[], Requested>();
+const NOTHING: Requested = Object.freeze({ cpu: 0, mem: 0, nonZeroCpu: 0, nonZeroMem: 0 });
 
-function sum(pods: readonly SchedPod[], f: (p: SchedPod) => Amount): Amount {
-  const memo = f === actual ? actualSums : nonZeroSums;
-  const hit = memo.get(pods);
+function requested(pods: readonly SchedPod[]): Requested {
+  if (pods.length === 0) return NOTHING;
+  const hit = requestedSums.get(pods);
   if (hit !== undefined) return hit;
-  const a = { cpu: 0, mem: 0 };
+  let cpu = 0;
+  let mem = 0;
+  let nzCpu = 0;
+  let nzMem = 0;
   for (const p of pods) {
-    const x = f(p);
-    a.cpu += x.cpu;
-    a.mem += x.mem;
+    cpu += actualCpu(p);
+    mem += actualMem(p);
+    nzCpu += nonZeroCpu(p);
+    nzMem += nonZeroMem(p);
   }
-  memo.set(pods, a);
-  return a;
+  const r = { cpu, mem, nonZeroCpu: nzCpu, nonZeroMem: nzMem };
+  requestedSums.set(pods, r);
+  return r;
 }
 
 /**
  * fitsRequest: the reasons this node cannot take the pod, in kube-scheduler's order (pods, cpu, memory).
  * A zero request never fails its resource.
  */
-export function insufficientResources(pod: SchedPod, node: SchedNode, bound: readonly SchedPod[]): string[] {
+export function insufficientResources(
+  pod: SchedPod,
+  node: SchedNode,
+  bound: readonly SchedPod[],
+): readonly string[] {
+  const tooMany = bound.length + 1 > node.allocatable.pods;
+  const wantCpu = actualCpu(pod);
+  const wantMem = actualMem(pod);
+  if (wantCpu === 0 && wantMem === 0) return tooMany ? ['Too many pods'] : NO_REASONS;
+  const used = requested(bound);
+  const cpuShort = wantCpu > 0 && wantCpu > node.allocatable.cpuMilli - used.cpu;
+  const memShort = wantMem > 0 && wantMem > node.allocatable.memoryBytes - used.mem;
+  if (!tooMany && !cpuShort && !memShort) return NO_REASONS;
   const reasons: string[] = [];
-  if (bound.length + 1 > node.allocatable.pods) reasons.push('Too many pods');
-  const want = actual(pod);
-  if (want.cpu === 0 && want.mem === 0) return reasons;
-  const used = sum(bound, actual);
-  if (want.cpu > 0 && want.cpu > node.allocatable.cpuMilli - used.cpu) reasons.push('Insufficient cpu');
-  if (want.mem > 0 && want.mem > node.allocatable.memoryBytes - used.mem) reasons.push('Insufficient memory');
+  if (tooMany) reasons.push('Too many pods');
+  if (cpuShort) reasons.push('Insufficient cpu');
+  if (memShort) reasons.push('Insufficient memory');
   return reasons;
 }
+
+/** The empty verdict, shared (callers only read it). */
+const NO_REASONS: readonly string[] = Object.freeze([]);
 
 /** leastRequestedScore for one resource (integer division, 0 when over-committed or capacity 0). */
 function leastRequested(requested: number, capacity: number): number {
@@ -71,32 +93,25 @@ function leastRequested(requested: number, capacity: number): number {
 
 /** LeastAllocated with cpu and memory at weight 1 each, over non-zero requests incl. the incoming pod. */
 export function leastAllocatedScore(pod: SchedPod, node: SchedNode, bound: readonly SchedPod[]): number {
-  const req = sum(bound, nonZero);
-  const own = nonZero(pod);
-  const cpu = leastRequested(req.cpu + own.cpu, node.allocatable.cpuMilli);
-  const mem = leastRequested(req.mem + own.mem, node.allocatable.memoryBytes);
+  const req = requested(bound);
+  const cpu = leastRequested(req.nonZeroCpu + nonZeroCpu(pod), node.allocatable.cpuMilli);
+  const mem = leastRequested(req.nonZeroMem + nonZeroMem(pod), node.allocatable.memoryBytes);
   return Math.floor((cpu + mem) / 2);
 }
 
 /**
  * BalancedAllocation: 100 × (1 − std) of the requested fractions (actual requests incl. the incoming pod,
- * each capped at 1; resources with capacity 0 skipped). For two resources std = |f1 − f2| / 2.
+ * each capped at 1; resources with capacity 0 skipped). For two resources std = |f1 − f2| / 2; with one
+ * the std is 0.
  */
 export function balancedAllocationScore(pod: SchedPod, node: SchedNode, bound: readonly SchedPod[]): number {
-  const req = sum(bound, actual);
-  const own = actual(pod);
-  const fractions: number[] = [];
-  if (node.allocatable.cpuMilli > 0)
-    fractions.push(Math.min(1, (req.cpu + own.cpu) / node.allocatable.cpuMilli));
-  if (node.allocatable.memoryBytes > 0) {
-    fractions.push(Math.min(1, (req.mem + own.mem) / node.allocatable.memoryBytes));
-  }
+  const req = requested(bound);
+  const { cpuMilli, memoryBytes } = node.allocatable;
   let std = 0;
-  if (fractions.length === 2) {
-    std = Math.abs((fractions[0] ?? 0) - (fractions[1] ?? 0)) / 2;
-  } else if (fractions.length > 2) {
-    const mean = fractions.reduce((a, b) => a + b, 0) / fractions.length;
-    std = Math.sqrt(fractions.reduce((a, f) => a + (f - mean) ** 2, 0) / fractions.length);
+  if (cpuMilli > 0 && memoryBytes > 0) {
+    const cpu = Math.min(1, (req.cpu + actualCpu(pod)) / cpuMilli);
+    const mem = Math.min(1, (req.mem + actualMem(pod)) / memoryBytes);
+    std = Math.abs(cpu - mem) / 2;
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }

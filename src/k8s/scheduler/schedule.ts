@@ -41,6 +41,8 @@ function preFilter(pod: SchedPod, nodes: readonly SchedNode[], bound: BoundPods)
   return { interPod: interPodPreFilter(pod, nodes, bound), spread: spreadPreFilter(pod, nodes, bound) };
 }
 
+const NO_PODS: readonly SchedPod[] = Object.freeze([]);
+
 /** selectHost: the highest total; the k-th node seen with that total replaces the pick w.p. 1/k. */
 export function selectHost(scores: readonly NodeScore[], rng: Rng): string {
   let best = '';
@@ -102,7 +104,7 @@ export function schedule(
   for (let i = 0; i < total && feasible.length < want; i++) {
     const n = nodes[(start + i) % total] as SchedNode;
     processed++;
-    const verdict = runFilters(pod, n, bound.get(n.name) ?? [], st.interPod, st.spread);
+    const verdict = runFilters(pod, n, bound.get(n.name) ?? NO_PODS, st.interPod, st.spread);
     if (verdict === undefined) feasible.push(n);
     else reasons.set(n.name, verdict);
   }

@@ -37,6 +37,7 @@ export function nodeUnschedulableFits(pod: SchedPod, node: SchedNode): boolean {
  * covers, or undefined. Its reason names that taint (v1.26–v1.33 wording).
  */
 export function firstUntoleratedTaint(pod: SchedPod, node: SchedNode): Taint | undefined {
+  if (node.taints.length === 0) return undefined;
   return node.taints.find((t) => t.effect !== 'PreferNoSchedule' && !tolerated(pod.tolerations, t));
 }
 

@@ -230,22 +230,25 @@ export function spreadScores(
   if (constraints.length === 0 || allNodes.length === 0) return feasible.map(() => 0);
   // Only the system defaults let nodes without a zone label still spread by hostname.
   const requireAll = own.length > 0;
-  const ignored = new Set<string>();
+  const nf = feasible.length;
+  const ignored: boolean[] = new Array(nf).fill(false);
+  let ignoredCount = 0;
   const counts = constraints.map(() => new Map<string, number>());
-  for (const n of feasible) {
+  for (let j = 0; j < nf; j++) {
+    const n = feasible[j] as SchedNode;
     if (requireAll && !hasAllKeys(n, constraints)) {
-      ignored.add(n.name);
+      ignored[j] = true;
+      ignoredCount++;
       continue;
     }
-    constraints.forEach((c, i) => {
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i] as Constraint;
       if (c.topologyKey !== LABEL_HOSTNAME) counts[i]?.set(n.labels.get(c.topologyKey) ?? '', 0);
-    });
+    }
   }
   const counters = constraints.map((c) => counterFor(bound, c, pod.namespace));
   const weights = constraints.map((c, i) =>
-    Math.log(
-      (c.topologyKey === LABEL_HOSTNAME ? feasible.length - ignored.size : (counts[i]?.size ?? 0)) + 2,
-    ),
+    Math.log((c.topologyKey === LABEL_HOSTNAME ? nf - ignoredCount : (counts[i]?.size ?? 0)) + 2),
   );
   constraints.forEach((c, i) => {
     const m = counts[i];
@@ -269,28 +272,35 @@ export function spreadScores(
       }
     }
   });
-  const raw = feasible.map((n) => {
-    if (ignored.has(n.name)) return 0;
+  // Score per node, then NormalizeScore over the nodes not ignored.
+  const raw: number[] = new Array(nf);
+  let min = Number.MAX_SAFE_INTEGER;
+  let max = 0;
+  for (let j = 0; j < nf; j++) {
+    if (ignored[j]) {
+      raw[j] = 0;
+      continue;
+    }
+    const n = feasible[j] as SchedNode;
     let score = 0;
-    constraints.forEach((c, i) => {
+    for (let i = 0; i < constraints.length; i++) {
+      const c = constraints[i] as Constraint;
       const v = n.labels.get(c.topologyKey);
-      if (v === undefined) return;
+      if (v === undefined) continue;
       const cnt =
         c.topologyKey === LABEL_HOSTNAME ? (counters[i]?.count(n.name) ?? 0) : (counts[i]?.get(v) ?? 0);
       score += cnt * (weights[i] ?? 0) + (c.maxSkew - 1);
-    });
-    return Math.round(score);
-  });
-  let min = Number.MAX_SAFE_INTEGER;
-  let max = 0;
-  feasible.forEach((n, i) => {
-    if (ignored.has(n.name)) return;
-    min = Math.min(min, raw[i] ?? 0);
-    max = Math.max(max, raw[i] ?? 0);
-  });
-  return feasible.map((n, i) => {
-    if (ignored.has(n.name)) return 0;
-    if (max === 0) return MAX_NODE_SCORE;
-    return Math.floor((MAX_NODE_SCORE * (max + min - (raw[i] ?? 0))) / max);
-  });
+    }
+    const r = Math.round(score);
+    raw[j] = r;
+    if (r < min) min = r;
+    if (r > max) max = r;
+  }
+  const out: number[] = new Array(nf);
+  for (let j = 0; j < nf; j++) {
+    if (ignored[j]) out[j] = 0;
+    else if (max === 0) out[j] = MAX_NODE_SCORE;
+    else out[j] = Math.floor((MAX_NODE_SCORE * (max + min - (raw[j] ?? 0))) / max);
+  }
+  return out;
 }
