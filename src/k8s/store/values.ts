@@ -6,12 +6,18 @@
 
 import type { Rng } from '../../sim/index.js';
 
-/** A frozen deep copy of a JSON-like value (plain objects, arrays, primitives). */
+/**
+ * A frozen deep copy of a JSON-like value (plain objects, arrays, primitives). A frozen object or array
+ * in the input is taken as is: only this function freezes API values in podwire, so a frozen value is
+ * one of its deeply frozen results and can be shared. A status update then keeps the stored spec and
+ * metadata subtrees, and the versions of an object share every part that did not change.
+ */
 export function frozenCopy<T>(value: T): T {
-  if (value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
+  for (const k of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = frozenCopy(v);
   }
   return Object.freeze(out) as T;
