@@ -95,7 +95,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   constructor(private readonly view: StackView) {
     this.brnf = new BrNetfilter(view, (r, pkt, dev, skb) => this.nfVerdict(r, pkt, dev, skb));
     this.arp = new Arp(view);
-    this.ident = new IpIdent(view.sim.rng(`${view.name}/ip-ident`));
+    this.ident = new IpIdent(() => view.sim.rng(`${view.name}/ip-ident`));
     this.frags = new Reassembly(view.sim, (first) => {
       if (first !== undefined) this.icmpSend(first, 11, 1, 0);
     });

@@ -18,7 +18,11 @@ export interface PmtuException {
  * `-M do` fails locally with the learned MTU.
  */
 export class PathMtu {
-  private readonly exceptions = new Map<Ip4, PmtuException>();
+  private exceptionsMap: Map<Ip4, PmtuException> | undefined;
+  private get exceptions(): Map<Ip4, PmtuException> {
+    this.exceptionsMap ??= new Map();
+    return this.exceptionsMap;
+  }
 
   /** Records what a frag-needed about a packet to `dst` said, if it lowers the path MTU. */
   learn(dst: Ip4, reported: number, deviceMtu: number, now: number): void {

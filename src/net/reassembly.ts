@@ -13,7 +13,11 @@ interface FragQueue {
  * fragment so the stack can send ICMP time exceeded (code 1) as ip_expire does.
  */
 export class Reassembly {
-  private readonly queues = new Map<string, FragQueue>();
+  private queuesMap: Map<string, FragQueue> | undefined;
+  private get queues(): Map<string, FragQueue> {
+    this.queuesMap ??= new Map();
+    return this.queuesMap;
+  }
 
   constructor(
     private readonly sim: Sim,

@@ -33,8 +33,16 @@ export interface UdpOpenOptions {
  * connections, ephemeral ports). TCP and UDP ports are separate spaces, as in Linux.
  */
 export class Sockets {
-  private readonly raw = new Map<number, RawListener[]>();
-  private readonly udp = new Map<number, UdpBinding>();
+  private rawMap: Map<number, RawListener[]> | undefined;
+  private get raw(): Map<number, RawListener[]> {
+    this.rawMap ??= new Map();
+    return this.rawMap;
+  }
+  private udpMap: Map<number, UdpBinding> | undefined;
+  private get udp(): Map<number, UdpBinding> {
+    this.udpMap ??= new Map();
+    return this.udpMap;
+  }
   private nextEphemeral = 32768;
   private tcpTable: TcpTable | undefined;
 

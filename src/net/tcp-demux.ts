@@ -51,20 +51,57 @@ function portKey(localPort: number, remotePort: number): number {
 }
 
 export class TcpTable implements TcpSocketOwner {
+  private statsMap: Map<string, number> | undefined;
   /** /proc/net/snmp `Tcp:` counters: ActiveOpens, PassiveOpens, AttemptFails, EstabResets, InSegs, OutSegs, RetransSegs, InErrs, OutRsts. */
-  readonly stats = new Map<string, number>();
-  readonly rng: Rng;
-  private readonly listeners = new Map<number, Listening[]>();
-  private readonly conns = new Map<number, TcpSocket[]>();
+  get stats(): Map<string, number> {
+    this.statsMap ??= new Map();
+    return this.statsMap;
+  }
+  private rngValue: Rng | undefined;
+  private portSecretValue = 0;
+  private listenersMap: Map<number, Listening[]> | undefined;
+  private get listeners(): Map<number, Listening[]> {
+    this.listenersMap ??= new Map();
+    return this.listenersMap;
+  }
+  private connsMap: Map<number, TcpSocket[]> | undefined;
+  private get conns(): Map<number, TcpSocket[]> {
+    this.connsMap ??= new Map();
+    return this.connsMap;
+  }
+  private perturbMap: Map<number, number> | undefined;
   /** table_perturb: per-destination-hash offsets connect() starts its port search from. */
-  private readonly perturb = new Map<number, number>();
-  private readonly portSecret: number;
+  private get perturb(): Map<number, number> {
+    this.perturbMap ??= new Map();
+    return this.perturbMap;
+  }
+  private pendingAcceptMap: Map<TcpConn, AcceptHandler> | undefined;
   /** Passive opens not yet accepted, with the listener they belong to. */
-  private readonly pendingAccept = new Map<TcpConn, AcceptHandler>();
+  private get pendingAccept(): Map<TcpConn, AcceptHandler> {
+    this.pendingAcceptMap ??= new Map();
+    return this.pendingAcceptMap;
+  }
 
-  constructor(readonly host: SocketHost) {
-    this.rng = host.sim.rng(`${host.name}/tcp`);
-    this.portSecret = this.rng.u32();
+  constructor(readonly host: SocketHost) {}
+
+  /**
+   * The namespace's TCP stream (ISNs, port search), opened at first use: most pod namespaces only
+   * listen. Its first draw is the port-search secret, as when it was opened with the table.
+   */
+  get rng(): Rng {
+    return this.rngValue ?? this.openStream();
+  }
+
+  private get portSecret(): number {
+    if (this.rngValue === undefined) this.openStream();
+    return this.portSecretValue;
+  }
+
+  private openStream(): Rng {
+    const rng = this.host.sim.rng(`${this.host.name}/tcp`);
+    this.rngValue = rng;
+    this.portSecretValue = rng.u32();
+    return rng;
   }
 
   /** listen() on `port` (all addresses unless `addr`); EADDRINUSE when another listener holds it. */
