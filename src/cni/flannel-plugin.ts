@@ -45,6 +45,11 @@ export const STOCK_FLANNEL_CONF: FlannelNetConf = {
  */
 export class FlannelPlugin {
   private readonly saved = new Map<string, string>();
+  /**
+   * The last delegate text and its parsed config: the text depends only on subnet.env, so every pod of
+   * the node saves the same string and the bridge plugin reads the same config (one copy, parsed once).
+   */
+  private last: { readonly text: string; readonly conf: CniResult<BridgeConf> } | undefined;
 
   constructor(
     private readonly bridge: BridgePlugin,
@@ -82,9 +87,8 @@ export class FlannelPlugin {
 
   /** cmdAdd: save the delegate config, then delegate to the bridge plugin. */
   add(args: CniArgs): CniResult<CniAddResult> {
-    const text = this.delegate();
+    const { text, conf } = this.parsed(this.delegate());
     this.saved.set(args.containerId, text);
-    const conf = bridgeConf(text);
     if (!conf.ok) return conf;
     return this.bridge.add(conf.value, args);
   }
@@ -93,11 +97,16 @@ export class FlannelPlugin {
   del(args: CniArgs): CniResult<null> {
     const text = this.saved.get(args.containerId);
     if (text === undefined) return cniOk(null);
-    const conf = bridgeConf(text);
+    const { conf } = this.parsed(text);
     if (!conf.ok) return conf;
     const r = this.bridge.del(conf.value, args);
     if (r.ok) this.saved.delete(args.containerId);
     return r;
+  }
+
+  private parsed(text: string): { readonly text: string; readonly conf: CniResult<BridgeConf> } {
+    if (this.last?.text !== text) this.last = { text, conf: bridgeConf(text) };
+    return this.last;
   }
 }
 
