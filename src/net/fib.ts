@@ -25,8 +25,29 @@ export interface Route {
   readonly onlink: boolean;
 }
 
+/**
+ * Routes a table shares with others (an overlay's per-peer routes, net/peer-table.ts), consulted after
+ * its own. Their keys never collide with the table's own: a table about to hold one of them itself
+ * detaches first, turning every shared route into its own.
+ */
+export interface SharedRoutes {
+  /** Prefix lengths present, longest first. */
+  readonly lens: readonly number[];
+  /** The route of length `prefixLen` whose destination's signed form is `key`. */
+  route(prefixLen: number, key: number): Route | undefined;
+  /** All routes. */
+  routes(): Route[];
+  /** Whether `match` accepts any route. */
+  some(match: (r: Route) => boolean): boolean;
+  /** Turns the shared routes into the table's own (and unsets `RouteTable.shared`). */
+  detach(): void;
+}
+
 /** Netmask of a prefix length as an unsigned 32-bit number (wire's maskOf, under the name net uses). */
 export const prefixMask: (len: number) => number = maskOf;
+
+/** The netmask of each prefix length 0..32 as a signed 32-bit number. */
+const SIGNED_MASKS = Int32Array.from({ length: 33 }, (_, len) => prefixMask(len) | 0);
 
 /** Groups with more routes than this also index them by key (kube-ipvs0 holds a /32 per Service). */
 const INDEX_FROM = 16;
@@ -106,12 +127,16 @@ export class RouteTable {
   private routes: Route[] = [];
   /** Prefix lengths present, longest first, with their routes in insertion order. */
   private byLen: PrefixGroup[] = [];
+  /** Routes shared with other namespaces' tables, consulted after the table's own; set by a PeerView. */
+  shared: SharedRoutes | undefined;
 
   constructor(readonly name: 'local' | 'main') {}
 
   /** All routes in the order `ip route show` prints them (by destination, then prefix, then metric). */
   list(): readonly Route[] {
-    return [...this.routes].sort(compareForDisplay);
+    const own = [...this.routes];
+    if (this.shared !== undefined) for (const r of this.shared.routes()) own.push(r);
+    return own.sort(compareForDisplay);
   }
 
   /** Adds a route; refuses an exact duplicate (same dst/len/metric/type) like `ip route add` (EEXIST). */
@@ -119,6 +144,8 @@ export class RouteTable {
     const dst = (route.dst & prefixMask(route.prefixLen)) >>> 0;
     if (dst !== route.dst)
       throw new RangeError(`route dst ${route.dst} has host bits for /${route.prefixLen}`);
+    // A route beside a shared one of the same prefix: the table holds them all itself from now on.
+    if (this.shared?.route(route.prefixLen, route.dst | 0) !== undefined) this.shared.detach();
     let group = this.byLen.find((g) => g.len === route.prefixLen);
     if (group?.withKey(route.dst | 0).some((r) => sameKey(r, route)) === true) return false;
     this.routes.push(route);
@@ -133,11 +160,25 @@ export class RouteTable {
 
   /** The routes to exactly `dst/prefixLen`, in insertion order (through the group's index, no scan). */
   withPrefix(dst: Ip4, prefixLen: number): readonly Route[] {
-    return this.byLen.find((g) => g.len === prefixLen)?.withKey(dst | 0) ?? NONE;
+    const own = this.byLen.find((g) => g.len === prefixLen)?.withKey(dst | 0) ?? NONE;
+    const shared = this.shared?.route(prefixLen, dst | 0);
+    return shared === undefined ? own : [...own, shared];
+  }
+
+  /** Whether the table itself (not what it shares) holds a route to exactly `dst/prefixLen`. */
+  hasOwn(dst: Ip4, prefixLen: number): boolean {
+    const g = this.byLen.find((x) => x.len === prefixLen);
+    if (g === undefined) return false;
+    const key = dst | 0;
+    if (g.index !== undefined) return g.index.has(key);
+    for (let j = 0; j < g.routes.length; j++) if (g.keys[j] === key) return true;
+    return false;
   }
 
   /** Removes routes matching the predicate; returns how many. */
   remove(match: (r: Route) => boolean): number {
+    // Removing a shared route: the table holds them all itself from now on, then removes as ever.
+    if (this.shared?.some(match) === true) this.shared.detach();
     const before = this.routes.length;
     this.routes = this.routes.filter((r) => !match(r));
     for (const g of this.byLen) g.retain((r) => !match(r));
@@ -147,33 +188,82 @@ export class RouteTable {
 
   /** Longest-prefix match for `dst`, skipping routes whose device `usable` rejects; undefined if none. */
   lookup(dst: Ip4, usable?: (r: Route) => boolean): Route | undefined {
+    const shared = this.shared;
+    if (shared !== undefined) return this.lookupShared(dst, usable, shared);
     const groups = this.byLen;
     for (let i = 0; i < groups.length; i++) {
-      const g = groups[i] as PrefixGroup;
-      const net = dst & g.mask;
-      let best: Route | undefined;
-      const indexed = g.index === undefined ? undefined : g.index.get(net);
-      if (g.index !== undefined) {
-        if (indexed === undefined) continue;
-        for (let j = 0; j < indexed.length; j++) {
-          const r = indexed[j] as Route;
-          if (usable !== undefined && !usable(r)) continue;
-          if (best === undefined || r.metric < best.metric) best = r;
-        }
-      } else {
-        const keys = g.keys;
-        const n = g.routes.length;
-        for (let j = 0; j < n; j++) {
-          if (keys[j] !== net) continue;
-          const r = g.routes[j] as Route;
-          if (usable !== undefined && !usable(r)) continue;
-          if (best === undefined || r.metric < best.metric) best = r;
-        }
-      }
+      const best = bestOf(groups[i] as PrefixGroup, dst, usable);
       if (best !== undefined) return best;
     }
     return undefined;
   }
+
+  /**
+   * The lookup with shared routes: their prefix lengths are merged into the scan, longest first. Their
+   * keys never collide with the table's own, so at one length at most one side can match.
+   */
+  private lookupShared(dst: Ip4, usable: ((r: Route) => boolean) | undefined, shared: SharedRoutes) {
+    const groups = this.byLen;
+    const lens = shared.lens;
+    let v = 0;
+    for (let i = 0; i < groups.length; i++) {
+      const g = groups[i] as PrefixGroup;
+      for (; v < lens.length && (lens[v] as number) >= g.len; v++) {
+        const len = lens[v] as number;
+        if (len === g.len) break;
+        const r = sharedHit(shared, len, dst, usable);
+        if (r !== undefined) return r;
+      }
+      const best = bestOf(g, dst, usable);
+      if (best !== undefined) return best;
+      if (v < lens.length && lens[v] === g.len) {
+        const r = sharedHit(shared, g.len, dst, usable);
+        if (r !== undefined) return r;
+        v++;
+      }
+    }
+    for (; v < lens.length; v++) {
+      const r = sharedHit(shared, lens[v] as number, dst, usable);
+      if (r !== undefined) return r;
+    }
+    return undefined;
+  }
+}
+
+/** The lowest-metric usable route of the group for `dst`, the first added among equals. */
+function bestOf(g: PrefixGroup, dst: Ip4, usable: ((r: Route) => boolean) | undefined): Route | undefined {
+  const net = dst & g.mask;
+  let best: Route | undefined;
+  if (g.index !== undefined) {
+    const indexed = g.index.get(net);
+    if (indexed === undefined) return undefined;
+    for (let j = 0; j < indexed.length; j++) {
+      const r = indexed[j] as Route;
+      if (usable !== undefined && !usable(r)) continue;
+      if (best === undefined || r.metric < best.metric) best = r;
+    }
+    return best;
+  }
+  const keys = g.keys;
+  const n = g.routes.length;
+  for (let j = 0; j < n; j++) {
+    if (keys[j] !== net) continue;
+    const r = g.routes[j] as Route;
+    if (usable !== undefined && !usable(r)) continue;
+    if (best === undefined || r.metric < best.metric) best = r;
+  }
+  return best;
+}
+
+/** The shared route of length `len` covering `dst`, if `usable` accepts it. */
+function sharedHit(
+  shared: SharedRoutes,
+  len: number,
+  dst: Ip4,
+  usable: ((r: Route) => boolean) | undefined,
+): Route | undefined {
+  const r = shared.route(len, dst & (SIGNED_MASKS[len] as number));
+  return r !== undefined && (usable === undefined || usable(r)) ? r : undefined;
 }
 
 function sameKey(a: Route, b: Route): boolean {

@@ -28,6 +28,7 @@ export type { OutputRoute, PmtuDisc, SendErrno, SendOptions, SendResult } from '
 export { NeighEntry, NeighTable, type NudState } from './neigh.js';
 export { NetNs, type NetNsOptions, type RouteError, type RouteSpec, type VxlanSpec } from './netns.js';
 export { NetfilterHost } from './nf-host.js';
+export { type PeerAttachment, PeerEntry, type PeerSpec, PeerTable, PeerView } from './peer-table.js';
 export { type RawListener, Sockets, type UdpListener, type UdpOpenOptions } from './sockets.js';
 export { LOCAL_PORT_RANGE, TCP } from './tcp-defaults.js';
 export {

@@ -48,6 +48,29 @@ export class NeighEntry {
   }
 }
 
+/** A permanent neighbour shared with other namespaces (an overlay peer's VTEP, net/peer-table.ts). */
+export interface SharedNeighbour {
+  readonly gateway: Ip4;
+  readonly mac: Mac;
+}
+
+/**
+ * Permanent neighbours of one device a table shares with other namespaces, consulted after its own
+ * entries of that device. The table's own entries of the device are only copies of shared ones (made
+ * when the stack first uses one, so per-packet state stays the namespace's); any other change on the
+ * device detaches first, turning every shared entry into the table's own.
+ */
+export interface SharedNeighbours {
+  readonly ifindex: number;
+  neighbour(ip: Ip4): SharedNeighbour | undefined;
+  /** The shared entries, in the order the namespace would have created them. */
+  visible(): readonly SharedNeighbour[];
+  /** When the namespace would have created the entry. */
+  handledAt(n: SharedNeighbour): number;
+  /** Turns the shared entries into the table's own (and unsets `NeighTable.shared`). */
+  detach(): void;
+}
+
 /** neigh_timer_handler's lower bound on the next expiry: HZ/100. */
 const NEIGH_MIN_REARM_NS = 10 * MS;
 
@@ -71,6 +94,8 @@ export class NeighTable {
   private reachableDrawnAt = Number.NEGATIVE_INFINITY;
   /** Packets dropped because the unresolved queue was full (unres_discards). */
   unresDiscards = 0;
+  /** Permanent entries of one device shared with other namespaces; set by a PeerView. */
+  shared: SharedNeighbours | undefined;
 
   constructor(
     readonly sim: Sim,
@@ -82,15 +107,97 @@ export class NeighTable {
   get(dev: number, ip: Ip4): NeighEntry | undefined {
     const last = this.lastByDev[dev];
     if (last !== undefined && last.ip === ip) return last;
-    const e = this.entries.get(dev)?.get(ip);
-    if (e !== undefined) this.lastByDev[dev] = e;
+    let e = this.entries.get(dev)?.get(ip);
+    if (e === undefined) {
+      const shared = this.shared;
+      if (shared === undefined || shared.ifindex !== dev) return undefined;
+      const n = shared.neighbour(ip);
+      if (n === undefined) return undefined;
+      // Copy on use: the stack writes `used` (and may change state); that must stay this namespace's.
+      e = this.permanentEntry(dev, ip, n.mac, shared.handledAt(n));
+      this.devEntries(dev).set(ip, e);
+    }
+    this.lastByDev[dev] = e;
     return e;
   }
 
   /** All entries, in creation order per device (ifindex order). */
   list(): NeighEntry[] {
-    const devs = [...this.entries.keys()].sort((a, b) => a - b);
-    return devs.flatMap((d) => [...(this.entries.get(d)?.values() ?? [])]);
+    const shared = this.shared;
+    const devs = [...this.entries.keys()];
+    if (shared !== undefined && !this.entries.has(shared.ifindex)) devs.push(shared.ifindex);
+    devs.sort((a, b) => a - b);
+    return devs.flatMap((d) =>
+      shared !== undefined && d === shared.ifindex
+        ? this.withShared(d, shared)
+        : [...(this.entries.get(d)?.values() ?? [])],
+    );
+  }
+
+  /** The shared device's entries: each shared one (its copy once used) in order, then any own. */
+  private withShared(dev: number, shared: SharedNeighbours): NeighEntry[] {
+    const own = this.entries.get(dev);
+    const out: NeighEntry[] = [];
+    const seen = new Set<Ip4>();
+    for (const n of shared.visible()) {
+      out.push(own?.get(n.gateway) ?? this.permanentEntry(dev, n.gateway, n.mac, shared.handledAt(n)));
+      seen.add(n.gateway);
+    }
+    for (const e of own?.values() ?? []) if (!seen.has(e.ip)) out.push(e);
+    return out;
+  }
+
+  /** Whether the table itself (not what it shares) has an entry for `ip` on `dev`. */
+  hasOwn(dev: number, ip: Ip4): boolean {
+    return this.entries.get(dev)?.has(ip) ?? false;
+  }
+
+  /**
+   * The shared device's entries become the table's own: `shared` in order (each its copy if one was
+   * made), as created at their time (create + setPermanent), then the entries it had besides.
+   */
+  adoptShared(dev: number, shared: readonly { ip: Ip4; mac: Mac; atNs: number }[]): void {
+    const own = this.entries.get(dev);
+    if (shared.length === 0) return;
+    const rebuilt = new Map<Ip4, NeighEntry>();
+    for (const n of shared)
+      rebuilt.set(n.ip, own?.get(n.ip) ?? this.permanentEntry(dev, n.ip, n.mac, n.atNs));
+    for (const [ip, e] of own ?? []) if (!rebuilt.has(ip)) rebuilt.set(ip, e);
+    this.entries.set(dev, rebuilt);
+  }
+
+  /** A shared entry left the table: the copy this namespace made of it goes (queue empty: permanent). */
+  dropShared(dev: number, ip: Ip4): void {
+    const e = this.entries.get(dev)?.get(ip);
+    if (e === undefined) return;
+    e.timer.cancel();
+    this.entries.get(dev)?.delete(ip);
+    if (this.lastByDev[dev] === e) this.lastByDev[dev] = undefined;
+  }
+
+  /** A PERMANENT entry as `ip neigh replace … nud permanent` left it at `atNs` on a new entry. */
+  private permanentEntry(dev: number, ip: Ip4, mac: Mac, atNs: number): NeighEntry {
+    const e = new NeighEntry(this, ip, dev);
+    e.used = atNs;
+    e.updated = atNs;
+    e.confirmed = atNs - 2 * NEIGH.baseReachableNs;
+    e.mac = mac;
+    e.state = 'PERMANENT';
+    return e;
+  }
+
+  /** Before a change on the shared device that is not a copy on use: hold every entry ourselves. */
+  private unshare(dev: number): void {
+    if (this.shared !== undefined && this.shared.ifindex === dev) this.shared.detach();
+  }
+
+  private devEntries(dev: number): Map<Ip4, NeighEntry> {
+    let byIp = this.entries.get(dev);
+    if (byIp === undefined) {
+      byIp = new Map();
+      this.entries.set(dev, byIp);
+    }
+    return byIp;
   }
 
   /** The current randomised reachable time (neigh_rand_reach_time, redrawn every 300 s). */
@@ -171,6 +278,7 @@ export class NeighTable {
 
   /** Adds or replaces a static entry (`ip neigh replace … nud permanent`). */
   setPermanent(dev: number, ip: Ip4, mac: Mac): void {
+    this.unshare(dev);
     const e = this.get(dev, ip) ?? this.create(dev, ip);
     e.mac = mac;
     e.timer.cancel();
@@ -180,6 +288,7 @@ export class NeighTable {
 
   /** Deletes an entry (`ip neigh del`); queued packets are dropped. */
   delete(dev: number, ip: Ip4): boolean {
+    if (this.shared?.ifindex === dev && this.shared.neighbour(ip) !== undefined) this.shared.detach();
     const e = this.get(dev, ip);
     if (e === undefined) return false;
     e.timer.cancel();
@@ -190,6 +299,7 @@ export class NeighTable {
 
   /** Drops every entry of a device (device down or deleted: neigh_ifdown). */
   flushDev(dev: number): void {
+    this.unshare(dev);
     for (const e of this.entries.get(dev)?.values() ?? []) e.timer.cancel();
     this.entries.delete(dev);
     this.lastByDev[dev] = undefined;
@@ -237,11 +347,8 @@ export class NeighTable {
   }
 
   private create(dev: number, ip: Ip4): NeighEntry {
-    let byIp = this.entries.get(dev);
-    if (byIp === undefined) {
-      byIp = new Map();
-      this.entries.set(dev, byIp);
-    }
+    this.unshare(dev);
+    const byIp = this.devEntries(dev);
     const e = new NeighEntry(this, ip, dev);
     e.updated = this.sim.now;
     e.used = this.sim.now;

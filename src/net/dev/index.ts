@@ -31,6 +31,7 @@ export { Veth, vethPair } from './veth.js';
 export {
   ecnEncapsulate,
   flowHash,
+  type SharedFdb,
   Vxlan,
   type VxlanConfig,
   type VxlanFdbEntry,

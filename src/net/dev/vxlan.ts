@@ -49,6 +49,18 @@ export interface VxlanFdbEntry {
 }
 
 /**
+ * FDB entries a VXLAN device shares with other namespaces' devices (an overlay's peers,
+ * net/peer-table.ts), consulted after its own. Any change to the device's own FDB detaches first,
+ * turning every shared entry into the device's own.
+ */
+export interface SharedFdb {
+  fdb(mac: Mac): VxlanFdbEntry | undefined;
+  /** The shared entries' FDB side, in the order the device would have added them. */
+  visible(): readonly { readonly fdb: VxlanFdbEntry }[];
+  detach(): void;
+}
+
+/**
  * A VXLAN tunnel endpoint (drivers/net/vxlan/vxlan_core.c): a frame sent on the device is looked up in
  * its FDB by destination MAC and sent inside UDP to the remote VTEP the entry names; a datagram arriving
  * on the device's UDP port with its VNI comes out of the device as the inner frame. There is no default
@@ -66,6 +78,8 @@ export class Vxlan extends NetDevice {
   private fdbOrder: VxlanFdbEntry[] = [];
   /** Drops by reason, in the kernel's own words where it has some. */
   readonly drops = new Map<string, number>();
+  /** Entries shared with other namespaces' VTEPs; set by a PeerView. */
+  sharedFdb: SharedFdb | undefined;
 
   constructor(sim: ConstructorParameters<typeof NetDevice>[0], options: DeviceOptions, config: VxlanConfig) {
     super(sim, options);
@@ -79,6 +93,7 @@ export class Vxlan extends NetDevice {
 
   /** `bridge fdb append MAC dev DEV dst IP self permanent` (replaces an entry for the same MAC). */
   fdbAdd(mac: Mac, dst: Ip4): void {
+    this.sharedFdb?.detach();
     const entry = { mac, dst };
     if (this.fdb.has(mac)) this.fdbOrder = this.fdbOrder.filter((e) => e.mac !== mac);
     this.fdb.set(mac, entry);
@@ -87,23 +102,31 @@ export class Vxlan extends NetDevice {
 
   /** `bridge fdb del MAC dev DEV self`; false when there was no such entry. */
   fdbDelete(mac: Mac): boolean {
+    if (this.sharedFdb?.fdb(mac) !== undefined) this.sharedFdb.detach();
     if (!this.fdb.delete(mac)) return false;
     this.fdbOrder = this.fdbOrder.filter((e) => e.mac !== mac);
     return true;
   }
 
   fdbLookup(mac: Mac): VxlanFdbEntry | undefined {
-    return this.fdb.get(mac);
+    return this.fdb.get(mac) ?? this.sharedFdb?.fdb(mac);
+  }
+
+  /** Whether the device itself (not what it shares) has an entry for `mac`. */
+  fdbHasOwn(mac: Mac): boolean {
+    return this.fdb.has(mac);
   }
 
   /** Entries in dump order. */
   fdbEntries(): readonly VxlanFdbEntry[] {
-    return this.fdbOrder;
+    const shared = this.sharedFdb;
+    if (shared === undefined) return this.fdbOrder;
+    return [...this.fdbOrder, ...shared.visible().map((e) => e.fdb)];
   }
 
   /** vxlan_xmit: FDB lookup, then encapsulation towards the entry's remote VTEP. */
   protected transmit(frame: EthernetFrame, length: number): void {
-    const entry = this.fdb.get(frame.dst);
+    const entry = this.fdb.get(frame.dst) ?? this.sharedFdb?.fdb(frame.dst);
     if (entry === undefined) {
       if (this.explain !== undefined) this.explain.vxlanEncap(this, frame, undefined, undefined);
       this.drop(frame, 'no FDB entry for the destination MAC');
