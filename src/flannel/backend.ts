@@ -1,7 +1,7 @@
 import type { NetNs } from '../net/index.js';
 import { formatIp4, type Ip4, VXLAN_OVERHEAD } from '../wire/index.js';
 import type { BackendType, Lease, Subnet } from './lease.js';
-import type { FlannelLogLine } from './log.js';
+import type { FlannelLogLine, FlannelLogText } from './log.js';
 
 /** What a backend knows of its node: the namespace it programs and flanneld's settings. */
 export interface BackendContext {
@@ -15,7 +15,8 @@ export interface BackendContext {
   readonly publicIp: Ip4;
   /** The external interface (`--iface`, else the default route's): `eth0`. */
   readonly extIface: string;
-  readonly log: (severity: FlannelLogLine['severity'], text: string) => void;
+  /** Writes a line to flanneld's log; a function text is made only if the line is read. */
+  readonly log: (severity: FlannelLogLine['severity'], text: FlannelLogText) => void;
 }
 
 /** One flannel backend on one node: the device it sets up and what it programs per remote lease. */

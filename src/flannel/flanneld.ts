@@ -1,4 +1,4 @@
-import type { NetNs } from '../net/index.js';
+import type { NetNs, PeerTable, PeerView } from '../net/index.js';
 import type { Netfilter } from '../netfilter/index.js';
 import type { Ip4, Mac } from '../wire/index.js';
 import { type Backend, type BackendContext, formatSubnet } from './backend.js';
@@ -34,8 +34,10 @@ export interface FlanneldConfig {
 export class Flanneld {
   readonly backend: Backend;
   private leaseValue: Lease | undefined;
-  /** The leases of peers programmed now, by node. */
+  /** The leases of peers programmed now, by node; empty while the node shares its peers' entries. */
   private readonly peers = new Map<string, Lease>();
+  /** The node's view of the FlannelNetwork's shared peer table, while attached. */
+  private view: PeerView<Lease> | undefined;
 
   constructor(
     readonly ns: NetNs,
@@ -64,10 +66,18 @@ export class Flanneld {
     return this.leaseValue;
   }
 
-  /** Backend setup, the node's lease published, and its iptables rules (masquerade with --ip-masq). */
-  start(): Lease {
+  /**
+   * Backend setup, the node's lease published, and its iptables rules (masquerade with --ip-masq). With
+   * `shared`, a vxlan node follows the table for the peers it holds instead of programming each.
+   */
+  start(shared?: PeerTable<Lease>): Lease {
     if (this.leaseValue !== undefined) return this.leaseValue;
     const data = this.backend.start();
+    if (shared !== undefined && this.backend instanceof VxlanBackend) {
+      this.view = this.backend.share(shared, (held) => {
+        for (const e of held) this.peers.set(e.data.node, e.data);
+      });
+    }
     const c = this.config;
     this.leaseValue = {
       node: c.node,
@@ -93,16 +103,38 @@ export class Flanneld {
       );
       return;
     }
+    const shared = this.sharedHolds(lease);
     if (event.type === 'added') {
-      this.peers.set(lease.node, lease);
+      // A lease the shared table does not hold: this node programs its own entries from now on.
+      if (!shared) this.unshare();
+      if (!shared) this.peers.set(lease.node, lease);
       this.backend.added(lease);
-    } else if (this.peers.delete(lease.node)) {
+    } else if (shared || this.peers.delete(lease.node)) {
       this.backend.removed(lease);
     }
   }
 
   /** Peers programmed, in the order they were added. */
   programmed(): readonly Lease[] {
+    const v = this.view;
+    if (v?.attached === true) return v.visible().map((e) => e.data);
     return [...this.peers.values()];
+  }
+
+  /** Whether the node shares a peer table now. */
+  get sharing(): boolean {
+    return this.view?.attached === true;
+  }
+
+  /** The node programs its own entries from now on: the shared ones it held become real ones. */
+  unshare(): void {
+    this.view?.detach();
+  }
+
+  private sharedHolds(lease: Lease): boolean {
+    const v = this.view;
+    return (
+      v?.attached === true && v.peerAt(lease.subnet.network, lease.subnet.prefixLen)?.data.node === lease.node
+    );
   }
 }

@@ -1,4 +1,4 @@
-import type { Vxlan } from '../net/index.js';
+import type { PeerEntry, PeerTable, PeerView, Vxlan } from '../net/index.js';
 import { formatIp4, formatMac, VXLAN_PORT_LINUX } from '../wire/index.js';
 import {
   type Backend,
@@ -20,6 +20,11 @@ export const FLANNEL_VNI = 1;
  * entry from the peer's VTEP MAC to its public IP, then the onlink route (last, so the kernel never ARPs
  * for the gateway). With DirectRouting a peer whose public IP is on-link gets a plain host-gw route
  * instead (vxlan_network.go).
+ *
+ * Those entries are alike on every node, so a node normally shares them: `share` attaches it to the
+ * FlannelNetwork's PeerTable, where each lease's route, neighbour and FDB entry is kept once for all
+ * nodes, and `added`/`removed` of a lease the table holds only log. The node falls back to programming
+ * its own entries (the table's become real ones first) as soon as anything else touches them.
  */
 export class VxlanBackend implements Backend {
   readonly type = 'vxlan' as const;
@@ -27,6 +32,8 @@ export class VxlanBackend implements Backend {
   private dev: Vxlan | undefined;
   /** Leases programmed as direct routes (DirectRouting), by node. */
   private readonly direct = new Set<string>();
+  /** The node's view of the shared peer table while it shares one. */
+  private view: PeerView<Lease> | undefined;
 
   constructor(
     private readonly ctx: BackendContext,
@@ -53,6 +60,29 @@ export class VxlanBackend implements Backend {
     return { vni: FLANNEL_VNI, vtepMac: this.vtepMac };
   }
 
+  /**
+   * Follows `table` instead of programming each lease the table holds (not with DirectRouting: its
+   * choice is per node). `onDetach` is told the leases the node held once it programs its own again.
+   */
+  share(
+    table: PeerTable<Lease>,
+    onDetach: (held: readonly PeerEntry<Lease>[]) => void,
+  ): PeerView<Lease> | undefined {
+    const { ns, lease } = this.ctx;
+    const dev = this.dev;
+    if (dev === undefined || this.directRouting) return undefined;
+    const self = { network: lease.network, prefixLen: lease.prefixLen };
+    this.view = table.attach({ main: ns.main, neigh: ns.neigh, dev, self, onDetach }, ns.sim.now);
+    return this.view;
+  }
+
+  /** Whether the node's entries for `lease` are the shared table's. */
+  private shares(lease: Lease): boolean {
+    const v = this.view;
+    if (v === undefined || !v.attached) return false;
+    return v.peerAt(lease.subnet.network, lease.subnet.prefixLen)?.data.node === lease.node;
+  }
+
   added(lease: Lease): void {
     const { ns, log } = this.ctx;
     const dev = this.dev;
@@ -75,10 +105,14 @@ export class VxlanBackend implements Backend {
         return;
       }
     }
+    const mac = lease.vtepMac;
+    // One line per node pair: made only if read (FlannelLog keeps the last few thousand).
     log(
       'I',
-      `adding subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)} VtepMAC: ${formatMac(lease.vtepMac)}`,
+      () =>
+        `adding subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)} VtepMAC: ${formatMac(mac)}`,
     );
+    if (this.shares(lease)) return;
     ns.neigh.setPermanent(dev.ifindex, network, lease.vtepMac);
     dev.fdbAdd(lease.vtepMac, lease.publicIp);
     const err = ns.replaceRoute({ dst: network, prefixLen, gateway: network, dev: dev.name, onlink: true });
@@ -94,11 +128,13 @@ export class VxlanBackend implements Backend {
     const dev = this.dev;
     if (dev === undefined) return;
     const { network, prefixLen } = lease.subnet;
-    log('I', `removing subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)}`);
+    log('I', () => `removing subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)}`);
     if (this.direct.delete(lease.node)) {
       ns.deleteRoute(network, prefixLen, lease.publicIp);
       return;
     }
+    // The table drops the lease (and this node's copy of its neighbour) once every node handled this.
+    if (this.shares(lease)) return;
     // Errors are ignored one by one, as flannel does: each step runs regardless of the others.
     ns.neigh.delete(dev.ifindex, network);
     if (lease.vtepMac !== undefined) dev.fdbDelete(lease.vtepMac);
