@@ -26,7 +26,12 @@ export class BrNetfilter implements BridgeNfHooks {
   /** The packet being bridged right now (after PREROUTING) and its state: the skb's nf_bridge. */
   private curPkt: Ipv4Packet | undefined;
   private curSkb: NfSkb | undefined;
-  private readonly pending = new WeakMap<Ipv4Packet, PendingDnat>();
+  private pendingMap: WeakMap<Ipv4Packet, PendingDnat> | undefined;
+  /** Made at the first bridged packet DNAT sends back out of its port. */
+  private get pending(): WeakMap<Ipv4Packet, PendingDnat> {
+    this.pendingMap ??= new WeakMap();
+    return this.pendingMap;
+  }
   private pendingCount = 0;
 
   constructor(

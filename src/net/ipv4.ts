@@ -90,7 +90,12 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   /** br_netfilter for the namespace's bridges (NetNs.attach sets it as their `nfHooks`). */
   readonly brnf: BrNetfilter;
   /** Packets on their way through `lo` with their netfilter state (the skb keeps its conntrack entry). */
-  private readonly loopSkbs = new WeakMap<Ipv4Packet, NfSkb>();
+  private loopSkbsMap: WeakMap<Ipv4Packet, NfSkb> | undefined;
+  /** Made at the first packet looped back through the hooks. */
+  private get loopSkbs(): WeakMap<Ipv4Packet, NfSkb> {
+    this.loopSkbsMap ??= new WeakMap();
+    return this.loopSkbsMap;
+  }
 
   constructor(private readonly view: StackView) {
     this.brnf = new BrNetfilter(view, (r, pkt, dev, skb) => this.nfVerdict(r, pkt, dev, skb));
@@ -493,7 +498,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
   /** The state a packet sent through `lo` left with (the skb keeps its conntrack entry across lo). */
   private loopedBack(dev: NetDevice, pkt: Ipv4Packet): NfSkb | undefined {
     if (dev.kind !== 'loopback') return undefined;
-    const skb = this.loopSkbs.get(pkt);
+    const skb = this.loopSkbsMap?.get(pkt);
     if (skb !== undefined) this.loopSkbs.delete(pkt);
     return skb;
   }

@@ -59,7 +59,7 @@ export class NetNs implements StackView, VxlanUnderlay {
   readonly main = new RouteTable('main');
   readonly neigh: NeighTable;
   readonly sockets = new Sockets(this);
-  readonly stats = new Map<string, number>();
+  private statsMap: Map<string, number> | undefined;
   readonly ip: Ipv4Stack;
   readonly lo: Loopback;
   hooks: NetfilterHooks | undefined;
@@ -70,9 +70,10 @@ export class NetNs implements StackView, VxlanUnderlay {
   private readonly byIndex: Array<NetDevice | undefined> = [];
   private readonly byName = new Map<string, NetDevice>();
   private readonly addrs = new Map<number, IfAddr[]>();
-  private readonly sysctls = new Map<string, string>(DEFAULT_SYSCTLS);
+  /** Sysctls set in this namespace; the others read DEFAULT_SYSCTLS (most pods set none). */
+  private sysctlsSet: Map<string, string> | undefined;
   /** Sockets a device holds open (a VXLAN device's UDP socket), closed when the device goes. */
-  private readonly deviceSockets = new Map<string, () => void>();
+  private deviceSockets: Map<string, () => void> | undefined;
   /** net.ipv4.ip_forward is "1": read for every packet not addressed to us, so kept decoded. */
   ipForward = DEFAULT_SYSCTLS.get('net.ipv4.ip_forward') === '1';
   /** net.ipv4.icmp_echo_ignore_all is "1": read for every echo request. */
@@ -93,6 +94,12 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.lo = new Loopback(sim, this.deviceOptions('lo', 0, 65536));
     this.attach(this.lo);
     this.addAddress('lo', 0x7f000001, 8, 'host');
+  }
+
+  /** Counters by name (drops and their reasons), made at the first one. */
+  get stats(): Map<string, number> {
+    this.statsMap ??= new Map();
+    return this.statsMap;
   }
 
   /** Options for a new device of this namespace: next ifindex, capture point `PREFIX/NAME`. */
@@ -136,8 +143,8 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.devs.splice(this.devs.indexOf(dev), 1);
     this.byIndex[dev.ifindex] = undefined;
     this.byName.delete(name);
-    this.deviceSockets.get(name)?.();
-    this.deviceSockets.delete(name);
+    this.deviceSockets?.get(name)?.();
+    this.deviceSockets?.delete(name);
     this.addrs.delete(dev.ifindex);
     this.local.remove((r) => r.dev === dev.ifindex);
     this.main.remove((r) => r.dev === dev.ifindex);
@@ -163,6 +170,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     if (close === undefined) throw new Error(`${this.name}: UDP port ${spec.dstPort} is in use`);
     dev.underlay = this;
     this.attach(dev);
+    this.deviceSockets ??= new Map();
     this.deviceSockets.set(spec.name, close);
     return dev;
   }
@@ -207,11 +215,12 @@ export class NetNs implements StackView, VxlanUnderlay {
   }
 
   sysctl(key: string): string {
-    return this.sysctls.get(key) ?? '0';
+    return this.sysctlsSet?.get(key) ?? DEFAULT_SYSCTLS.get(key) ?? '0';
   }
 
   setSysctl(key: string, value: string): void {
-    this.sysctls.set(key, value);
+    this.sysctlsSet ??= new Map();
+    this.sysctlsSet.set(key, value);
     if (key === 'net.ipv4.ip_forward') this.ipForward = value === '1';
     else if (key === 'net.ipv4.icmp_echo_ignore_all') this.icmpEchoIgnoreAll = value === '1';
     else if (key === 'net.bridge.bridge-nf-call-iptables') this.bridgeNfCallIptables = value === '1';
@@ -238,16 +247,16 @@ export class NetNs implements StackView, VxlanUnderlay {
     const broadcastSet = options.setBroadcast === true && broadcast !== undefined;
     list.push({ ip, prefixLen, dev: dev.ifindex, broadcast, scope, broadcastSet });
     this.addrs.set(dev.ifindex, list);
-    const base = { dev: dev.ifindex, proto: 'kernel' as const, metric: 0, onlink: false, prefsrc: ip };
+    const ifindex = dev.ifindex;
     if (dev.kind === 'loopback' && prefixLen < 32) {
-      this.local.add({ ...base, type: 'local', dst: net, prefixLen, scope: 'host' });
+      this.local.add(kernelRoute('local', net, prefixLen, 'host', ifindex, ip));
     }
-    this.local.add({ ...base, type: 'local', dst: ip, prefixLen: 32, scope: 'host' });
+    this.local.add(kernelRoute('local', ip, 32, 'host', ifindex, ip));
     if (broadcast !== undefined) {
-      this.local.add({ ...base, type: 'broadcast', dst: broadcast, prefixLen: 32, scope: 'link' });
+      this.local.add(kernelRoute('broadcast', broadcast, 32, 'link', ifindex, ip));
     }
     if (prefixLen < 32 && dev.kind !== 'loopback') {
-      this.main.add({ ...base, type: 'unicast', dst: net, prefixLen, scope: 'link' });
+      this.main.add(kernelRoute('unicast', net, prefixLen, 'link', ifindex, ip));
     }
   }
 
@@ -290,7 +299,9 @@ export class NetNs implements StackView, VxlanUnderlay {
         return 'Nexthop has invalid gateway.';
       }
     }
-    const route: Route = {
+    // Built by assignment, not spread: spread copies get a hidden class of their own each, and a node
+    // holds tens of thousands of routes.
+    const route: { -readonly [K in keyof Route]: Route[K] } = {
       type: spec.type ?? 'unicast',
       dst: spec.dst,
       prefixLen: spec.prefixLen,
@@ -299,9 +310,9 @@ export class NetNs implements StackView, VxlanUnderlay {
       scope: spec.scope ?? (spec.gateway === undefined ? 'link' : 'global'),
       metric: spec.metric ?? 0,
       onlink: spec.onlink ?? false,
-      ...(spec.gateway !== undefined ? { gateway: spec.gateway } : {}),
-      ...(spec.prefsrc !== undefined ? { prefsrc: spec.prefsrc } : {}),
     };
+    if (spec.gateway !== undefined) route.gateway = spec.gateway;
+    if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
     return this.main.add(route) ? undefined : 'File exists';
   }
 
@@ -352,4 +363,19 @@ export class NetNs implements StackView, VxlanUnderlay {
     if (dev === undefined) throw new Error(`${this.name}: no device ${name}`);
     return dev;
   }
+}
+
+/**
+ * A route the kernel adds for an address (fib_add_ifaddr). One literal for all of them, so every
+ * namespace's routes share a hidden class (object spread gave each copy its own: ~700 bytes a pod).
+ */
+function kernelRoute(
+  type: Route['type'],
+  dst: Ip4,
+  prefixLen: number,
+  scope: Route['scope'],
+  dev: number,
+  prefsrc: Ip4,
+): Route {
+  return { type, dst, prefixLen, dev, proto: 'kernel', scope, prefsrc, metric: 0, onlink: false };
 }
