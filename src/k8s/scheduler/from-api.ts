@@ -31,7 +31,12 @@ import type {
 /** kubelet --max-pods default, used when a Node reports no allocatable pods. */
 export const DEFAULT_MAX_PODS = 110;
 
-const toMap = (r: Readonly<Record<string, string>> | undefined) => new Map(Object.entries(r ?? {}));
+/** One empty map for every empty record (most pods have no nodeSelector: one Map each was ~150 B). */
+const EMPTY_MAP: ReadonlyMap<string, string> = new Map();
+const toMap = (r: Readonly<Record<string, string>> | undefined): ReadonlyMap<string, string> => {
+  const entries = Object.entries(r ?? {});
+  return entries.length === 0 ? EMPTY_MAP : new Map(entries);
+};
 
 /** metav1.LabelSelectorAsSelector: absent → Nothing(); `{}` → Everything(). */
 export function labelSelectorFromApi(sel: LabelSelector | undefined): SchedLabelSelector {

@@ -8,7 +8,7 @@ import type { Rng } from '../../sim/index.js';
 import { type FilterStatus, runFilters } from './filter.js';
 import { fitErrorMessage, NO_VICTIMS, NOT_HELPFUL, preemptionMessage } from './fit-error.js';
 import { type InterPodState, interPodPreFilter } from './inter-pod-affinity.js';
-import { type NodeScore, scoreNodes } from './score.js';
+import { type NodeScore, scoreNodes, scoreTotals } from './score.js';
 import { type SpreadFilterState, spreadPreFilter } from './topology-spread.js';
 import type { BoundPods, SchedNode, SchedPod } from './types.js';
 
@@ -30,6 +30,11 @@ export type ScheduleResult = (
 export interface ScanOptions {
   readonly startIndex?: number;
   readonly numNodesToFind?: number;
+  /**
+   * Whether the result carries each node's score per plugin (default true). The scheduler's own cycle
+   * needs only the totals and skips a record per node and plugin.
+   */
+  readonly breakdown?: boolean;
 }
 
 interface PreFilterStates {
@@ -45,17 +50,23 @@ const NO_PODS: readonly SchedPod[] = Object.freeze([]);
 
 /** selectHost: the highest total; the k-th node seen with that total replaces the pick w.p. 1/k. */
 export function selectHost(scores: readonly NodeScore[], rng: Rng): string {
-  let best = '';
+  return scores[pickHighest(scores.map((s) => s.total), rng)]?.node ?? '';
+}
+
+/** selectHost's reservoir sampling over totals: the index picked (-1 for none). */
+function pickHighest(totals: readonly number[], rng: Rng): number {
+  let best = -1;
   let max = Number.NEGATIVE_INFINITY;
   let ties = 0;
-  for (const s of scores) {
-    if (s.total > max) {
-      max = s.total;
-      best = s.node;
+  for (let i = 0; i < totals.length; i++) {
+    const t = totals[i] as number;
+    if (t > max) {
+      max = t;
+      best = i;
       ties = 1;
-    } else if (s.total === max) {
+    } else if (t === max) {
       ties++;
-      if (rng.int(0, ties - 1) === 0) best = s.node;
+      if (rng.int(0, ties - 1) === 0) best = i;
     }
   }
   return best;
@@ -110,6 +121,10 @@ export function schedule(
   }
   if (feasible.length === 1) return { node: feasible[0]?.name ?? '', scores: [], processed };
   if (feasible.length > 1) {
+    if (scan.breakdown === false) {
+      const pick = feasible[pickHighest(scoreTotals(pod, feasible, bound, nodes), rng)];
+      return { node: pick?.name ?? '', scores: [], processed };
+    }
     const scores = scoreNodes(pod, feasible, bound, nodes);
     return { node: selectHost(scores, rng), scores, processed };
   }

@@ -100,7 +100,8 @@ export class SchedulerController {
     private readonly ctx: ControlPlaneContext,
     options: SchedulerControllerOptions = {},
   ) {
-    this.scheduler = new Scheduler(options);
+    // The controller binds the pick; nothing reads the per-plugin breakdown of its cycles.
+    this.scheduler = new Scheduler({ breakdown: false, ...options });
     this.rng = ctx.sim.rng('kube-scheduler');
     const inf = <O extends Node | Pod | Service | ReplicaSet | StatefulSet>(
       kind: string,

@@ -30,15 +30,19 @@ export function numFeasibleNodesToFind(numAllNodes: number, percentageOfNodesToS
 export interface SchedulerOptions {
   /** KubeSchedulerConfiguration percentageOfNodesToScore; 0 or absent = adaptive. */
   readonly percentageOfNodesToScore?: number;
+  /** Whether results carry each node's score per plugin (ScanOptions.breakdown; default true). */
+  readonly breakdown?: boolean;
 }
 
 export class Scheduler {
   /** Index in the node list where the next cycle's Filter scan starts. */
   nextStartNodeIndex = 0;
   readonly percentageOfNodesToScore: number;
+  private readonly breakdown: boolean;
 
   constructor(options: SchedulerOptions = {}) {
     this.percentageOfNodesToScore = options.percentageOfNodesToScore ?? 0;
+    this.breakdown = options.breakdown ?? true;
   }
 
   /** One cycle; advances nextStartNodeIndex by the nodes processed, as findNodesThatFitPod does. */
@@ -46,6 +50,7 @@ export class Scheduler {
     const r = schedule(pod, nodes, bound, rng, {
       startIndex: this.nextStartNodeIndex,
       numNodesToFind: numFeasibleNodesToFind(nodes.length, this.percentageOfNodesToScore),
+      breakdown: this.breakdown,
     });
     if (nodes.length > 0) this.nextStartNodeIndex = (this.nextStartNodeIndex + r.processed) % nodes.length;
     return r;

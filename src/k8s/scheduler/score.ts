@@ -38,18 +38,25 @@ export interface NodeScore {
   readonly plugins: Readonly<Record<ScorePlugin, number>>;
 }
 
+/** The normalised scores of the plugins scored over the whole list at once, per node. */
+interface ListScores {
+  readonly taint: readonly number[];
+  readonly affinity: readonly number[];
+  readonly spread: readonly number[];
+  readonly interPod: readonly number[];
+}
+
 /**
- * Scores the feasible nodes, in the order given. `allNodes` (default: the feasible ones) is the whole
- * snapshot, which PodTopologySpread and InterPodAffinity count pods over. Each node's pods are read once,
- * and the plugins that have nothing to say for this pod (no PreferNoSchedule taint on a node, no
- * preferred node affinity) are not asked per node: this loop runs for hundreds of nodes per pod.
+ * TaintToleration, NodeAffinity, PodTopologySpread and InterPodAffinity for every node. The plugins
+ * with nothing to say for this pod (no PreferNoSchedule taint on a node, no preferred node affinity)
+ * are not asked per node: this runs for hundreds of nodes per pod.
  */
-export function scoreNodes(
+function listScores(
   pod: SchedPod,
   nodes: readonly SchedNode[],
   bound: BoundPods,
-  allNodes: readonly SchedNode[] = nodes,
-): NodeScore[] {
+  allNodes: readonly SchedNode[],
+): ListScores {
   const n = nodes.length;
   const taintRaw: number[] = new Array(n);
   const affinityRaw: number[] = new Array(n);
@@ -59,12 +66,27 @@ export function scoreNodes(
     taintRaw[i] = node.taints.length === 0 ? 0 : taintTolerationRawScore(pod, node);
     affinityRaw[i] = preferred ? nodeAffinityRawScore(pod, node) : 0;
   }
-  const taint = defaultNormalizeScore(taintRaw, true);
-  const affinity = defaultNormalizeScore(affinityRaw, false);
-  const spread = spreadScores(pod, nodes, allNodes, bound);
-  const interPod = interPodAffinityScores(pod, nodes, allNodes, bound);
-  const out: NodeScore[] = new Array(n);
-  for (let i = 0; i < n; i++) {
+  return {
+    taint: defaultNormalizeScore(taintRaw, true),
+    affinity: defaultNormalizeScore(affinityRaw, false),
+    spread: spreadScores(pod, nodes, allNodes, bound),
+    interPod: interPodAffinityScores(pod, nodes, allNodes, bound),
+  };
+}
+
+/**
+ * Scores the feasible nodes, in the order given, plugin by plugin. `allNodes` (default: the feasible
+ * ones) is the whole snapshot, which PodTopologySpread and InterPodAffinity count pods over.
+ */
+export function scoreNodes(
+  pod: SchedPod,
+  nodes: readonly SchedNode[],
+  bound: BoundPods,
+  allNodes: readonly SchedNode[] = nodes,
+): NodeScore[] {
+  const { taint, affinity, spread, interPod } = listScores(pod, nodes, bound, allNodes);
+  const out: NodeScore[] = new Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
     const here = bound.get(node.name) ?? NO_PODS;
     const plugins = {
@@ -75,16 +97,49 @@ export function scoreNodes(
       InterPodAffinity: interPod[i] ?? 0,
       NodeResourcesBalancedAllocation: balancedAllocationScore(pod, node, here),
     };
-    const total =
-      SCORE_WEIGHTS.TaintToleration * plugins.TaintToleration +
-      SCORE_WEIGHTS.NodeAffinity * plugins.NodeAffinity +
-      SCORE_WEIGHTS.NodeResourcesFit * plugins.NodeResourcesFit +
-      SCORE_WEIGHTS.PodTopologySpread * plugins.PodTopologySpread +
-      SCORE_WEIGHTS.InterPodAffinity * plugins.InterPodAffinity +
-      SCORE_WEIGHTS.NodeResourcesBalancedAllocation * plugins.NodeResourcesBalancedAllocation;
-    out[i] = { node: node.name, total, plugins };
+    out[i] = { node: node.name, total: weighted(plugins), plugins };
   }
   return out;
+}
+
+/**
+ * The totals alone, what selectHost needs: the scheduler's own cycle asks for these, hundreds of nodes
+ * per pod, without a record per node and plugin.
+ */
+export function scoreTotals(
+  pod: SchedPod,
+  nodes: readonly SchedNode[],
+  bound: BoundPods,
+  allNodes: readonly SchedNode[] = nodes,
+): number[] {
+  const { taint, affinity, spread, interPod } = listScores(pod, nodes, bound, allNodes);
+  const out: number[] = new Array(nodes.length);
+  const w = SCORE_WEIGHTS;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as SchedNode;
+    const here = bound.get(node.name) ?? NO_PODS;
+    out[i] =
+      w.TaintToleration * (taint[i] ?? 0) +
+      w.NodeAffinity * (affinity[i] ?? 0) +
+      w.NodeResourcesFit * leastAllocatedScore(pod, node, here) +
+      w.PodTopologySpread * (spread[i] ?? 0) +
+      w.InterPodAffinity * (interPod[i] ?? 0) +
+      w.NodeResourcesBalancedAllocation * balancedAllocationScore(pod, node, here);
+  }
+  return out;
+}
+
+/** Σ weight × plugin score. */
+function weighted(p: Readonly<Record<ScorePlugin, number>>): number {
+  const w = SCORE_WEIGHTS;
+  return (
+    w.TaintToleration * p.TaintToleration +
+    w.NodeAffinity * p.NodeAffinity +
+    w.NodeResourcesFit * p.NodeResourcesFit +
+    w.PodTopologySpread * p.PodTopologySpread +
+    w.InterPodAffinity * p.InterPodAffinity +
+    w.NodeResourcesBalancedAllocation * p.NodeResourcesBalancedAllocation
+  );
 }
 
 const NO_PODS: readonly SchedPod[] = Object.freeze([]);
