@@ -65,7 +65,8 @@ export class NetNs implements StackView, VxlanUnderlay {
   hooks: NetfilterHooks | undefined;
   /** Told every decision while a packet is being explained; set with `setExplainer`. */
   explain: Explainer | undefined;
-  private readonly devs: NetDevice[] = [];
+  /** Exact-size copies on change (a pod has two devices; a pushed-to array reserves 17 slots). */
+  private devs: NetDevice[] = [];
   /** Devices by ifindex (dense from 1): an array index on the per-packet path instead of a Map lookup. */
   private readonly byIndex: Array<NetDevice | undefined> = [];
   private readonly byName = new Map<string, NetDevice>();
@@ -117,7 +118,7 @@ export class NetNs implements StackView, VxlanUnderlay {
   /** Takes ownership of a device created with `deviceOptions`; its frames now reach this stack. */
   attach(dev: NetDevice): void {
     if (this.byName.has(dev.name)) throw new Error(`${this.name}: device ${dev.name} already exists`);
-    this.devs.push(dev);
+    this.devs = this.devs.concat(dev);
     this.byIndex[dev.ifindex] = dev;
     this.byName.set(dev.name, dev);
     dev.handler = this.ip;
@@ -140,7 +141,7 @@ export class NetNs implements StackView, VxlanUnderlay {
    */
   removeDevice(name: string): void {
     const dev = this.mustDevice(name);
-    this.devs.splice(this.devs.indexOf(dev), 1);
+    this.devs = this.devs.filter((d) => d !== dev);
     this.byIndex[dev.ifindex] = undefined;
     this.byName.delete(name);
     this.deviceSockets?.get(name)?.();
