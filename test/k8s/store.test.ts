@@ -285,3 +285,27 @@ describe('label selectors', () => {
     expect(() => compileSelector('a b c')).toThrow(RangeError);
   });
 });
+
+describe('ApiStore copies', () => {
+  it('a status update keeps the stored spec and metadata parts; the caller cannot change what is stored', () => {
+    const store = new ApiStore(new Sim());
+    const input = pod('x', { app: 'web' });
+    const v1 = store.create(input);
+    // The store copied the input: changing it afterwards changes nothing stored.
+    (input.spec as { containers: { image: string }[] }).containers[0]!.image = 'changed';
+    expect(store.get<KubeObject & { spec: typeof input.spec }>('Pod', 'default', 'x').spec).toEqual({
+      containers: [{ name: 'c', image: 'nginx' }],
+    });
+    expect(Object.isFrozen(v1.spec)).toBe(true);
+    const v2 = store.updateStatus({ ...v1, status: { phase: 'Running' } });
+    // Unchanged parts are the stored ones, shared by both versions rather than copied again.
+    expect(v2.spec).toBe(v1.spec);
+    expect(v2.metadata.labels).toBe(v1.metadata.labels);
+    expect(v2.metadata.resourceVersion).not.toBe(v1.metadata.resourceVersion);
+    // A new part given as a fresh object is copied and frozen.
+    const status = { phase: 'Succeeded' };
+    const v3 = store.updateStatus({ ...v2, status });
+    expect(v3.status).not.toBe(status);
+    expect(Object.isFrozen(v3.status)).toBe(true);
+  });
+});
