@@ -13,7 +13,7 @@ export const SCALE_SIZES: readonly number[] = [500, 1000, 2000, 5000];
 export interface ScaleLimits {
   /** --max-old-space-size of each run, MB (default 4096: the target). */
   readonly heapMb?: number;
-  /** Wall-clock budget of each run, s (default 300). */
+  /** Wall-clock budget of each run, s (default 900: the largest size takes minutes today). */
   readonly timeoutS?: number;
 }
 
@@ -26,7 +26,7 @@ const RUNNER = fileURLToPath(new URL('./scale-run.ts', import.meta.url));
 /** Runs every size, smallest first; after a size fails, the larger ones are not tried. */
 export function scaleBench(sizes: readonly number[], limits: ScaleLimits = {}): ScaleRow[] {
   const heapMb = limits.heapMb ?? 4096;
-  const timeoutS = limits.timeoutS ?? 300;
+  const timeoutS = limits.timeoutS ?? 900;
   const rows: ScaleRow[] = [];
   for (const nodes of [...sizes].sort((a, b) => a - b)) {
     const failed = rows.find((r) => !r.ok);
