@@ -234,6 +234,7 @@ export function spreadScores(
   const ignored: boolean[] = new Array(nf).fill(false);
   let ignoredCount = 0;
   const counts = constraints.map(() => new Map<string, number>());
+  const labelled: boolean[] = constraints.map(() => false);
   for (let j = 0; j < nf; j++) {
     const n = feasible[j] as SchedNode;
     if (requireAll && !hasAllKeys(n, constraints)) {
@@ -243,18 +244,24 @@ export function spreadScores(
     }
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i] as Constraint;
-      if (c.topologyKey !== LABEL_HOSTNAME) counts[i]?.set(n.labels.get(c.topologyKey) ?? '', 0);
+      const v = n.labels.get(c.topologyKey);
+      if (v !== undefined) labelled[i] = true;
+      if (c.topologyKey !== LABEL_HOSTNAME) counts[i]?.set(v ?? '', 0);
     }
   }
+  // A node scores only the constraints whose key it carries: one no feasible node carries (the zone of
+  // the system defaults in a cluster without zones) changes no score, so it is not counted.
+  const scored = constraints.flatMap((_, i) => (labelled[i] === true ? [i] : []));
   const counters = constraints.map((c) => counterFor(bound, c, pod.namespace));
   const weights = constraints.map((c, i) =>
     Math.log((c.topologyKey === LABEL_HOSTNAME ? nf - ignoredCount : (counts[i]?.size ?? 0)) + 2),
   );
-  constraints.forEach((c, i) => {
+  for (const i of scored) {
+    const c = constraints[i] as Constraint;
     const m = counts[i];
     const counter = counters[i];
     // Hostname counts are read per node below; a domain no feasible node is in is not counted.
-    if (m === undefined || m.size === 0 || counter === undefined) return;
+    if (m === undefined || m.size === 0 || counter === undefined) continue;
     const add = (n: SchedNode) => {
       if (requireAll && !hasAllKeys(n, constraints)) return;
       if (!included(c, pod, n)) return;
@@ -271,7 +278,7 @@ export function spreadScores(
         if (n !== undefined) add(n);
       }
     }
-  });
+  }
   // Score per node, then NormalizeScore over the nodes not ignored.
   const raw: number[] = new Array(nf);
   let min = Number.MAX_SAFE_INTEGER;
@@ -283,7 +290,8 @@ export function spreadScores(
     }
     const n = feasible[j] as SchedNode;
     let score = 0;
-    for (let i = 0; i < constraints.length; i++) {
+    for (let k = 0; k < scored.length; k++) {
+      const i = scored[k] as number;
       const c = constraints[i] as Constraint;
       const v = n.labels.get(c.topologyKey);
       if (v === undefined) continue;
