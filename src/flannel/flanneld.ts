@@ -42,7 +42,7 @@ export class Flanneld {
   constructor(
     readonly ns: NetNs,
     readonly config: FlanneldConfig,
-    private readonly log: FlannelLog,
+    readonly log: FlannelLog,
   ) {
     const ctx: BackendContext = {
       ns,
@@ -68,14 +68,16 @@ export class Flanneld {
 
   /**
    * Backend setup, the node's lease published, and its iptables rules (masquerade with --ip-masq). With
-   * `shared`, a vxlan node follows the table for the peers it holds instead of programming each.
+   * `shared`, a vxlan node follows the table for the peers it holds instead of programming each;
+   * `unshared` is called once it stops (it programs its own entries from then on).
    */
-  start(shared?: PeerTable<Lease>): Lease {
+  start(shared?: PeerTable<Lease>, unshared?: () => void): Lease {
     if (this.leaseValue !== undefined) return this.leaseValue;
     const data = this.backend.start();
     if (shared !== undefined && this.backend instanceof VxlanBackend) {
       this.view = this.backend.share(shared, (held) => {
         for (const e of held) this.peers.set(e.data.node, e.data);
+        unshared?.();
       });
     }
     const c = this.config;

@@ -9,7 +9,13 @@ export { Flanneld, type FlanneldConfig } from './flanneld.js';
 export { HostGwBackend } from './hostgw-backend.js';
 export { flannelRestoreText, installFlannelRules } from './iptables.js';
 export type { BackendType, Lease, LeaseEvent, Subnet } from './lease.js';
-export { FLANNEL_LOG_INFO_KEPT, FlannelLog, type FlannelLogLine, type FlannelLogText } from './log.js';
+export {
+  FLANNEL_LOG_INFO_KEPT,
+  FlannelLog,
+  type FlannelLogBatch,
+  type FlannelLogLine,
+  type FlannelLogText,
+} from './log.js';
 export { FlannelNetwork, type FlannelNetworkOptions } from './network.js';
 export { FLANNEL_UDP_PORT, UdpBackend } from './udp-backend.js';
-export { FLANNEL_VNI, VxlanBackend } from './vxlan-backend.js';
+export { addingSubnetText, FLANNEL_VNI, VxlanBackend } from './vxlan-backend.js';

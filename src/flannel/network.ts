@@ -1,6 +1,10 @@
 import { PeerTable } from '../net/index.js';
+import type { Sim } from '../sim/index.js';
+import type { Mac } from '../wire/index.js';
 import type { Flanneld } from './flanneld.js';
 import type { Lease } from './lease.js';
+import type { FlannelLog, FlannelLogBatch } from './log.js';
+import { addingSubnetText } from './vxlan-backend.js';
 
 /** Options of a FlannelNetwork. */
 export interface FlannelNetworkOptions {
@@ -24,6 +28,19 @@ export interface FlannelNetworkOptions {
  */
 export class FlannelNetwork {
   private readonly members = new Map<string, Flanneld>();
+  /**
+   * The members in join order. Appended to as nodes join and replaced (never changed in place) when one
+   * leaves: a log batch reads its first `count` entries whenever the log is read.
+   */
+  private order: Flanneld[] = [];
+  /**
+   * Members whose lease events are not all alike: not following the peer table (never, or not any
+   * more), or logging elsewhere than the first member. While there are none, every member's handling of
+   * a vxlan lease the table holds is one "adding subnet" line, and a join logs them in two batches.
+   */
+  private readonly irregular = new Set<Flanneld>();
+  /** The first member's log and simulator, which a member must share to be regular. */
+  private first: { readonly log: FlannelLog; readonly sim: Sim } | undefined;
   private readonly peers: PeerTable<Lease> | undefined;
 
   constructor(options: FlannelNetworkOptions = {}) {
@@ -35,18 +52,33 @@ export class FlannelNetwork {
     return this.peers;
   }
 
-  /** Starts the node's flanneld and exchanges leases with every member, in join order. */
+  /**
+   * Starts the node's flanneld and exchanges leases with every member, in join order: the joiner handles
+   * each member's lease, then each member handles the joiner's. When all of them follow the peer table
+   * that handling only logs, so the lines are written as two batches instead of one call per pair.
+   */
   join(d: Flanneld): Lease {
-    const lease = d.start(this.peers);
+    const fresh = d.lease === undefined;
+    const lease = d.start(this.peers, () => {
+      if (this.members.get(d.config.node) === d) this.irregular.add(d);
+    });
     if (this.members.has(lease.node)) return lease;
-    for (const m of this.members.values()) {
-      const theirs = m.lease;
-      if (theirs !== undefined) d.handle({ type: 'added', lease: theirs });
-    }
+    this.first ??= { log: d.log, sim: d.ns.sim };
+    const log = this.first.log;
+    const regular = fresh && d.log === log && d.ns.sim === this.first.sim;
+    const order = this.order;
+    const count = order.length;
+    const now = d.ns.sim.now;
+    if (regular && d.sharing && this.irregular.size === 0) log.writeBatch(now, joinerLines(d, order, count));
+    else for (const m of order) d.handle({ type: 'added', lease: m.lease as Lease });
     // In the table before anyone handles it: sharing members then find their entries there.
-    this.publish(lease, d.ns.sim.now);
-    for (const m of this.members.values()) m.handle({ type: 'added', lease });
+    this.publish(lease, now);
+    if (regular && d.sharing && this.irregular.size === 0 && this.holds(lease))
+      log.writeBatch(now, memberLines(order, count, lease));
+    else for (const m of order) m.handle({ type: 'added', lease });
     this.members.set(lease.node, d);
+    this.order.push(d);
+    if (!regular || !d.sharing) this.irregular.add(d);
     return lease;
   }
 
@@ -56,9 +88,11 @@ export class FlannelNetwork {
     const lease = d?.lease;
     if (d === undefined || lease === undefined) return false;
     this.members.delete(node);
+    this.order = this.order.filter((m) => m !== d);
+    this.irregular.delete(d);
     // The deleted node's flanneld hears nothing more: it keeps the entries it holds now as its own.
     d.unshare();
-    for (const m of this.members.values()) m.handle({ type: 'removed', lease });
+    for (const m of this.order) m.handle({ type: 'removed', lease });
     const e = this.peers?.at(lease.subnet.network, lease.subnet.prefixLen);
     if (e !== undefined && e.data === lease) this.peers?.remove(e);
     return true;
@@ -79,6 +113,11 @@ export class FlannelNetwork {
     return this.members.get(node);
   }
 
+  /** Whether the shared table holds `lease` itself. */
+  private holds(lease: Lease): boolean {
+    return this.peers?.at(lease.subnet.network, lease.subnet.prefixLen)?.data === lease;
+  }
+
   /** A vxlan lease goes into the shared table; one it cannot take closes it. */
   private publish(lease: Lease, nowNs: number): void {
     const table = this.peers;
@@ -88,4 +127,28 @@ export class FlannelNetwork {
     const spec = { dst: network, prefixLen, gateway: network, mac: lease.vtepMac, remote: lease.publicIp };
     if (table.add(spec, lease, nowNs) === undefined) table.close();
   }
+}
+
+/** The joiner's "adding subnet" line for each of the first `count` members of `order`. */
+function joinerLines(d: Flanneld, order: readonly Flanneld[], count: number): FlannelLogBatch {
+  const node = d.config.node;
+  return {
+    count,
+    node: () => node,
+    text: (i) => addingSubnetLine(order[i] as Flanneld),
+  };
+}
+
+/** Each of the first `count` members' "adding subnet" line for the joiner's lease. */
+function memberLines(order: readonly Flanneld[], count: number, lease: Lease): FlannelLogBatch {
+  return {
+    count,
+    node: (i) => (order[i] as Flanneld).config.node,
+    text: () => addingSubnetText(lease, lease.vtepMac as Mac),
+  };
+}
+
+function addingSubnetLine(m: Flanneld): string {
+  const lease = m.lease as Lease;
+  return addingSubnetText(lease, lease.vtepMac as Mac);
 }

@@ -1,5 +1,5 @@
 import type { PeerEntry, PeerTable, PeerView, Vxlan } from '../net/index.js';
-import { formatIp4, formatMac, VXLAN_PORT_LINUX } from '../wire/index.js';
+import { formatIp4, formatMac, type Mac, VXLAN_PORT_LINUX } from '../wire/index.js';
 import {
   type Backend,
   type BackendContext,
@@ -12,6 +12,11 @@ import type { Lease } from './lease.js';
 
 /** flannel's `defaultVNI`; the device is named `flannel.<VNI>`. */
 export const FLANNEL_VNI = 1;
+
+/** The line flanneld's vxlan backend logs as it programs a peer's lease (handleSubnetEvents). */
+export function addingSubnetText(lease: Lease, mac: Mac): string {
+  return `adding subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)} VtepMAC: ${formatMac(mac)}`;
+}
 
 /**
  * The vxlan backend (pkg/backend/vxlan): `flannel.1` with VNI 1, the kernel's port 8472, learning off,
@@ -107,11 +112,7 @@ export class VxlanBackend implements Backend {
     }
     const mac = lease.vtepMac;
     // One line per node pair: made only if read (FlannelLog keeps the last few thousand).
-    log(
-      'I',
-      () =>
-        `adding subnet: ${formatSubnet(lease.subnet)} PublicIP: ${formatIp4(lease.publicIp)} VtepMAC: ${formatMac(mac)}`,
-    );
+    log('I', () => addingSubnetText(lease, mac));
     if (this.shares(lease)) return;
     ns.neigh.setPermanent(dev.ifindex, network, lease.vtepMac);
     dev.fdbAdd(lease.vtepMac, lease.publicIp);

@@ -39,6 +39,8 @@ export interface SharedRoutes {
   routes(): Route[];
   /** Whether `match` accepts any route. */
   some(match: (r: Route) => boolean): boolean;
+  /** The table now holds a route of its own to `dst/prefixLen` (a peer added there would replace it). */
+  ownAdded(dst: Ip4, prefixLen: number): void;
   /** Turns the shared routes into the table's own (and unsets `RouteTable.shared`). */
   detach(): void;
 }
@@ -53,17 +55,18 @@ const SIGNED_MASKS = Int32Array.from({ length: 33 }, (_, len) => prefixMask(len)
 const INDEX_FROM = 16;
 
 /**
- * The routes of one prefix length. Destinations are kept again as signed 32-bit keys in a typed array
- * beside the routes, so a lookup scans packed integers rather than reading `dst` from each record
- * (addresses from 128.0.0.0 up would otherwise be compared as heap doubles). A large group is also
- * indexed by key, so that neither a lookup nor an add scans it: the kernel's fib_trie does not slow
- * down with the number of routes either.
+ * The routes of one prefix length. Destinations are kept again as signed 32-bit keys beside the routes
+ * (small integers, so the array stays packed), and a lookup scans those rather than reading `dst` from
+ * each record (addresses from 128.0.0.0 up would be compared as heap doubles). A large group is indexed
+ * by key instead, so that neither a lookup nor an add scans it: the kernel's fib_trie does not slow down
+ * with the number of routes either. Small groups keep arrays of exactly their size: a pod's namespace
+ * has a handful of one-route groups, and a pushed-to array reserves 17 slots.
  */
 class PrefixGroup {
   /** The netmask as a signed 32-bit number: `dst & mask` is then signed 32-bit too. */
   readonly mask: number;
-  /** The keys of `routes`, in the same order; slots from `routes.length` on are spare capacity. */
-  keys = new Int32Array(4);
+  /** The keys of `routes`, in the same order (unused once indexed). */
+  keys: number[] = [];
   routes: Route[] = [];
   /** Above INDEX_FROM routes: the routes of each key, in insertion order. */
   index: Map<number, Route[]> | undefined;
@@ -73,16 +76,14 @@ class PrefixGroup {
   }
 
   add(route: Route): void {
-    const n = this.routes.length;
-    if (n === this.keys.length) {
-      const grown = new Int32Array(2 * n);
-      grown.set(this.keys);
-      this.keys = grown;
+    if (this.index !== undefined) {
+      this.routes.push(route);
+      indexRoute(this.index, route);
+      return;
     }
-    this.keys[n] = route.dst | 0;
-    this.routes.push(route);
-    if (this.index !== undefined) indexRoute(this.index, route);
-    else if (this.routes.length > INDEX_FROM) this.reindex();
+    this.keys = this.keys.concat(route.dst | 0);
+    this.routes = this.routes.concat(route);
+    if (this.routes.length > INDEX_FROM) this.reindex();
   }
 
   /** The routes whose key is `key` (the signed form of a destination), in insertion order. */
@@ -94,10 +95,7 @@ class PrefixGroup {
   /** Keeps the routes `keep` accepts, in order. */
   retain(keep: (r: Route) => boolean): void {
     this.routes = this.routes.filter(keep);
-    this.keys = new Int32Array(Math.max(4, this.routes.length));
-    this.routes.forEach((r, j) => {
-      this.keys[j] = r.dst | 0;
-    });
+    this.keys = this.routes.map((r) => r.dst | 0);
     this.index = undefined;
     if (this.routes.length > INDEX_FROM) this.reindex();
   }
@@ -106,6 +104,7 @@ class PrefixGroup {
     const index = new Map<number, Route[]>();
     for (const r of this.routes) indexRoute(index, r);
     this.index = index;
+    this.keys = [];
   }
 }
 
@@ -148,11 +147,13 @@ export class RouteTable {
     if (this.shared?.route(route.prefixLen, route.dst | 0) !== undefined) this.shared.detach();
     let group = this.byLen.find((g) => g.len === route.prefixLen);
     if (group?.withKey(route.dst | 0).some((r) => sameKey(r, route)) === true) return false;
-    this.routes.push(route);
+    // Exact-size copies while small (most tables hold a few routes), amortised pushes beyond.
+    if (this.routes.length < INDEX_FROM) this.routes = this.routes.concat(route);
+    else this.routes.push(route);
+    this.shared?.ownAdded(route.dst, route.prefixLen);
     if (group === undefined) {
       group = new PrefixGroup(route.prefixLen);
-      this.byLen.push(group);
-      this.byLen.sort((a, b) => b.len - a.len);
+      this.byLen = this.byLen.concat(group).sort((a, b) => b.len - a.len);
     }
     group.add(route);
     return true;
@@ -163,6 +164,11 @@ export class RouteTable {
     const own = this.byLen.find((g) => g.len === prefixLen)?.withKey(dst | 0) ?? NONE;
     const shared = this.shared?.route(prefixLen, dst | 0);
     return shared === undefined ? own : [...own, shared];
+  }
+
+  /** The table's own routes (not what it shares), in insertion order. */
+  ownRoutes(): readonly Route[] {
+    return this.routes;
   }
 
   /** Whether the table itself (not what it shares) holds a route to exactly `dst/prefixLen`. */

@@ -147,6 +147,11 @@ export class NeighTable {
     return out;
   }
 
+  /** The addresses the table itself (not what it shares) has entries for on `dev`. */
+  ownOn(dev: number): Iterable<Ip4> {
+    return this.entries.get(dev)?.keys() ?? [];
+  }
+
   /** Whether the table itself (not what it shares) has an entry for `ip` on `dev`. */
   hasOwn(dev: number, ip: Ip4): boolean {
     return this.entries.get(dev)?.has(ip) ?? false;

@@ -93,6 +93,14 @@ export class PeerTable<T> {
   private readonly byMac = new Map<Mac, PeerEntry<T>>();
   private readonly byGateway = new Map<Ip4, PeerEntry<T>>();
   private readonly views = new Set<PeerView<T>>();
+  /**
+   * Attached views by the key (routeKey) of a route of their own main table: the only views a new peer
+   * can clash with. A view's own neighbours on its VTEP are copies of current peers and its own FDB is
+   * empty (any other change there detaches it), so a peer — unique by gateway and MAC — clashes with a
+   * view only through a route the view added itself. May hold views that have since detached or removed
+   * the route: `add` checks each candidate.
+   */
+  private readonly owners = new Map<number, PeerView<T>[]>();
   private closedValue = false;
 
   /** True once the table has been closed: nobody attaches or adds any more. */
@@ -141,9 +149,11 @@ export class PeerTable<T> {
     if (this.closedValue) return undefined;
     if (this.at(spec.dst, spec.prefixLen) !== undefined) return undefined;
     if (this.byMac.has(spec.mac) || this.byGateway.has(spec.gateway)) return undefined;
-    const clashing: PeerView<T>[] = [];
-    for (const v of this.views) if (v.clashes(spec)) clashing.push(v);
-    for (const v of clashing) v.detach();
+    const key = routeKey(spec.dst, spec.prefixLen);
+    const candidates = this.owners.get(key);
+    // The candidates that do not clash no longer hold the route (or it is their own lease): forgotten.
+    this.owners.delete(key);
+    if (candidates !== undefined) for (const v of candidates) if (v.attached && v.clashes(spec)) v.detach();
     const e = new PeerEntry(spec, data, nowNs);
     this.peers.add(e);
     let group = this.byLen[e.prefixLen];
@@ -179,21 +189,37 @@ export class PeerTable<T> {
    */
   attach(a: PeerAttachment<T>, nowNs: number): PeerView<T> | undefined {
     if (this.closedValue || this.at(a.self.network, a.self.prefixLen) !== undefined) return undefined;
+    // Any peer holding an entry the namespace has itself (none of them is the namespace's own prefix).
+    const { main, neigh, dev } = a;
+    for (const r of main.ownRoutes()) if (this.at(r.dst, r.prefixLen) !== undefined) return undefined;
+    for (const ip of neigh.ownOn(dev.ifindex)) if (this.byGateway.has(ip)) return undefined;
+    for (const f of dev.fdbOwn()) if (this.byMac.has(f.mac)) return undefined;
     const v = new PeerView(this, a, nowNs);
-    for (const e of this.peers) if (v.clashes(e)) return undefined;
     this.views.add(v);
+    for (const r of main.ownRoutes()) this.owns(v, r.dst, r.prefixLen);
     v.hook();
     return v;
+  }
+
+  /** Called by an attached view whose main table added a route of its own to `dst/prefixLen`. */
+  owns(v: PeerView<T>, dst: Ip4, prefixLen: number): void {
+    if (this.closedValue) return;
+    const key = routeKey(dst, prefixLen);
+    const list = this.owners.get(key);
+    if (list === undefined) this.owners.set(key, [v]);
+    else if (list[list.length - 1] !== v) list.push(v);
   }
 
   /** Every attached namespace detaches, and the table takes no more peers or namespaces. */
   close(): void {
     this.closedValue = true;
+    this.owners.clear();
     for (const v of [...this.views]) v.detach();
   }
 
   /** Called by a view as it detaches. */
   drop(v: PeerView<T>): void {
+    // Its entries in `owners` go when a peer's add checks them (at most one per route it held).
     this.views.delete(v);
   }
 }
@@ -250,6 +276,11 @@ export class PeerView<T> implements SharedRoutes, SharedNeighbours, SharedFdb {
   some(match: (r: Route) => boolean): boolean {
     for (const e of this.table.entries()) if (!this.isSelf(e) && match(e.route(this.ifindex))) return true;
     return false;
+  }
+
+  /** SharedRoutes: the namespace added a route of its own; a peer taking its prefix would clash. */
+  ownAdded(dst: Ip4, prefixLen: number): void {
+    if (this.attachedValue) this.table.owns(this, dst, prefixLen);
   }
 
   /** SharedNeighbours: the permanent neighbour for `ip` on the VTEP. */
@@ -320,4 +351,9 @@ export class PeerView<T> implements SharedRoutes, SharedNeighbours, SharedFdb {
     for (const e of held) main.add(e.route(this.ifindex));
     this.a.onDetach(held);
   }
+}
+
+/** A unique number for `dst/prefixLen`. */
+function routeKey(dst: Ip4, prefixLen: number): number {
+  return prefixLen * 0x1_0000_0000 + (dst >>> 0);
 }

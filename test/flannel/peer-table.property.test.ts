@@ -19,6 +19,17 @@ type Op =
   | { readonly kind: 'join' | 'leave' | 'down' | 'up'; readonly node: number }
   | { readonly kind: 'route-add'; readonly node: number; readonly target: number; readonly shape: number }
   | { readonly kind: 'route-del'; readonly node: number; readonly target: number; readonly shape: number }
+  /**
+   * A route on a member towards a node yet to join (or, `onJoiner`, on that node towards the member's
+   * lease), then that node joins: a peer arriving onto a route, a node arriving with one.
+   */
+  | {
+      readonly kind: 'route-join';
+      readonly node: number;
+      readonly target: number;
+      readonly shape: number;
+      readonly onJoiner: boolean;
+    }
   | {
       readonly kind: 'neigh-del' | 'neigh-set' | 'fdb-add' | 'fdb-del';
       readonly node: number;
@@ -52,6 +63,16 @@ const arbOp: fc.Arbitrary<Op> = fc.oneof(
       ),
       node: idx,
       target: idx,
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('route-join' as const),
+      node: idx,
+      target: idx,
+      shape: fc.nat(3),
+      onJoiner: fc.boolean(),
     }),
   },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('ping' as const), from: idx, to: idx }) },
@@ -89,6 +110,15 @@ function podCidr(t: Topology, i: number): { network: number; prefixLen: number }
   return spec.podCIDR;
 }
 
+/** The first node index at or after `from` (cyclically) whose name `ok` accepts. */
+function nextWhere(w: World, from: number, ok: (name: string) => boolean): number | undefined {
+  for (let k = 0; k < w.names.length; k++) {
+    const i = (from + k) % w.names.length;
+    if (ok(w.names[i] as string)) return i;
+  }
+  return undefined;
+}
+
 /** Applies one operation; returns what it printed (its outcome), which must agree between the worlds. */
 function apply(w: World, t: Topology, op: Op): string {
   if (op.kind === 'wait') {
@@ -120,6 +150,14 @@ function apply(w: World, t: Topology, op: Op): string {
       if (n.deviceByName('flannel.1') === undefined) return 'no device';
       n.setLinkUp('flannel.1', op.kind === 'up');
       return op.kind;
+    case 'route-join': {
+      const member = nextWhere(w, op.node, (name) => w.net.has(name));
+      const joiner = nextWhere(w, op.target, (name) => !w.net.has(name));
+      if (member === undefined || joiner === undefined) return 'none';
+      const [node, target] = op.onJoiner ? [joiner, member] : [member, joiner];
+      const added = apply(w, t, { kind: 'route-add', node, target, shape: op.shape });
+      return `${added} ${apply(w, t, { kind: 'join', node: joiner })}`;
+    }
     case 'route-add':
     case 'route-del': {
       const { network, prefixLen } = podCidr(t, op.target);

@@ -3,6 +3,7 @@
  * their own yet resolve through the table; a node that is touched detaches into exactly the entries
  * flanneld would have programmed; a 50-node cluster holds O(N) entries, not O(N²).
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FlannelLog, FlannelNetwork } from '../../src/flannel/index.js';
 import { bridgeFdbShow, ipNeigh, ipRoute } from '../../src/inspect/index.js';
@@ -209,5 +210,88 @@ describe('FlannelLog', () => {
     log.write(2, 'n1', 'I', () => `y${++made}`);
     expect(made).toBe(0);
     expect(log.lines.map((l) => l.text)).toEqual(['y1']);
+  });
+});
+
+describe('FlannelNetwork joins', () => {
+  /** Nodes 1..3 joined, node1 with a route of its own to node4's lease; then node4 joins. */
+  function lateRoute(share: boolean) {
+    const r = loadTopologyText(text(4, false), 'x.yaml');
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    const c = buildCluster({ ...r.topology, network: { ...r.topology.network, flanneld: false } });
+    const net = new FlannelNetwork({ sharePeers: share });
+    const d = (name: string) => {
+      const f = c.nodes.get(name)?.flanneld;
+      if (f === undefined) throw new Error(name);
+      return f;
+    };
+    for (const name of ['node1', 'node2', 'node3']) net.join(d(name));
+    const lease4 = r.topology.nodes[3]?.podCIDR;
+    if (lease4 === undefined) throw new Error('node4');
+    expect(node(c, 'node1').addRoute({ dst: lease4.network, prefixLen: lease4.prefixLen, dev: 'eth0' })).toBe(
+      undefined,
+    );
+    net.join(d('node4'));
+    return { c, d };
+  }
+
+  it('detaches exactly the node whose own route a joining peer would replace', () => {
+    const shared = lateRoute(true);
+    const reference = lateRoute(false);
+    expect(shared.d('node1').sharing).toBe(false);
+    for (const name of ['node2', 'node3', 'node4']) expect(shared.d(name).sharing).toBe(true);
+    for (const name of ['node1', 'node2', 'node3', 'node4'])
+      expect(show(node(shared.c, name)), name).toBe(show(node(reference.c, name)));
+    const lines = (c: Cluster) =>
+      c.flannelLog.lines.map((l) => `${l.atNs} ${l.node} ${l.severity} ${l.text}`);
+    expect(lines(shared.c)).toEqual(lines(reference.c));
+    // node4's join: node4 logs node1..node3's leases, then node1..node3 each log node4's.
+    expect(shared.c.flannelLog.lines.slice(-6).map((l) => l.node)).toEqual([
+      'node4',
+      'node4',
+      'node4',
+      'node1',
+      'node2',
+      'node3',
+    ]);
+  });
+});
+
+type LogOp =
+  | { readonly kind: 'I' | 'W' | 'E'; readonly node: number }
+  | { readonly kind: 'batch'; readonly count: number };
+
+describe('FlannelLog batches', () => {
+  it('are k info lines: rotated, interleaved and counted as if written one by one', () => {
+    const arbOp: fc.Arbitrary<LogOp> = fc.oneof(
+      fc.record({ kind: fc.constantFrom('I' as const, 'W' as const, 'E' as const), node: fc.nat(3) }),
+      fc.record({ kind: fc.constant('batch' as const), count: fc.nat(6) }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -1, max: 8 }), fc.array(arbOp, { maxLength: 30 }), (kept, ops) => {
+        const log = new FlannelLog(kept);
+        // The model: every line as written, one by one.
+        const all: { node: string; severity: string; text: string }[] = [];
+        ops.forEach((op, k) => {
+          if (op.kind === 'batch') {
+            log.writeBatch(k, { count: op.count, node: (i) => `b${i}`, text: (i) => `${k}.${i}` });
+            for (let i = 0; i < op.count; i++) all.push({ node: `b${i}`, severity: 'I', text: `${k}.${i}` });
+          } else {
+            log.write(k, `n${op.node}`, op.kind, op.kind === 'I' ? () => `${k}` : `${k}`);
+            all.push({ node: `n${op.node}`, severity: op.kind, text: `${k}` });
+          }
+        });
+        const infos = all.filter((l) => l.severity === 'I').length;
+        const keep = Math.max(0, kept);
+        const dropped = Math.max(0, infos - keep);
+        let seen = 0;
+        const expected = all.filter((l) => l.severity !== 'I' || ++seen > dropped);
+        expect(log.lines.map((l) => ({ node: l.node, severity: l.severity, text: l.text }))).toEqual(
+          expected,
+        );
+        expect(log.infoDropped).toBe(dropped);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

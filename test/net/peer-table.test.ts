@@ -132,3 +132,52 @@ describe('PeerTable', () => {
     expect(ns.main.hasOwn(ip4('10.244.3.0'), 24)).toBe(true);
   });
 });
+
+describe('PeerTable clashes', () => {
+  it('detaches a namespace only for a peer whose prefix it holds a route of its own to, added or removed since', () => {
+    const { ns, table, view } = setup();
+    // A route of its own towards a peer yet to come, and one added then removed.
+    expect(ns.addRoute({ dst: ip4('10.244.4.0'), prefixLen: 24, dev: 'eth0' })).toBeUndefined();
+    expect(ns.addRoute({ dst: ip4('10.244.5.0'), prefixLen: 24, dev: 'eth0' })).toBeUndefined();
+    expect(ns.deleteRoute(ip4('10.244.5.0'), 24)).toBe(true);
+    const peer = (i: number) => ({
+      dst: ip4(`10.244.${i}.0`),
+      prefixLen: 24,
+      gateway: ip4(`10.244.${i}.0`),
+      mac: 0x0a0000000000 + i,
+      remote: ip4(`192.168.56.${10 + i}`),
+    });
+    table.add(peer(5), 'peer5', 0);
+    expect(view.attached).toBe(true);
+    table.add(peer(4), 'peer4', 0);
+    expect(view.attached).toBe(false);
+    // Its own route stays (the overlay's owner, e.g. flanneld, replaces it as it programs the peer).
+    expect(ns.main.withPrefix(ip4('10.244.4.0'), 24).map((r) => r.gateway)).toEqual([undefined]);
+  });
+
+  it('refuses a namespace that already holds a route, neighbour or FDB entry of a peer', () => {
+    for (const touch of ['route', 'neigh', 'fdb'] as const) {
+      const { sim, table } = setup();
+      const ns = new NetNs(sim, { name: 'n2', trace: new TraceBus<EthernetFrame>() });
+      ns.attach(new Nic(sim, ns.deviceOptions('eth0', 0x020000000002, 1500)));
+      ns.addAddress('eth0', ip4('192.168.56.12'), 24);
+      const dev: Vxlan = ns.addVxlan({
+        name: 'flannel.1',
+        mac: 0x0a0000000009,
+        mtu: 1450,
+        vni: 1,
+        local: ip4('192.168.56.19'),
+        lowerDev: 'eth0',
+        dstPort: 8472,
+        learning: false,
+      });
+      if (touch === 'route') ns.addRoute({ dst: ip4('10.244.3.0'), prefixLen: 24, dev: 'eth0' });
+      if (touch === 'neigh') ns.neigh.setPermanent(dev.ifindex, ip4('10.244.3.0'), 0x0a0000000003);
+      if (touch === 'fdb') dev.fdbAdd(0x0a0000000003, ip4('192.168.56.13'));
+      const a = { main: ns.main, neigh: ns.neigh, dev, onDetach: () => {} };
+      expect(table.attach({ ...a, self: { network: ip4('10.244.9.0'), prefixLen: 24 } }, 0), touch).toBe(
+        undefined,
+      );
+    }
+  });
+});

@@ -112,6 +112,11 @@ export class Vxlan extends NetDevice {
     return this.fdb.get(mac) ?? this.sharedFdb?.fdb(mac);
   }
 
+  /** The device's own entries (not what it shares), in dump order. */
+  fdbOwn(): readonly VxlanFdbEntry[] {
+    return this.fdbOrder;
+  }
+
   /** Whether the device itself (not what it shares) has an entry for `mac`. */
   fdbHasOwn(mac: Mac): boolean {
     return this.fdb.has(mac);
