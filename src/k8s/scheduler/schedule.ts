@@ -50,7 +50,11 @@ const NO_PODS: readonly SchedPod[] = Object.freeze([]);
 
 /** selectHost: the highest total; the k-th node seen with that total replaces the pick w.p. 1/k. */
 export function selectHost(scores: readonly NodeScore[], rng: Rng): string {
-  return scores[pickHighest(scores.map((s) => s.total), rng)]?.node ?? '';
+  const picked = pickHighest(
+    scores.map((s) => s.total),
+    rng,
+  );
+  return scores[picked]?.node ?? '';
 }
 
 /** selectHost's reservoir sampling over totals: the index picked (-1 for none). */
