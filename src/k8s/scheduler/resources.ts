@@ -10,7 +10,7 @@ export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
 export const MAX_NODE_SCORE = 100;
 
 /** A node's requested resources: actual requests (Filter, BalancedAllocation) and non-zero (LeastAllocated). */
-interface Requested {
+export interface Requested {
   readonly cpu: number;
   readonly mem: number;
   readonly nonZeroCpu: number;
@@ -39,7 +39,7 @@ function nonZeroMem(p: SchedPod): number {
 const requestedSums = new WeakMap<readonly SchedPod[], Requested>();
 const NOTHING: Requested = Object.freeze({ cpu: 0, mem: 0, nonZeroCpu: 0, nonZeroMem: 0 });
 
-function requested(pods: readonly SchedPod[]): Requested {
+export function requested(pods: readonly SchedPod[]): Requested {
   if (pods.length === 0) return NOTHING;
   const hit = requestedSums.get(pods);
   if (hit !== undefined) return hit;
@@ -93,7 +93,11 @@ function leastRequested(requested: number, capacity: number): number {
 
 /** LeastAllocated with cpu and memory at weight 1 each, over non-zero requests incl. the incoming pod. */
 export function leastAllocatedScore(pod: SchedPod, node: SchedNode, bound: readonly SchedPod[]): number {
-  const req = requested(bound);
+  return leastAllocatedFrom(requested(bound), pod, node);
+}
+
+/** LeastAllocated from the node's requested sums (`requested(bound)`, read once per node by the caller). */
+export function leastAllocatedFrom(req: Requested, pod: SchedPod, node: SchedNode): number {
   const cpu = leastRequested(req.nonZeroCpu + nonZeroCpu(pod), node.allocatable.cpuMilli);
   const mem = leastRequested(req.nonZeroMem + nonZeroMem(pod), node.allocatable.memoryBytes);
   return Math.floor((cpu + mem) / 2);
@@ -105,7 +109,11 @@ export function leastAllocatedScore(pod: SchedPod, node: SchedNode, bound: reado
  * the std is 0.
  */
 export function balancedAllocationScore(pod: SchedPod, node: SchedNode, bound: readonly SchedPod[]): number {
-  const req = requested(bound);
+  return balancedAllocationFrom(requested(bound), pod, node);
+}
+
+/** BalancedAllocation from the node's requested sums. */
+export function balancedAllocationFrom(req: Requested, pod: SchedPod, node: SchedNode): number {
   const { cpuMilli, memoryBytes } = node.allocatable;
   let std = 0;
   if (cpuMilli > 0 && memoryBytes > 0) {

@@ -4,7 +4,14 @@
  */
 import { interPodAffinityScores } from './inter-pod-score.js';
 import { nodeAffinityRawScore } from './node-affinity.js';
-import { balancedAllocationScore, leastAllocatedScore, MAX_NODE_SCORE } from './resources.js';
+import {
+  balancedAllocationFrom,
+  balancedAllocationScore,
+  leastAllocatedFrom,
+  leastAllocatedScore,
+  MAX_NODE_SCORE,
+  requested,
+} from './resources.js';
 import { taintTolerationRawScore } from './taints.js';
 import { spreadScores } from './topology-spread.js';
 import type { BoundPods, SchedNode, SchedPod } from './types.js';
@@ -117,14 +124,14 @@ export function scoreTotals(
   const w = SCORE_WEIGHTS;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
-    const here = bound.get(node.name) ?? NO_PODS;
+    const req = requested(bound.get(node.name) ?? NO_PODS);
     out[i] =
       w.TaintToleration * (taint[i] ?? 0) +
       w.NodeAffinity * (affinity[i] ?? 0) +
-      w.NodeResourcesFit * leastAllocatedScore(pod, node, here) +
+      w.NodeResourcesFit * leastAllocatedFrom(req, pod, node) +
       w.PodTopologySpread * (spread[i] ?? 0) +
       w.InterPodAffinity * (interPod[i] ?? 0) +
-      w.NodeResourcesBalancedAllocation * balancedAllocationScore(pod, node, here);
+      w.NodeResourcesBalancedAllocation * balancedAllocationFrom(req, pod, node);
   }
   return out;
 }
