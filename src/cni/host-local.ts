@@ -176,11 +176,16 @@ export class HostLocalStore {
   #getById(id: string, ifname: string): Ip4[] {
     const match = id.trim() + HOST_LOCAL_LINE_BREAK + ifname;
     const old = id.trim();
+    // The directory is walked in name order; only the matches need sorting (an ADD finds none).
+    const names: string[] = [];
+    for (const [name, text] of this.#files) {
+      const content = text.trim();
+      if (content === match || content === old) names.push(name);
+    }
     const out: Ip4[] = [];
-    for (const f of this.listFiles()) {
-      const content = f.content.trim();
-      const ip = parseIp4(f.name);
-      if ((content === match || content === old) && ip !== undefined) out.push(ip);
+    for (const name of names.sort(byteOrder)) {
+      const ip = parseIp4(name);
+      if (ip !== undefined) out.push(ip);
     }
     return out;
   }
@@ -191,13 +196,9 @@ export class HostLocalStore {
   }
 
   #releaseByKey(match: string): boolean {
-    let found = false;
-    for (const f of this.listFiles()) {
-      if (f.content.trim() === match) {
-        this.#files.delete(f.name);
-        found = true;
-      }
-    }
-    return found;
+    const gone: string[] = [];
+    for (const [name, text] of this.#files) if (text.trim() === match) gone.push(name);
+    for (const name of gone) this.#files.delete(name);
+    return gone.length > 0;
   }
 }
