@@ -16,22 +16,29 @@ const PEERS = [1, 2, 3].map((i) => ({
   remote: ip4(`192.168.56.${10 + i}`),
 }));
 
-/** A namespace with eth0 and a VTEP, attached (as 10.244.1.0/24's node) to a table holding PEERS. */
-function setup() {
-  const sim = new Sim({ seed: 1 });
-  const ns = new NetNs(sim, { name: 'n1', trace: new TraceBus<EthernetFrame>() });
-  ns.attach(new Nic(sim, ns.deviceOptions('eth0', 0x020000000001, 1500)));
-  ns.addAddress('eth0', ip4('192.168.56.11'), 24);
-  const dev: Vxlan = ns.addVxlan({
+/** Namespace `n<k>` with eth0 at 192.168.56.1<k>/24 and a VTEP `flannel.1` over it. */
+function vtepNamespace(sim: Sim, k: number): { ns: NetNs; dev: Vxlan } {
+  const ns = new NetNs(sim, { name: `n${k}`, trace: new TraceBus<EthernetFrame>() });
+  const local = ip4(`192.168.56.1${k}`);
+  ns.attach(new Nic(sim, ns.deviceOptions('eth0', 0x020000000000 + k, 1500)));
+  ns.addAddress('eth0', local, 24);
+  const dev = ns.addVxlan({
     name: 'flannel.1',
-    mac: 0x0a0000000001,
+    mac: 0x0b0000000000 + k,
     mtu: 1450,
     vni: 1,
-    local: ip4('192.168.56.11'),
+    local,
     lowerDev: 'eth0',
     dstPort: 8472,
     learning: false,
   });
+  return { ns, dev };
+}
+
+/** A namespace with eth0 and a VTEP, attached (as 10.244.1.0/24's node) to a table holding PEERS. */
+function setup() {
+  const sim = new Sim({ seed: 1 });
+  const { ns, dev } = vtepNamespace(sim, 1);
   const table = new PeerTable<string>();
   const detached: string[][] = [];
   const view = table.attach(
@@ -158,19 +165,7 @@ describe('PeerTable clashes', () => {
   it('refuses a namespace that already holds a route, neighbour or FDB entry of a peer', () => {
     for (const touch of ['route', 'neigh', 'fdb'] as const) {
       const { sim, table } = setup();
-      const ns = new NetNs(sim, { name: 'n2', trace: new TraceBus<EthernetFrame>() });
-      ns.attach(new Nic(sim, ns.deviceOptions('eth0', 0x020000000002, 1500)));
-      ns.addAddress('eth0', ip4('192.168.56.12'), 24);
-      const dev: Vxlan = ns.addVxlan({
-        name: 'flannel.1',
-        mac: 0x0a0000000009,
-        mtu: 1450,
-        vni: 1,
-        local: ip4('192.168.56.19'),
-        lowerDev: 'eth0',
-        dstPort: 8472,
-        learning: false,
-      });
+      const { ns, dev } = vtepNamespace(sim, 2);
       if (touch === 'route') ns.addRoute({ dst: ip4('10.244.3.0'), prefixLen: 24, dev: 'eth0' });
       if (touch === 'neigh') ns.neigh.setPermanent(dev.ifindex, ip4('10.244.3.0'), 0x0a0000000003);
       if (touch === 'fdb') dev.fdbAdd(0x0a0000000003, ip4('192.168.56.13'));

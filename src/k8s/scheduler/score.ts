@@ -4,14 +4,7 @@
  */
 import { interPodAffinityScores } from './inter-pod-score.js';
 import { nodeAffinityRawScore } from './node-affinity.js';
-import {
-  balancedAllocationFrom,
-  balancedAllocationScore,
-  leastAllocatedFrom,
-  leastAllocatedScore,
-  MAX_NODE_SCORE,
-  requested,
-} from './resources.js';
+import { balancedAllocationFrom, leastAllocatedFrom, MAX_NODE_SCORE, requested } from './resources.js';
 import { taintTolerationRawScore } from './taints.js';
 import { spreadScores } from './topology-spread.js';
 import type { BoundPods, SchedNode, SchedPod } from './types.js';
@@ -95,16 +88,24 @@ export function scoreNodes(
   const out: NodeScore[] = new Array(nodes.length);
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
-    const here = bound.get(node.name) ?? NO_PODS;
-    const plugins = {
+    const req = requested(bound.get(node.name) ?? NO_PODS);
+    const p = {
       TaintToleration: taint[i] ?? 0,
       NodeAffinity: affinity[i] ?? 0,
-      NodeResourcesFit: leastAllocatedScore(pod, node, here),
+      NodeResourcesFit: leastAllocatedFrom(req, pod, node),
       PodTopologySpread: spread[i] ?? 0,
       InterPodAffinity: interPod[i] ?? 0,
-      NodeResourcesBalancedAllocation: balancedAllocationScore(pod, node, here),
+      NodeResourcesBalancedAllocation: balancedAllocationFrom(req, pod, node),
     };
-    out[i] = { node: node.name, total: weighted(plugins), plugins };
+    const total = weighted(
+      p.TaintToleration,
+      p.NodeAffinity,
+      p.NodeResourcesFit,
+      p.PodTopologySpread,
+      p.InterPodAffinity,
+      p.NodeResourcesBalancedAllocation,
+    );
+    out[i] = { node: node.name, total, plugins: p };
   }
   return out;
 }
@@ -121,31 +122,33 @@ export function scoreTotals(
 ): number[] {
   const { taint, affinity, spread, interPod } = listScores(pod, nodes, bound, allNodes);
   const out: number[] = new Array(nodes.length);
-  const w = SCORE_WEIGHTS;
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
     const req = requested(bound.get(node.name) ?? NO_PODS);
-    out[i] =
-      w.TaintToleration * (taint[i] ?? 0) +
-      w.NodeAffinity * (affinity[i] ?? 0) +
-      w.NodeResourcesFit * leastAllocatedFrom(req, pod, node) +
-      w.PodTopologySpread * (spread[i] ?? 0) +
-      w.InterPodAffinity * (interPod[i] ?? 0) +
-      w.NodeResourcesBalancedAllocation * balancedAllocationFrom(req, pod, node);
+    const fit = leastAllocatedFrom(req, pod, node);
+    const balanced = balancedAllocationFrom(req, pod, node);
+    out[i] = weighted(taint[i] ?? 0, affinity[i] ?? 0, fit, spread[i] ?? 0, interPod[i] ?? 0, balanced);
   }
   return out;
 }
 
-/** Σ weight × plugin score. */
-function weighted(p: Readonly<Record<ScorePlugin, number>>): number {
+/** Σ weight × plugin score, the plugins in SCORE_WEIGHTS' order. */
+function weighted(
+  taint: number,
+  affinity: number,
+  fit: number,
+  spread: number,
+  interPod: number,
+  balanced: number,
+): number {
   const w = SCORE_WEIGHTS;
   return (
-    w.TaintToleration * p.TaintToleration +
-    w.NodeAffinity * p.NodeAffinity +
-    w.NodeResourcesFit * p.NodeResourcesFit +
-    w.PodTopologySpread * p.PodTopologySpread +
-    w.InterPodAffinity * p.InterPodAffinity +
-    w.NodeResourcesBalancedAllocation * p.NodeResourcesBalancedAllocation
+    w.TaintToleration * taint +
+    w.NodeAffinity * affinity +
+    w.NodeResourcesFit * fit +
+    w.PodTopologySpread * spread +
+    w.InterPodAffinity * interPod +
+    w.NodeResourcesBalancedAllocation * balanced
   );
 }
 
