@@ -38,11 +38,11 @@ export function scaleBench(sizes: readonly number[], limits: ScaleLimits = {}): 
     // A 64 MB young generation: building the cluster makes short-lived objects by the million, and the
     // default one promotes many of them to the old generation (15% of the build time at 1,000 nodes).
     const flags = ['--expose-gc', `--max-old-space-size=${heapMb}`, '--max-semi-space-size=64'];
-    const child = spawnSync(
-      process.execPath,
-      [...flags, '--import', 'tsx', RUNNER, String(nodes)],
-      { encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 1 << 20 },
-    );
+    const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', RUNNER, String(nodes)], {
+      encoding: 'utf8',
+      timeout: timeoutS * 1000,
+      maxBuffer: 1 << 20,
+    });
     const wallMs = performance.now() - t0;
     const line = child.stdout?.trim().split('\n').pop() ?? '';
     if (child.status === 0 && line.startsWith('{')) {
