@@ -4,7 +4,13 @@
  */
 import { interPodAffinityScores } from './inter-pod-score.js';
 import { nodeAffinityRawScore } from './node-affinity.js';
-import { balancedAllocationFrom, leastAllocatedFrom, MAX_NODE_SCORE, requested } from './resources.js';
+import {
+  balancedAllocationFrom,
+  leastAllocatedFrom,
+  MAX_NODE_SCORE,
+  podRequest,
+  requested,
+} from './resources.js';
 import { taintTolerationRawScore } from './taints.js';
 import { spreadScores } from './topology-spread.js';
 import type { BoundPods, SchedNode, SchedPod } from './types.js';
@@ -86,16 +92,17 @@ export function scoreNodes(
 ): NodeScore[] {
   const { taint, affinity, spread, interPod } = listScores(pod, nodes, bound, allNodes);
   const out: NodeScore[] = new Array(nodes.length);
+  const own = podRequest(pod);
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
     const req = requested(bound.get(node.name) ?? NO_PODS);
     const p = {
       TaintToleration: taint[i] ?? 0,
       NodeAffinity: affinity[i] ?? 0,
-      NodeResourcesFit: leastAllocatedFrom(req, pod, node),
+      NodeResourcesFit: leastAllocatedFrom(req, own, node),
       PodTopologySpread: spread[i] ?? 0,
       InterPodAffinity: interPod[i] ?? 0,
-      NodeResourcesBalancedAllocation: balancedAllocationFrom(req, pod, node),
+      NodeResourcesBalancedAllocation: balancedAllocationFrom(req, own, node),
     };
     const total = weighted(
       p.TaintToleration,
@@ -122,11 +129,12 @@ export function scoreTotals(
 ): number[] {
   const { taint, affinity, spread, interPod } = listScores(pod, nodes, bound, allNodes);
   const out: number[] = new Array(nodes.length);
+  const own = podRequest(pod);
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
     const req = requested(bound.get(node.name) ?? NO_PODS);
-    const fit = leastAllocatedFrom(req, pod, node);
-    const balanced = balancedAllocationFrom(req, pod, node);
+    const fit = leastAllocatedFrom(req, own, node);
+    const balanced = balancedAllocationFrom(req, own, node);
     out[i] = weighted(taint[i] ?? 0, affinity[i] ?? 0, fit, spread[i] ?? 0, interPod[i] ?? 0, balanced);
   }
   return out;
