@@ -110,6 +110,8 @@ export function schedule(
   scan: ScanOptions = {},
 ): ScheduleResult {
   const feasible: SchedNode[] = [];
+  /** Each feasible node's pods, as the Filter read them (Score reads them again otherwise). */
+  const feasiblePods: (readonly SchedPod[])[] = [];
   const reasons = new Map<string, FilterStatus>();
   const st = preFilter(pod, nodes, bound);
   const total = nodes.length;
@@ -119,14 +121,17 @@ export function schedule(
   for (let i = 0; i < total && feasible.length < want; i++) {
     const n = nodes[(start + i) % total] as SchedNode;
     processed++;
-    const verdict = runFilters(pod, n, bound.get(n.name) ?? NO_PODS, st.interPod, st.spread);
-    if (verdict === undefined) feasible.push(n);
-    else reasons.set(n.name, verdict);
+    const here = bound.get(n.name) ?? NO_PODS;
+    const verdict = runFilters(pod, n, here, st.interPod, st.spread);
+    if (verdict === undefined) {
+      feasible.push(n);
+      feasiblePods.push(here);
+    } else reasons.set(n.name, verdict);
   }
   if (feasible.length === 1) return { node: feasible[0]?.name ?? '', scores: [], processed };
   if (feasible.length > 1) {
     if (scan.breakdown === false) {
-      const pick = feasible[pickHighest(scoreTotals(pod, feasible, bound, nodes), rng)];
+      const pick = feasible[pickHighest(scoreTotals(pod, feasible, bound, nodes, feasiblePods), rng)];
       return { node: pick?.name ?? '', scores: [], processed };
     }
     const scores = scoreNodes(pod, feasible, bound, nodes);

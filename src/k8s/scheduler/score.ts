@@ -119,20 +119,22 @@ export function scoreNodes(
 
 /**
  * The totals alone, what selectHost needs: the scheduler's own cycle asks for these, hundreds of nodes
- * per pod, without a record per node and plugin.
+ * per pod, without a record per node and plugin. `pods`, when given, are the nodes' bound pods in the
+ * same order (the Filter has read them already).
  */
 export function scoreTotals(
   pod: SchedPod,
   nodes: readonly SchedNode[],
   bound: BoundPods,
   allNodes: readonly SchedNode[] = nodes,
+  pods?: readonly (readonly SchedPod[])[],
 ): number[] {
   const { taint, affinity, spread, interPod } = listScores(pod, nodes, bound, allNodes);
   const out: number[] = new Array(nodes.length);
   const own = podRequest(pod);
   for (let i = 0; i < nodes.length; i++) {
     const node = nodes[i] as SchedNode;
-    const req = requested(bound.get(node.name) ?? NO_PODS);
+    const req = requested(pods?.[i] ?? bound.get(node.name) ?? NO_PODS);
     const fit = leastAllocatedFrom(req, own, node);
     const balanced = balancedAllocationFrom(req, own, node);
     out[i] = weighted(taint[i] ?? 0, affinity[i] ?? 0, fit, spread[i] ?? 0, interPod[i] ?? 0, balanced);
