@@ -235,6 +235,8 @@ export function spreadScores(
   let ignoredCount = 0;
   const counts = constraints.map(() => new Map<string, number>());
   const labelled: boolean[] = constraints.map(() => false);
+  // Each feasible node's value of each constraint's key, read once here for the score below.
+  const values = constraints.map((): (string | undefined)[] => new Array(nf));
   for (let j = 0; j < nf; j++) {
     const n = feasible[j] as SchedNode;
     if (requireAll && !hasAllKeys(n, constraints)) {
@@ -245,6 +247,7 @@ export function spreadScores(
     for (let i = 0; i < constraints.length; i++) {
       const c = constraints[i] as Constraint;
       const v = n.labels.get(c.topologyKey);
+      (values[i] as (string | undefined)[])[j] = v;
       if (v !== undefined) labelled[i] = true;
       if (c.topologyKey !== LABEL_HOSTNAME) counts[i]?.set(v ?? '', 0);
     }
@@ -293,7 +296,7 @@ export function spreadScores(
     for (let k = 0; k < scored.length; k++) {
       const i = scored[k] as number;
       const c = constraints[i] as Constraint;
-      const v = n.labels.get(c.topologyKey);
+      const v = values[i]?.[j];
       if (v === undefined) continue;
       const cnt =
         c.topologyKey === LABEL_HOSTNAME ? (counters[i]?.count(n.name) ?? 0) : (counts[i]?.get(v) ?? 0);
