@@ -29,6 +29,7 @@ import {
   newControllerRef,
   nextAvailableIn,
   podFromTemplate,
+  resolveControllerRef,
 } from './pods.js';
 import { keyOf, splitKey, WorkQueue } from './queue.js';
 
@@ -102,10 +103,7 @@ export class DaemonSetController {
   }
 
   private resolve(pod: Pod): DaemonSet | undefined {
-    const ref = controllerRefOf(pod);
-    if (ref === undefined || ref.kind !== 'DaemonSet') return undefined;
-    const ds = this.daemonSets.get(pod.metadata.namespace, ref.name);
-    return ds !== undefined && ds.metadata.uid === ref.uid ? ds : undefined;
+    return resolveControllerRef(pod, 'DaemonSet', this.daemonSets);
   }
 
   private podSeen(pod: Pod, added: boolean): void {

@@ -20,7 +20,7 @@ import {
 import { DeploymentSync } from './deployment-sync.js';
 import { progressDeadline } from './deployment-util.js';
 import { SharedInformers } from './informers.js';
-import { controllerRefOf, isTerminating } from './pods.js';
+import { controllerRefOf, isTerminating, resolveControllerRef } from './pods.js';
 import { keyOf, splitKey, WorkQueue } from './queue.js';
 
 /** kube-controller-manager's Deployment controller. */
@@ -64,10 +64,7 @@ export class DeploymentController {
   }
 
   private resolve(rs: ReplicaSet): Deployment | undefined {
-    const ref = controllerRefOf(rs);
-    if (ref === undefined || ref.kind !== 'Deployment') return undefined;
-    const d = this.deployments.get(rs.metadata.namespace, ref.name);
-    return d !== undefined && d.metadata.uid === ref.uid ? d : undefined;
+    return resolveControllerRef(rs, 'Deployment', this.deployments);
   }
 
   /** addReplicaSet / updateReplicaSet: the owner, or for an orphan every Deployment that selects it. */

@@ -74,6 +74,21 @@ export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
   return obj.metadata.ownerReferences?.find((r) => r.controller === true);
 }
 
+/**
+ * resolveControllerRef: the object's controller of `kind`, when `owners` (its informer) holds one of
+ * that name with the reference's uid — a same-named object made again is not the owner.
+ */
+export function resolveControllerRef<O extends KubeObject>(
+  obj: KubeObject,
+  kind: string,
+  owners: { get(namespace: string | undefined, name: string): O | undefined },
+): O | undefined {
+  const ref = controllerRefOf(obj);
+  if (ref === undefined || ref.kind !== kind) return undefined;
+  const owner = owners.get(obj.metadata.namespace, ref.name);
+  return owner !== undefined && owner.metadata.uid === ref.uid ? owner : undefined;
+}
+
 /** metav1.NewControllerRef: the owner reference a controller puts on what it creates or adopts. */
 export function newControllerRef(owner: KubeObject, apiVersion: string, kind: string): OwnerReference {
   return {

@@ -30,6 +30,7 @@ import {
   newControllerRef,
   nextAvailableIn,
   podFromTemplate,
+  resolveControllerRef,
 } from './pods.js';
 import { keyOf, splitKey, WorkQueue } from './queue.js';
 import { podsToDelete } from './ranking.js';
@@ -79,10 +80,7 @@ export class ReplicaSetController {
 
   /** The ReplicaSet a controller reference names, if it is one this controller knows (resolveControllerRef). */
   private resolve(pod: Pod): ReplicaSet | undefined {
-    const ref = controllerRefOf(pod);
-    if (ref === undefined || ref.kind !== 'ReplicaSet') return undefined;
-    const rs = this.replicaSets.get(pod.metadata.namespace, ref.name);
-    return rs !== undefined && rs.metadata.uid === ref.uid ? rs : undefined;
+    return resolveControllerRef(pod, 'ReplicaSet', this.replicaSets);
   }
 
   /** getPodReplicaSets: the ReplicaSets of the pod's namespace whose selector matches an orphan. */

@@ -23,6 +23,7 @@ import {
   newControllerRef,
   nextAvailableIn,
   podFromTemplate,
+  resolveControllerRef,
 } from './pods.js';
 import { keyOf, splitKey, WorkQueue } from './queue.js';
 
@@ -73,11 +74,9 @@ export class StatefulSetController {
   }
 
   private enqueueFor(pod: Pod): void {
-    const ref = controllerRefOf(pod);
-    if (ref !== undefined) {
-      if (ref.kind !== 'StatefulSet') return;
-      const set = this.sets.get(pod.metadata.namespace, ref.name);
-      if (set !== undefined && set.metadata.uid === ref.uid) this.queue.add(keyOf(set));
+    if (controllerRefOf(pod) !== undefined) {
+      const set = resolveControllerRef(pod, 'StatefulSet', this.sets);
+      if (set !== undefined) this.queue.add(keyOf(set));
       return;
     }
     for (const set of this.sets.list()) {
