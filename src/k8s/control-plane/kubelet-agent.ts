@@ -91,7 +91,7 @@ export class KubeletAgent {
     const record = this.node.kubelet.pod(pod.metadata.namespace ?? 'default', pod.metadata.name);
     if (pod.metadata.deletionTimestamp !== undefined) {
       if (record !== undefined) this.terminate(key, pod, record);
-      else this.ctx.store.delete('Pod', pod.metadata.namespace, pod.metadata.name, { gracePeriodSeconds: 0 });
+      else this.finishDeletion(pod.metadata.namespace ?? 'default', pod.metadata.name);
       return;
     }
     // The status manager reconciles: a Ready=False written by someone else (the node lifecycle
@@ -113,6 +113,16 @@ export class KubeletAgent {
     if (record !== undefined) this.teardown(keyOf(pod), record);
   }
 
+  /**
+   * The final delete (grace 0) of a pod the kubelet never started. The watch lags the store: a second
+   * event of the same terminating pod can come after the first one's delete went through, and the
+   * kubelet ignores the NotFound (status_manager.go) rather than failing.
+   */
+  private finishDeletion(namespace: string, name: string): void {
+    if (this.ctx.store.tryGet<Pod>('Pod', namespace, name) === undefined) return;
+    this.ctx.store.delete('Pod', namespace, name, { gracePeriodSeconds: 0 });
+  }
+
   private startPod(key: string): void {
     this.busy.delete(key);
     const [namespace, name] = key.split('/') as [string, string];
@@ -121,7 +131,7 @@ export class KubeletAgent {
     if (this.node.kubelet.pod(namespace, name) !== undefined) return;
     // Deleted before its sandbox existed: nothing to stop, so the kubelet finishes the deletion.
     if (pod.metadata.deletionTimestamp !== undefined) {
-      this.ctx.store.delete('Pod', namespace, name, { gracePeriodSeconds: 0 });
+      this.finishDeletion(namespace, name);
       return;
     }
     const record = this.node.kubelet.runPod(podDesc(pod));
