@@ -253,6 +253,27 @@ describe('control plane (pinned sequences)', () => {
     expect(cluster.controlPlane.store.list<Pod>('Pod').items).toEqual([]);
   });
 
+  // Found by the property: a pod whose readiness delay ran out while its node was down stayed Running
+  // and not Ready after the node came back (the timer's firing was dropped); the prober passes it once
+  // the kubelet is back. One replica ready 2 s after start on node1; node1 fails at once.
+  it('a pod whose readiness delay ran out while its node was down is Ready once the node is back', () => {
+    const spec: LabSpec = {
+      ...base,
+      seed: 0,
+      mode: 'iptables',
+      deployments: [{ replicas: 1, nodePort: false, readyAfterS: 2 }],
+      actions: [
+        { gapMs: 0, action: { kind: 'fail', node: 0 } },
+        { gapMs: 12_141, action: { kind: 'fail', node: 2 } },
+      ],
+      recoverAll: true,
+    };
+    const cluster = runLab(spec);
+    expect(describeViolations(checkAll(cluster))).toBe('');
+    const pods = cluster.controlPlane.store.list<Pod>('Pod').items;
+    expect(pods.map((p) => p.status?.conditions?.find((c) => c.type === 'Ready')?.status)).toEqual(['True']);
+  });
+
   // Found by the property: a node that comes back after the node lifecycle controller marked its pods
   // not Ready (MarkPodsNotReady) but before their eviction must report them Ready again (the kubelet's
   // status manager), or they never return to the endpoints. Fail node1 at 1 s, recover it at 7 s

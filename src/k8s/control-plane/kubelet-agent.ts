@@ -38,6 +38,8 @@ export class KubeletAgent {
   private readonly busy = new Set<string>();
   /** Pods whose readiness probe has passed, as the kubelet's status manager caches it. */
   private readonly ready = new Set<string>();
+  /** Pods whose readiness delay ran out while the node was down: the prober passes them once it is back. */
+  private readonly readyMissed = new Set<string>();
 
   constructor(
     private readonly ctx: ControlPlaneContext,
@@ -82,6 +84,9 @@ export class KubeletAgent {
       else this.podChanged(pod);
     }
     for (const pod of this.informer.list()) this.podChanged(pod);
+    const missed = [...this.readyMissed];
+    this.readyMissed.clear();
+    for (const key of missed) this.markReady(key);
   }
 
   private podChanged(pod: Pod): void {
@@ -162,16 +167,14 @@ export class KubeletAgent {
   }
 
   private markReady(key: string): void {
+    if (this.stopped) {
+      this.readyMissed.add(key);
+      return;
+    }
     const [namespace, name] = key.split('/') as [string, string];
     const pod = this.ctx.store.tryGet<Pod>('Pod', namespace, name);
     const record = this.node.kubelet.pod(namespace, name);
-    if (
-      this.stopped ||
-      pod === undefined ||
-      record === undefined ||
-      pod.metadata.deletionTimestamp !== undefined
-    )
-      return;
+    if (pod === undefined || record === undefined || pod.metadata.deletionTimestamp !== undefined) return;
     this.writeRunning(pod, record, true);
   }
 
