@@ -47,25 +47,9 @@ export function parseManifest(
   out: DraftSink,
   base: readonly PathKey[] = [],
 ): ManifestDocument | undefined {
-  const s = MANIFEST_SCHEMAS;
-  switch (kind) {
-    case 'Pod':
-      return parseWith(s.Pod, data, doc, out, base);
-    case 'Service':
-      return parseWith(s.Service, data, doc, out, base);
-    case 'Deployment':
-      return parseWith(s.Deployment, data, doc, out, base);
-    case 'ReplicaSet':
-      return parseWith(s.ReplicaSet, data, doc, out, base);
-    case 'DaemonSet':
-      return parseWith(s.DaemonSet, data, doc, out, base);
-    case 'StatefulSet':
-      return parseWith(s.StatefulSet, data, doc, out, base);
-    case 'Endpoints':
-      return parseWith(s.Endpoints, data, doc, out, base);
-    case 'EndpointSlice':
-      return parseWith(s.EndpointSlice, data, doc, out, base);
-  }
+  // Every kind's schema yields a member of the ManifestDocument union.
+  const schema: z.ZodType<ManifestDocument> = MANIFEST_SCHEMAS[kind];
+  return parseWith(schema, data, doc, out, base);
 }
 
 /** The issue for a `kind` that is missing, not a string, or not accepted; undefined for a manifest kind. */
