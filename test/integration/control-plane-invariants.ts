@@ -29,15 +29,10 @@ import {
   SERVICE_NAME_LABEL,
   type Service,
 } from '../../src/k8s/index.js';
-import {
-  BUILTIN_CHAINS,
-  type Chain,
-  formatIptablesSave,
-  type Table,
-  type TableName,
-} from '../../src/netfilter/index.js';
+import { type Chain, formatIptablesSave, type Table, type TableName } from '../../src/netfilter/index.js';
 import { type Cluster, formatCidr } from '../../src/topology/index.js';
 import { formatIp4, type Ip4, parseIp4 } from '../../src/wire/index.js';
+import { expectedProxyTables } from '../k8s/kube-proxy-expected.js';
 
 export type Invariant = 'endpoints' | 'kube-proxy' | 'pod-ips' | 'settled';
 
@@ -128,26 +123,16 @@ const isKubeTarget = (r: Chain['rules'][number]): boolean =>
  * into them), then kube-proxy's output put in as iptables-restore --noflush and EnsureRule(Prepend) do.
  */
 function expectedTables(actual: readonly Table[], out: ReadonlyMap<TableName, ProxyTableRules>): string {
-  const tables = new Map<TableName, Map<string, Chain>>();
-  for (const t of actual) {
+  // The node's tables without kube-proxy's chains and jumps: what the sync builds on.
+  const others = actual.map((t) => {
     const chains = new Map<string, Chain>();
     for (const [name, c] of t.chains) {
       if (name.startsWith('KUBE-')) continue;
       chains.set(name, { ...c, rules: c.rules.filter((r) => !isKubeTarget(r)) });
     }
-    tables.set(t.name, chains);
-  }
-  for (const [name, t] of out) {
-    const chains = tables.get(name) ?? new Map<string, Chain>();
-    for (const b of BUILTIN_CHAINS[name]) {
-      const cur = chains.get(b);
-      const jumps = t.jumps.filter((j) => j.chain === b).map((j) => j.rule);
-      chains.set(b, { name: b, policy: cur?.policy ?? 'ACCEPT', rules: [...jumps, ...(cur?.rules ?? [])] });
-    }
-    for (const c of t.chains) chains.set(c.name, c);
-    tables.set(name, chains);
-  }
-  return formatIptablesSave([...tables].map(([name, chains]) => ({ name, chains })));
+    return { name: t.name, chains };
+  });
+  return expectedProxyTables(others, out);
 }
 
 /** The first differing line of two texts, for a readable message. */

@@ -1,13 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { KubeProxyRules, ProxyEndpoint, ProxyService, ProxyTableRules } from '../../src/k8s/index.js';
-import {
-  BUILTIN_CHAINS,
-  type Chain,
-  formatIptablesSave,
-  type Table,
-  type TableName,
-} from '../../src/netfilter/index.js';
+import { formatIptablesSave, type TableName } from '../../src/netfilter/index.js';
+import { expectedProxyTables } from './kube-proxy-expected.js';
 import { flannelTables, nodeLab } from './kube-proxy-node-lab.js';
 
 interface SvcSpec {
@@ -76,26 +71,6 @@ function load(rules: KubeProxyRules, specs: readonly SvcSpec[], old: readonly Sv
   }
 }
 
-/**
- * What the node must hold: the base tables with kube-proxy's chains added (replacing same-named ones)
- * and its jumps put in front of each built-in chain's rules — built independently of the engine.
- */
-function merged(base: readonly Table[], out: ReadonlyMap<TableName, ProxyTableRules>): string {
-  const tables = new Map<TableName, Map<string, Chain>>();
-  for (const t of base) tables.set(t.name, new Map(t.chains));
-  for (const [name, t] of out) {
-    const chains = tables.get(name) ?? new Map<string, Chain>();
-    for (const b of BUILTIN_CHAINS[name]) {
-      const cur = chains.get(b);
-      const jumps = t.jumps.filter((j) => j.chain === b).map((j) => j.rule);
-      chains.set(b, { name: b, policy: cur?.policy ?? 'ACCEPT', rules: [...jumps, ...(cur?.rules ?? [])] });
-    }
-    for (const c of t.chains) chains.set(c.name, c);
-    tables.set(name, chains);
-  }
-  return formatIptablesSave([...tables].map(([name, chains]) => ({ name, chains })));
-}
-
 describe('KubeProxyNode (properties)', () => {
   for (const mode of ['iptables', 'ipvs'] as const) {
     it(`${mode}: after each sync the node's tables are exactly flannel's base plus what the generator output`, () => {
@@ -119,13 +94,13 @@ describe('KubeProxyNode (properties)', () => {
           };
           load(lab.rules, first, []);
           lab.proxy.sync(lab.rules);
-          expect(formatIptablesSave(lab.nf.tables())).toBe(merged(flannelTables(), outputs()));
+          expect(formatIptablesSave(lab.nf.tables())).toBe(expectedProxyTables(flannelTables(), outputs()));
           const tables = lab.nf.tables();
           lab.proxy.sync(lab.rules);
           expect(lab.nf.tables()).toBe(tables);
           load(lab.rules, second, first);
           lab.proxy.sync(lab.rules);
-          expect(formatIptablesSave(lab.nf.tables())).toBe(merged(flannelTables(), outputs()));
+          expect(formatIptablesSave(lab.nf.tables())).toBe(expectedProxyTables(flannelTables(), outputs()));
           if (mode === 'ipvs') {
             // Every wanted TCP/UDP virtual server is there with exactly its real servers.
             const want = lab.rules
