@@ -28,6 +28,17 @@ const pod = (
 
 const nodeOf = (o: KubeObject) => (o as unknown as { spec: { nodeName?: string } }).spec.nodeName;
 
+/** A random write to one of four pods. */
+const op = fc.oneof(
+  fc.record({
+    kind: fc.constant('put' as const),
+    name: fc.constantFrom('a', 'b', 'c', 'd'),
+    node: fc.constantFrom(undefined, 'n1', 'n2'),
+    app: fc.constantFrom('web', 'db'),
+  }),
+  fc.record({ kind: fc.constant('delete' as const), name: fc.constantFrom('a', 'b', 'c', 'd') }),
+);
+
 describe('field selectors', () => {
   it('a spec.nodeName watch sees only that node: binding arrives as ADDED, moving away as DELETED', () => {
     const sim = new Sim();
@@ -86,16 +97,6 @@ describe('informer indexes', () => {
     expect(() => inf.byIndex('nope', 'x')).toThrow('no index');
   });
 
-  const op = fc.oneof(
-    fc.record({
-      kind: fc.constant('put' as const),
-      name: fc.constantFrom('a', 'b', 'c', 'd'),
-      node: fc.constantFrom(undefined, 'n1', 'n2'),
-      app: fc.constantFrom('web', 'db'),
-    }),
-    fc.record({ kind: fc.constant('delete' as const), name: fc.constantFrom('a', 'b', 'c', 'd') }),
-  );
-
   it('after any writes: a node-confined informer holds the node’s pods, and byIndex equals a scan', () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 30 }), fc.integer({ min: 0, max: 3 }), (ops, delay) => {
@@ -130,6 +131,81 @@ describe('informer indexes', () => {
             names(all.filter((p) => (nodeOf(p) ?? '') === node)),
           );
       }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('shared informer handlers', () => {
+  /** A component's view built from handler calls alone: name → resourceVersion. */
+  const mirror = (into: Map<string, string>) => ({
+    onAdd: (o: KubeObject) => {
+      expect(into.has(o.metadata.name)).toBe(false);
+      into.set(o.metadata.name, o.metadata.resourceVersion ?? '');
+    },
+    onUpdate: (a: KubeObject, b: KubeObject) => {
+      expect(into.get(a.metadata.name)).toBe(a.metadata.resourceVersion);
+      into.set(b.metadata.name, b.metadata.resourceVersion ?? '');
+    },
+    onDelete: (o: KubeObject) => {
+      expect(into.delete(o.metadata.name)).toBe(true);
+    },
+  });
+
+  it('every handler sees each event once, in the order added; a late one starts from the cache', () => {
+    const sim = new Sim();
+    const store = new ApiStore(sim);
+    const calls: string[] = [];
+    const inf = new Informer(store, sim, 'Pod', { delayNs: 1 });
+    inf.addHandlers({ onAdd: (o) => calls.push(`first ${o.metadata.name}`) });
+    inf.addHandlers({ onAdd: (o) => calls.push(`second ${o.metadata.name}`) });
+    inf.start();
+    store.create(pod('a', undefined));
+    sim.run();
+    expect(calls).toEqual(['first a', 'second a']);
+    const late = new Map<string, string>();
+    const handlers = mirror(late);
+    inf.addHandlers(handlers);
+    store.create(pod('b', undefined));
+    sim.run();
+    expect([...late.keys()]).toEqual(['a', 'b']);
+    inf.removeHandlers(handlers);
+    store.delete('Pod', 'default', 'a');
+    sim.run();
+    expect([...late.keys()]).toEqual(['a', 'b']);
+    expect(() => inf.addIndexers({ app: () => [] })).toThrow(/after start/);
+  });
+
+  it('after any writes, handlers added before start and after any prefix mirror the cache', () => {
+    fc.assert(
+      fc.property(
+        fc.array(op, { maxLength: 30 }),
+        fc.nat(30),
+        fc.integer({ min: 0, max: 3 }),
+        (ops, at, delay) => {
+          const sim = new Sim();
+          const store = new ApiStore(sim);
+          const inf = new Informer(store, sim, 'Pod', { delayNs: delay });
+          const early = new Map<string, string>();
+          const late = new Map<string, string>();
+          inf.addHandlers(mirror(early));
+          inf.start();
+          ops.forEach((o, i) => {
+            if (i === at) inf.addHandlers(mirror(late));
+            const existing = store.tryGet('Pod', 'default', o.name);
+            if (o.kind === 'delete') {
+              if (existing !== undefined) store.delete('Pod', 'default', o.name);
+            } else if (existing === undefined) store.create(pod(o.name, o.node, { app: o.app }));
+            else store.update({ ...pod(o.name, o.node, { app: o.app }) });
+            sim.run({ until: sim.now + 1 });
+          });
+          if (at >= ops.length) inf.addHandlers(mirror(late));
+          sim.run();
+          const cached = new Map(inf.list().map((p) => [p.metadata.name, p.metadata.resourceVersion ?? '']));
+          expect(early).toEqual(cached);
+          expect(late).toEqual(cached);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -11,7 +11,7 @@ import type { IpSets, Netfilter } from '../../netfilter/index.js';
 import type { Sim } from '../../sim/index.js';
 import { formatIp4, type Ip4 } from '../../wire/index.js';
 import { ControlPlaneContext, DEFAULT_TIMINGS, type Taint, type Timings } from '../api/index.js';
-import { startWorkloadControllers } from '../controllers/index.js';
+import { SharedInformers, startWorkloadControllers } from '../controllers/index.js';
 import { KubeProxyNode, KubeProxyRules, type ProxyConfig } from '../kube-proxy/index.js';
 import type { Kubelet, PodRecord } from '../kubelet.js';
 import { NodeHeartbeat, NodeLifecycleController, TaintEvictionController } from '../node-lifecycle/index.js';
@@ -93,12 +93,15 @@ export class ControlPlane {
       this.ctx.timings.defaultTolerationSeconds,
     );
     this.scheduler = new SchedulerController(this.ctx);
+    // kube-controller-manager's controllers share one informer per kind (its SharedInformerFactory):
+    // every pod change is delivered once to all of them, in the order they start.
+    const kcm = new SharedInformers(this.ctx);
     this.components.push(
       this.scheduler,
-      new EndpointsController(this.ctx),
-      { start: () => startWorkloadControllers(this.ctx) },
-      new NodeLifecycleController(this.ctx),
-      new TaintEvictionController(this.ctx),
+      new EndpointsController(this.ctx, kcm),
+      { start: () => startWorkloadControllers(this.ctx, kcm) },
+      new NodeLifecycleController(this.ctx, {}, kcm),
+      new TaintEvictionController(this.ctx, kcm),
     );
     this.feed = new KubeProxyFeed(this.ctx, this.rules);
   }

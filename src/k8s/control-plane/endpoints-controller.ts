@@ -7,9 +7,11 @@
  */
 
 import type { ControlPlaneContext, EndpointSlice, Endpoints, Pod, Service } from '../api/index.js';
+import { type SharedInformer, SharedInformers } from '../controllers/index.js';
 import {
   compileSelector,
   Informer,
+  type InformerHandlers,
   labelIndexKeys,
   type ObjectInput,
   selectorIndexKey,
@@ -22,7 +24,12 @@ const MANAGED_BY = 'endpointslice-controller.k8s.io';
 
 export class EndpointsController {
   private readonly services: Informer<Service>;
-  private readonly pods: Informer<Pod>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly podHandlers: InformerHandlers<Pod> = {
+    onAdd: (p) => this.podChanged(p, undefined),
+    onUpdate: (o, p) => this.podChanged(p, o),
+    onDelete: (p) => this.podChanged(p, undefined),
+  };
   private readonly queued = new Set<string>();
   /**
    * The slice this controller keeps for each Service, by `namespace/service` (its endpointSliceTracker):
@@ -30,7 +37,14 @@ export class EndpointsController {
    */
   private readonly tracked = new Map<string, string>();
 
-  constructor(private readonly ctx: ControlPlaneContext) {
+  /**
+   * `informers`: kube-controller-manager's shared informers (the pod informer serves the workload and
+   * node controllers too); a controller of its own by default.
+   */
+  constructor(
+    private readonly ctx: ControlPlaneContext,
+    informers: SharedInformers = new SharedInformers(ctx),
+  ) {
     const delayNs = ctx.watchDelay;
     this.services = new Informer<Service>(ctx.store, ctx.sim, 'Service', {
       delayNs,
@@ -41,15 +55,8 @@ export class EndpointsController {
         onDelete: (s) => this.enqueue(key(s)),
       },
     });
-    this.pods = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
-      delayNs,
-      indexers: { [BY_LABEL]: labelIndexKeys },
-      handlers: {
-        onAdd: (p) => this.podChanged(p, undefined),
-        onUpdate: (o, p) => this.podChanged(p, o),
-        onDelete: (p) => this.podChanged(p, undefined),
-      },
-    });
+    this.pods = informers.for<Pod>('Pod');
+    this.pods.addIndexers({ [BY_LABEL]: labelIndexKeys });
   }
 
   start(): this {
@@ -62,6 +69,7 @@ export class EndpointsController {
       if (service !== undefined && !this.tracked.has(k)) this.tracked.set(k, slice.metadata.name);
     }
     this.services.start();
+    this.pods.addHandlers(this.podHandlers);
     this.pods.start();
     return this;
   }

@@ -51,9 +51,14 @@ export interface WorkloadControllers {
   stop(): void;
 }
 
-/** Starts the garbage collector and the four workload controllers on one set of shared informers. */
-export function startWorkloadControllers(ctx: ControlPlaneContext): WorkloadControllers {
-  const informers = new SharedInformers(ctx);
+/**
+ * Starts the garbage collector and the four workload controllers on one set of shared informers
+ * (kube-controller-manager's, also serving its other controllers when given; new ones by default).
+ */
+export function startWorkloadControllers(
+  ctx: ControlPlaneContext,
+  informers: SharedInformers = new SharedInformers(ctx),
+): WorkloadControllers {
   const garbageCollector = new GarbageCollector(ctx, informers);
   const replicaSets = new ReplicaSetController(ctx, informers);
   const deployments = new DeploymentController(ctx, informers);

@@ -6,11 +6,10 @@
  */
 
 import type { ControlPlaneContext } from '../api/index.js';
-import { Informer, type InformerHandlers, type KubeObject } from '../store/index.js';
+import { type IndexFunc, Informer, type InformerHandlers, type KubeObject } from '../store/index.js';
 
 /** One kind's informer, shared by several controllers, with owner and orphan indexes. */
 export class SharedInformer<O extends KubeObject = KubeObject> {
-  private readonly listeners: InformerHandlers<O>[] = [];
   private readonly informer: Informer<O>;
   private started = false;
 
@@ -24,25 +23,25 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
         },
         [ORPHAN]: (o) => (controllerUid(o) === undefined ? [o.metadata.namespace ?? ''] : []),
       },
-      handlers: {
-        onAdd: (o) => {
-          for (const l of this.listeners) l.onAdd?.(o);
-        },
-        onUpdate: (a, b) => {
-          for (const l of this.listeners) l.onUpdate?.(a, b);
-        },
-        onDelete: (o) => {
-          for (const l of this.listeners) l.onDelete?.(o);
-        },
-      },
     });
   }
 
   /** Adds a listener; it sees every later event (and the initial list if added before it arrives). */
   addHandlers(h: InformerHandlers<O>): void {
-    this.listeners.push(h);
+    this.informer.addHandlers(h);
   }
 
+  /** Removes a listener (its controller stopped; the informer goes on for the others). */
+  removeHandlers(h: InformerHandlers<O>): void {
+    this.informer.removeHandlers(h);
+  }
+
+  /** A controller's own indexes (before the informer starts). */
+  addIndexers(indexers: Readonly<Record<string, IndexFunc<O>>>): void {
+    this.informer.addIndexers(indexers);
+  }
+
+  /** Starts the list and watch; later calls do nothing (every user starts it, the first one counts). */
   start(): void {
     if (this.started) return;
     this.started = true;
@@ -55,6 +54,11 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
 
   get hasSynced(): boolean {
     return this.informer.hasSynced;
+  }
+
+  /** Cached objects filed under `value` in the controller's index `name`, sorted by key. */
+  byIndex(name: string, value: string): O[] {
+    return this.informer.byIndex(name, value);
   }
 
   get(namespace: string | undefined, name: string): O | undefined {

@@ -13,7 +13,8 @@
  */
 
 import type { ControlPlaneContext, Lease, Node, NodeCondition, Pod } from '../api/index.js';
-import { Informer } from '../store/index.js';
+import { type SharedInformer, SharedInformers } from '../controllers/index.js';
+import { Informer, type InformerHandlers } from '../store/index.js';
 import { nodeCondition, updatePodCondition, zoneKey } from './conditions.js';
 import { NODE_LEASE_NAMESPACE } from './heartbeat.js';
 import {
@@ -58,7 +59,12 @@ interface NodeHealth {
 export class NodeLifecycleController {
   private readonly nodes: Informer<Node>;
   private readonly leases: Informer<Lease>;
-  private readonly pods: Informer<Pod>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly podHandlers: InformerHandlers<Pod> = {
+    onAdd: (p) => this.podUpdated(undefined, p),
+    onUpdate: (o, p) => this.podUpdated(o, p),
+    onDelete: (p) => this.podIndex.remove(p),
+  };
   private readonly podIndex = new PodsByNode();
   private readonly health = new Map<string, NodeHealth>();
   private readonly known = new Set<string>();
@@ -69,9 +75,11 @@ export class NodeLifecycleController {
   private epoch = 0;
   private nextPassAt: number | undefined;
 
+  /** `informers`: kube-controller-manager's shared informers (its pod informer); its own by default. */
   constructor(
     private readonly ctx: ControlPlaneContext,
     options: NodeLifecycleOptions = {},
+    informers: SharedInformers = new SharedInformers(ctx),
   ) {
     this.opts = {
       nodeStartupGraceNs: options.nodeStartupGraceNs ?? 60 * SECOND,
@@ -92,19 +100,13 @@ export class NodeLifecycleController {
       namespace: NODE_LEASE_NAMESPACE,
       delayNs,
     });
-    this.pods = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
-      delayNs,
-      handlers: {
-        onAdd: (p) => this.podUpdated(undefined, p),
-        onUpdate: (o, p) => this.podUpdated(o, p),
-        onDelete: (p) => this.podIndex.remove(p),
-      },
-    });
+    this.pods = informers.for<Pod>('Pod');
   }
 
   start(): this {
     this.nodes.start();
     this.leases.start();
+    this.pods.addHandlers(this.podHandlers);
     this.pods.start();
     const epoch = ++this.epoch;
     this.ctx.sim.daemon(this.ctx.timings.nodeMonitorPeriodNs, this.monitorLoop, epoch);
@@ -115,7 +117,7 @@ export class NodeLifecycleController {
     this.epoch++;
     this.nodes.stop();
     this.leases.stop();
-    this.pods.stop();
+    this.pods.removeHandlers(this.podHandlers);
   }
 
   /** The controller's current zone states (for inspection and tests). */

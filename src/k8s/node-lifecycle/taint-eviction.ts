@@ -11,7 +11,8 @@
  */
 
 import type { ControlPlaneContext, Node, Pod, Taint, Toleration } from '../api/index.js';
-import { Informer } from '../store/index.js';
+import { type SharedInformer, SharedInformers } from '../controllers/index.js';
+import { Informer, type InformerHandlers } from '../store/index.js';
 import {
   DISRUPTION_TARGET,
   podDeleteGraceSeconds,
@@ -43,13 +44,22 @@ export interface TaintEviction {
 
 export class TaintEvictionController {
   private readonly nodes: Informer<Node>;
-  private readonly pods: Informer<Pod>;
+  private readonly pods: SharedInformer<Pod>;
+  private readonly podHandlers: InformerHandlers<Pod> = {
+    onAdd: (p) => this.podUpdated(undefined, p),
+    onUpdate: (o, p) => this.podUpdated(o, p),
+    onDelete: (p) => this.podUpdated(p, undefined),
+  };
   private readonly podIndex = new PodsByNode();
   private readonly taintedNodes = new Map<string, readonly Taint[]>();
   private readonly work = new Map<string, Work>();
   private readonly listeners: ((e: TaintEviction) => void)[] = [];
 
-  constructor(private readonly ctx: ControlPlaneContext) {
+  /** `informers`: kube-controller-manager's shared informers (its pod informer); its own by default. */
+  constructor(
+    private readonly ctx: ControlPlaneContext,
+    informers: SharedInformers = new SharedInformers(ctx),
+  ) {
     const delayNs = ctx.watchDelay;
     this.nodes = new Informer<Node>(ctx.store, ctx.sim, 'Node', {
       delayNs,
@@ -59,25 +69,19 @@ export class TaintEvictionController {
         onDelete: (n) => this.nodeUpdated(n, undefined),
       },
     });
-    this.pods = new Informer<Pod>(ctx.store, ctx.sim, 'Pod', {
-      delayNs,
-      handlers: {
-        onAdd: (p) => this.podUpdated(undefined, p),
-        onUpdate: (o, p) => this.podUpdated(o, p),
-        onDelete: (p) => this.podUpdated(p, undefined),
-      },
-    });
+    this.pods = informers.for<Pod>('Pod');
   }
 
   start(): this {
     this.nodes.start();
+    this.pods.addHandlers(this.podHandlers);
     this.pods.start();
     return this;
   }
 
   stop(): void {
     this.nodes.stop();
-    this.pods.stop();
+    this.pods.removeHandlers(this.podHandlers);
     for (const w of this.work.values()) w.done = true;
   }
 

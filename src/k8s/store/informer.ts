@@ -32,6 +32,11 @@ export class Informer<O extends KubeObject = KubeObject> {
   private sorted: O[] | undefined;
   /** index name → value → key → object. */
   private readonly indices = new Map<string, Map<string, Map<string, O>>>();
+  /** key → the values each index filed the object under (in `indices` order), for its removal. */
+  private readonly filed = new Map<string, (readonly string[])[]>();
+  private readonly indexers = new Map<string, IndexFunc<O>>();
+  /** Every component's handlers, called in the order added (a shared informer fans out to several). */
+  private readonly listeners: InformerHandlers<O>[] = [];
   private watchHandle: Watch | undefined;
   private synced = false;
 
@@ -41,7 +46,41 @@ export class Informer<O extends KubeObject = KubeObject> {
     readonly kind: string,
     private readonly options: InformerOptions<O> = {},
   ) {
-    for (const name of Object.keys(options.indexers ?? {})) this.indices.set(name, new Map());
+    this.addIndexers(options.indexers ?? {});
+    if (options.handlers !== undefined) this.listeners.push(options.handlers);
+  }
+
+  /**
+   * More indexes (SharedIndexInformer.AddIndexers): only before start, as every object is filed as it
+   * arrives.
+   */
+  addIndexers(indexers: Readonly<Record<string, IndexFunc<O>>>): void {
+    if (this.watchHandle !== undefined) throw new Error(`informer ${this.kind}: indexers added after start`);
+    for (const [name, fn] of Object.entries(indexers)) {
+      if (this.indexers.has(name)) throw new Error(`informer ${this.kind}: index ${name} exists`);
+      this.indexers.set(name, fn);
+      this.indices.set(name, new Map());
+    }
+  }
+
+  /**
+   * Another component's handlers (AddEventHandler): they see every later event, after the handlers
+   * added before. Added once the initial list has arrived, they are first told of every cached object
+   * as an add, through the event queue, as client-go's listener starts with the store's contents.
+   */
+  addHandlers(h: InformerHandlers<O>): void {
+    if (this.listeners.includes(h)) return;
+    this.listeners.push(h);
+    if (this.synced && h.onAdd !== undefined) {
+      const onAdd = h.onAdd;
+      this.sim.after(
+        0,
+        (items: readonly O[]) => {
+          for (const o of items) onAdd(o);
+        },
+        this.list(),
+      );
+    }
   }
 
   /** Lists and starts watching; the listed objects reach the cache (and onAdd) after the delay. */
@@ -66,6 +105,12 @@ export class Informer<O extends KubeObject = KubeObject> {
 
   stop(): void {
     this.watchHandle?.stop();
+  }
+
+  /** Removes handlers added before: a component stopping while the informer serves others. */
+  removeHandlers(h: InformerHandlers<O>): void {
+    const i = this.listeners.indexOf(h);
+    if (i >= 0) this.listeners.splice(i, 1);
   }
 
   /** True once the initial list has reached the cache (cache.WaitForCacheSync). */
@@ -106,22 +151,21 @@ export class Informer<O extends KubeObject = KubeObject> {
     if (this.watchHandle?.stopped) return;
     for (const obj of items) {
       this.put(keyOf(obj), obj);
-      this.options.handlers?.onAdd?.(obj);
+      for (const l of this.listeners) l.onAdd?.(obj);
     }
     this.synced = true;
   }
 
   private apply(e: WatchEvent<O>): void {
-    const key = keyOf(e.object);
+    const key = e.key ?? keyOf(e.object);
     const old = this.cache.get(key);
-    const h = this.options.handlers;
     if (e.type === 'DELETED') {
       this.remove(key);
-      h?.onDelete?.(e.object);
+      for (const l of this.listeners) l.onDelete?.(e.object);
     } else {
       this.put(key, e.object);
-      if (old === undefined) h?.onAdd?.(e.object);
-      else h?.onUpdate?.(old, e.object);
+      if (old === undefined) for (const l of this.listeners) l.onAdd?.(e.object);
+      else for (const l of this.listeners) l.onUpdate?.(old, e.object);
     }
   }
 
@@ -129,8 +173,12 @@ export class Informer<O extends KubeObject = KubeObject> {
     this.remove(key);
     this.cache.set(key, obj);
     this.sorted = undefined;
+    if (this.indices.size === 0) return;
+    const filed: (readonly string[])[] = [];
     for (const [name, index] of this.indices) {
-      for (const value of this.options.indexers?.[name]?.(obj) ?? []) {
+      const values = this.indexers.get(name)?.(obj) ?? NONE;
+      filed.push(values);
+      for (const value of values) {
         let bucket = index.get(value);
         if (bucket === undefined) {
           bucket = new Map();
@@ -139,15 +187,18 @@ export class Informer<O extends KubeObject = KubeObject> {
         bucket.set(key, obj);
       }
     }
+    this.filed.set(key, filed);
   }
 
   private remove(key: string): void {
-    const old = this.cache.get(key);
-    if (old === undefined) return;
-    this.cache.delete(key);
+    if (!this.cache.delete(key)) return;
     this.sorted = undefined;
-    for (const [name, index] of this.indices) {
-      for (const value of this.options.indexers?.[name]?.(old) ?? []) {
+    const filed = this.filed.get(key);
+    if (filed === undefined) return;
+    this.filed.delete(key);
+    let i = 0;
+    for (const index of this.indices.values()) {
+      for (const value of filed[i++] ?? NONE) {
         const bucket = index.get(value);
         bucket?.delete(key);
         if (bucket?.size === 0) index.delete(value);
@@ -155,6 +206,8 @@ export class Informer<O extends KubeObject = KubeObject> {
     }
   }
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 function sortedByKey<O>(m: ReadonlyMap<string, O>): O[] {
   return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);

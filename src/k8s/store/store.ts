@@ -148,7 +148,7 @@ export class ApiStore {
     };
     const object = frozenCopy({ ...input, metadata }) as KubeObject;
     state.objects.set(key, object);
-    this.commit(state, { revision, type: 'ADDED', object, prev: undefined });
+    this.commit(state, { revision, type: 'ADDED', key, object, prev: undefined });
     return object as O;
   }
 
@@ -338,7 +338,7 @@ export class ApiStore {
     const metadata = { ...(next['metadata'] as ObjectMeta), resourceVersion: String(revision) };
     const object = frozenCopy({ ...next, metadata }) as KubeObject;
     state.objects.set(key, object);
-    this.commit(state, { revision, type: 'MODIFIED', object, prev });
+    this.commit(state, { revision, type: 'MODIFIED', key, object, prev });
     return object;
   }
 
@@ -347,7 +347,7 @@ export class ApiStore {
     // The DELETED event carries the object as deleted, stamped with the deletion's revision.
     const object = frozenCopy({ ...last, metadata: { ...last.metadata, resourceVersion: String(revision) } });
     state.objects.delete(key);
-    this.commit(state, { revision, type: 'DELETED', object, prev: undefined });
+    this.commit(state, { revision, type: 'DELETED', key, object, prev: undefined });
     this.strategies.get(object.kind)?.afterDelete?.(object);
     return object;
   }

@@ -20,6 +20,8 @@ export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
 export interface WatchEvent<O extends KubeObject = KubeObject> {
   readonly type: WatchEventType;
   readonly object: O;
+  /** The store's key of the object (`namespace/name`, or `name`), when the store sent the event. */
+  readonly key?: string;
 }
 
 export type WatchHandler<O extends KubeObject = KubeObject> = (event: WatchEvent<O>) => void;
@@ -63,6 +65,8 @@ export interface WatchFilter {
 export interface Commit {
   readonly revision: number;
   readonly type: WatchEventType;
+  /** `namespace/name` (or `name`): passed on so every watcher's cache reuses one string. */
+  readonly key: string;
   readonly object: KubeObject;
   readonly prev: KubeObject | undefined;
 }
@@ -112,7 +116,7 @@ export class Watcher implements Watch {
     } else if (now) {
       type = c.type;
     }
-    if (type !== undefined) this.push({ type, object: c.object });
+    if (type !== undefined) this.push({ type, object: c.object, key: c.key });
   }
 
   /** Queues one event for delivery `delayNs` from now. */
