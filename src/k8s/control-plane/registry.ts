@@ -9,7 +9,7 @@ import type { Rng } from '../../sim/index.js';
 import { formatIp4, type Ip4, parseIp4 } from '../../wire/index.js';
 import type { PodSpec, Service, ServicePort, ServiceSpecApi, Toleration } from '../api/index.js';
 import { ClusterIpAllocator, NodePortAllocator } from '../service-alloc.js';
-import { type ApiStore, type ObjectInput, StatusError } from '../store/index.js';
+import { type ApiStore, frozenCopy, type ObjectInput, StatusError } from '../store/index.js';
 
 const NOT_READY = 'node.kubernetes.io/not-ready';
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
@@ -31,7 +31,21 @@ export function installRegistry(
     prepareForCreate: (input) => allocateService(input, allocators),
     afterDelete: (obj) => releaseService(obj as Service, allocators),
   });
-  store.registerStrategy('Pod', { prepareForCreate: (input) => defaultPod(input, defaultTolerationSeconds) });
+  // The pods of one ReplicaSet (or any controller) are created from the same stored, frozen template
+  // spec: they get one defaulted spec, frozen, which every stored pod shares until its own spec changes.
+  const defaulted = new WeakMap<object, PodSpec>();
+  store.registerStrategy('Pod', {
+    prepareForCreate: (input) => {
+      const spec = input.spec as PodSpec | undefined;
+      if (spec === undefined || !Object.isFrozen(spec)) return defaultPod(input, defaultTolerationSeconds);
+      let out = defaulted.get(spec);
+      if (out === undefined) {
+        out = frozenCopy(defaultPod(input, defaultTolerationSeconds).spec as PodSpec);
+        defaulted.set(spec, out);
+      }
+      return { ...input, spec: out, status: pendingStatus(out) };
+    },
+  });
   return allocators;
 }
 
@@ -179,7 +193,12 @@ function defaultPod(input: ObjectInput, tolerationSeconds: number): ObjectInput 
     preemptionPolicy: spec['preemptionPolicy'] ?? 'PreemptLowerPriority',
     tolerations: [...tolerations, ...extra],
   };
-  return { ...input, spec: out, status: { phase: 'Pending', qosClass: qosClass(spec) } };
+  return { ...input, spec: out, status: pendingStatus(spec) };
+}
+
+/** A new pod's status: Pending, with its QoS class (the same for the defaulted spec). */
+function pendingStatus(spec: PodSpec): Record<string, unknown> {
+  return { phase: 'Pending', qosClass: qosClass(spec) };
 }
 
 /** The pod's QoS class (pkg/apis/core/helper/qos): BestEffort without requests or limits, Burstable else. */

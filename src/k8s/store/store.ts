@@ -128,25 +128,17 @@ export class ApiStore {
         ? request
         : prepare({ ...request, metadata: { ...request.metadata, name, namespace } });
     const revision = ++this.rev;
-    const {
-      resourceVersion: _rv,
-      uid: _uid,
-      generation: _g,
-      creationTimestamp: _c,
-      deletionTimestamp: _d,
-      deletionGracePeriodSeconds: _dg,
-      ...clientMeta
-    } = input.metadata;
-    const metadata: ObjectMeta = {
-      ...clientMeta,
-      name,
-      namespace,
-      uid: uuid4(this.uidRng),
-      resourceVersion: String(revision),
-      generation: 1,
-      creationTimestamp: this.sim.now,
-    };
-    const object = frozenCopy({ ...input, metadata }) as KubeObject;
+    // The server's own fields replace the client's (key by key: object rest is slow on this path).
+    const metadata: Record<string, unknown> = {};
+    const clientMeta = input.metadata as Readonly<Record<string, unknown>>;
+    for (const k in clientMeta) if (!SERVER_META.has(k)) metadata[k] = clientMeta[k];
+    metadata['name'] = name;
+    metadata['namespace'] = namespace;
+    metadata['uid'] = uuid4(this.uidRng);
+    metadata['resourceVersion'] = String(revision);
+    metadata['generation'] = 1;
+    metadata['creationTimestamp'] = this.sim.now;
+    const object = frozenCopy({ ...input, metadata }) as unknown as KubeObject;
     state.objects.set(key, object);
     this.commit(state, { revision, type: 'ADDED', key, object, prev: undefined });
     return object as O;
@@ -187,29 +179,31 @@ export class ApiStore {
    */
   update<O extends KubeObject = KubeObject>(input: ObjectInput): O {
     const { state, key, stored } = this.existing(input);
-    const { resourceVersion: _rv, ...clientMeta } = input.metadata;
-    const { metadata: _m, status: _s, ...body } = input;
-    const { metadata: _sm, status: storedStatus, ...storedBody } = stored;
-    const specChanged = !deepEqual(body, storedBody);
-    const metadata: ObjectMeta = {
-      ...clientMeta,
-      name: stored.metadata.name,
-      namespace: stored.metadata.namespace,
-      uid: stored.metadata.uid,
-      resourceVersion: stored.metadata.resourceVersion,
-      generation: stored.metadata.generation + (specChanged ? 1 : 0),
-      creationTimestamp: stored.metadata.creationTimestamp,
-      deletionTimestamp: stored.metadata.deletionTimestamp,
-      deletionGracePeriodSeconds: stored.metadata.deletionGracePeriodSeconds,
-      generateName: stored.metadata.generateName,
-    };
-    const next = { ...body, metadata, status: storedStatus };
+    const specChanged = !sameBody(input, stored);
+    // Built key by key rather than with object rest: this runs for every write of every controller.
+    const metadata: Record<string, unknown> = {};
+    const clientMeta = input.metadata as Readonly<Record<string, unknown>>;
+    for (const k in clientMeta) if (k !== 'resourceVersion') metadata[k] = clientMeta[k];
+    const sm = stored.metadata;
+    metadata['name'] = sm.name;
+    metadata['namespace'] = sm.namespace;
+    metadata['uid'] = sm.uid;
+    metadata['resourceVersion'] = sm.resourceVersion;
+    metadata['generation'] = sm.generation + (specChanged ? 1 : 0);
+    metadata['creationTimestamp'] = sm.creationTimestamp;
+    metadata['deletionTimestamp'] = sm.deletionTimestamp;
+    metadata['deletionGracePeriodSeconds'] = sm.deletionGracePeriodSeconds;
+    metadata['generateName'] = sm.generateName;
+    const next: Record<string, unknown> = {};
+    for (const k in input) if (k !== 'metadata' && k !== 'status') next[k] = input[k];
+    next['metadata'] = metadata;
+    next['status'] = stored['status'];
     if (!specChanged && deepEqual(metadata, stored.metadata)) return stored as O;
     // Removing the last finalizer of an object whose deletion is due completes it (deleteForEmptyFinalizers).
     if (
-      metadata.deletionTimestamp !== undefined &&
-      (metadata.finalizers ?? []).length === 0 &&
-      (metadata.deletionGracePeriodSeconds ?? 0) === 0
+      sm.deletionTimestamp !== undefined &&
+      ((metadata['finalizers'] as readonly string[] | undefined) ?? []).length === 0 &&
+      (sm.deletionGracePeriodSeconds ?? 0) === 0
     ) {
       return this.remove(state, key, frozenCopy(next) as KubeObject) as O;
     }
@@ -366,6 +360,30 @@ export class ApiStore {
     const before = c.prev === undefined ? node : fieldValue(c.prev, 'spec.nodeName');
     if (before !== node) for (const w of state.nodeWatchers.get(before) ?? []) w.offer(c);
   }
+}
+
+/** Metadata fields only the server sets on create. */
+const SERVER_META: ReadonlySet<string> = new Set([
+  'resourceVersion',
+  'uid',
+  'generation',
+  'creationTimestamp',
+  'deletionTimestamp',
+  'deletionGracePeriodSeconds',
+]);
+
+/** deepEqual of everything but metadata and status (what an update may change besides metadata). */
+function sameBody(
+  input: Readonly<Record<string, unknown>>,
+  stored: Readonly<Record<string, unknown>>,
+): boolean {
+  for (const k in input) {
+    if (k !== 'metadata' && k !== 'status' && !deepEqual(input[k], stored[k])) return false;
+  }
+  for (const k in stored) {
+    if (k !== 'metadata' && k !== 'status' && !(k in input) && stored[k] !== undefined) return false;
+  }
+  return true;
 }
 
 function keyOf(namespace: string | undefined, name: string): string {
