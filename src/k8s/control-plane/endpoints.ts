@@ -15,7 +15,7 @@ import {
   type Service,
   type SliceEndpoint,
 } from '../api/index.js';
-import { compileSelector } from '../store/index.js';
+import { compileSelector, frozenCopy } from '../store/index.js';
 
 /** One selected pod with its resolved ports. */
 export interface PodEndpoint {
@@ -89,10 +89,9 @@ export function endpointsSubsets(svc: Service, eps: readonly PodEndpoint[]): End
   }
   const subsets: EndpointSubset[] = [];
   for (const g of groups.values()) {
-    const byIp = (a: EndpointAddress, b: EndpointAddress) => (parseIp4(a.ip) ?? 0) - (parseIp4(b.ip) ?? 0);
     subsets.push({
-      ...(g.ready.length > 0 ? { addresses: g.ready.sort(byIp) } : {}),
-      ...(g.notReady.length > 0 ? { notReadyAddresses: g.notReady.sort(byIp) } : {}),
+      ...(g.ready.length > 0 ? { addresses: sortedByIp(g.ready) } : {}),
+      ...(g.notReady.length > 0 ? { notReadyAddresses: sortedByIp(g.notReady) } : {}),
       ...(g.ports.length > 0
         ? {
             ports: g.ports.map((p) => ({
@@ -107,7 +106,36 @@ export function endpointsSubsets(svc: Service, eps: readonly PodEndpoint[]): End
   return subsets;
 }
 
+/** Addresses in numeric IP order (each IP parsed once, not per comparison). */
+function sortedByIp(addrs: readonly EndpointAddress[]): EndpointAddress[] {
+  return addrs
+    .map((a) => ({ n: parseIp4(a.ip) ?? 0, a }))
+    .sort((x, y) => x.n - y.n)
+    .map((x) => x.a);
+}
+
+// A pod version's address and slice endpoint are the same in every sync of every Service selecting it,
+// unless they depend on the Service (a hostname under its subdomain, publishNotReadyAddresses): those
+// are built once per pod version, frozen, so the stored Endpoints and EndpointSlices share them and an
+// unchanged one compares equal by identity.
+const addresses = new WeakMap<Pod, EndpointAddress>();
+const sliceEntries = new WeakMap<Pod, SliceEndpoint>();
+
+function serviceIndependent(svc: Service, pod: Pod): boolean {
+  return svc.spec.publishNotReadyAddresses !== true && endpointHostname(svc, pod) === undefined;
+}
+
 function address(svc: Service, e: PodEndpoint): EndpointAddress {
+  if (!serviceIndependent(svc, e.pod)) return buildAddress(svc, e);
+  let a = addresses.get(e.pod);
+  if (a === undefined) {
+    a = frozenCopy(buildAddress(svc, e));
+    addresses.set(e.pod, a);
+  }
+  return a;
+}
+
+function buildAddress(svc: Service, e: PodEndpoint): EndpointAddress {
   const hostname = endpointHostname(svc, e.pod);
   return {
     ip: e.ip,
@@ -131,20 +159,30 @@ function endpointHostname(svc: Service, pod: Pod): string | undefined {
 /** The EndpointSlice endpoints, in pod-name order as the controller adds them. */
 export function sliceEndpoints(svc: Service, eps: readonly PodEndpoint[]): SliceEndpoint[] {
   return eps.map((e) => {
-    const hostname = endpointHostname(svc, e.pod);
-    return {
-      addresses: [e.ip],
-      conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
-      ...(hostname !== undefined ? { hostname } : {}),
-      ...(e.pod.spec.nodeName !== undefined ? { nodeName: e.pod.spec.nodeName } : {}),
-      targetRef: {
-        kind: 'Pod',
-        namespace: e.pod.metadata.namespace ?? 'default',
-        name: e.pod.metadata.name,
-        uid: e.pod.metadata.uid,
-      },
-    };
+    if (!serviceIndependent(svc, e.pod)) return sliceEndpoint(svc, e);
+    let s = sliceEntries.get(e.pod);
+    if (s === undefined) {
+      s = frozenCopy(sliceEndpoint(svc, e));
+      sliceEntries.set(e.pod, s);
+    }
+    return s;
   });
+}
+
+function sliceEndpoint(svc: Service, e: PodEndpoint): SliceEndpoint {
+  const hostname = endpointHostname(svc, e.pod);
+  return {
+    addresses: [e.ip],
+    conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
+    ...(hostname !== undefined ? { hostname } : {}),
+    ...(e.pod.spec.nodeName !== undefined ? { nodeName: e.pod.spec.nodeName } : {}),
+    targetRef: {
+      kind: 'Pod',
+      namespace: e.pod.metadata.namespace ?? 'default',
+      name: e.pod.metadata.name,
+      uid: e.pod.metadata.uid,
+    },
+  };
 }
 
 function cmp(a: string, b: string): number {
