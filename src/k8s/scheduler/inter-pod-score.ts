@@ -13,7 +13,7 @@ import type { BoundPods, PodAffinityTerm, SchedNode, SchedPod, WeightedPodAffini
 /** InterPodAffinityArgs.hardPodAffinityWeight default. */
 export const HARD_POD_AFFINITY_WEIGHT = 1;
 
-type TopologyScore = Map<string, Map<string, number>>;
+export type TopologyScore = Map<string, Map<string, number>>;
 
 function add(
   scores: TopologyScore,
@@ -81,6 +81,11 @@ export function interPodAffinityScores(
 ): number[] {
   const topo = interPodTopologyScore(pod, allNodes, bound);
   if (topo.size === 0) return feasible.map(() => 0);
+  return interPodScoresFrom(topo, feasible);
+}
+
+/** Score + NormalizeScore from PreScore's topology scores (not empty). */
+export function interPodScoresFrom(topo: TopologyScore, feasible: readonly SchedNode[]): number[] {
   const raw = feasible.map((n) => {
     let s = 0;
     for (const [key, values] of topo) {

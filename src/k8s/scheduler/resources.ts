@@ -17,19 +17,19 @@ export interface Requested {
   readonly nonZeroMem: number;
 }
 
-function actualCpu(p: SchedPod): number {
+export function actualCpu(p: SchedPod): number {
   return p.requests.cpuMilli ?? 0;
 }
 
-function actualMem(p: SchedPod): number {
+export function actualMem(p: SchedPod): number {
   return p.requests.memoryBytes ?? 0;
 }
 
-function nonZeroCpu(p: SchedPod): number {
+export function nonZeroCpu(p: SchedPod): number {
   return p.nonZeroRequests?.cpuMilli ?? p.requests.cpuMilli ?? DEFAULT_MILLI_CPU_REQUEST;
 }
 
-function nonZeroMem(p: SchedPod): number {
+export function nonZeroMem(p: SchedPod): number {
   return p.nonZeroRequests?.memoryBytes ?? p.requests.memoryBytes ?? DEFAULT_MEMORY_REQUEST;
 }
 

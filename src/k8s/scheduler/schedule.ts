@@ -5,6 +5,8 @@
  * pod's lower-priority pods are removed and the filters rerun.
  */
 import type { Rng } from '../../sim/index.js';
+import { BoundPodCache } from './bound-cache.js';
+import { filterWithCache, totalsWithCache } from './cache-cycle.js';
 import { type FilterStatus, runFilters } from './filter.js';
 import { fitErrorMessage, NO_VICTIMS, NOT_HELPFUL, preemptionMessage } from './fit-error.js';
 import { type InterPodState, interPodPreFilter } from './inter-pod-affinity.js';
@@ -97,26 +99,25 @@ function preemptionVerdict(
   return runFilters(pod, node, kept, st.interPod, st.spread)?.reasons;
 }
 
-/**
- * schedulePod: PreFilter over every node, Filter from `startIndex` round the list until
- * `numNodesToFind` nodes fit (findNodesThatPassFilters, run sequentially), Score the feasible ones
- * against the whole snapshot, selectHost.
- */
-export function schedule(
+/** findNodesThatPassFilters over plain BoundPods: each node's pods looked up by name. */
+function filterNodes(
   pod: SchedPod,
   nodes: readonly SchedNode[],
   bound: BoundPods,
-  rng: Rng,
-  scan: ScanOptions = {},
-): ScheduleResult {
+  st: PreFilterStates,
+  start: number,
+  want: number,
+): {
+  feasible: SchedNode[];
+  pods: (readonly SchedPod[])[];
+  reasons: Map<string, FilterStatus>;
+  processed: number;
+} {
   const feasible: SchedNode[] = [];
   /** Each feasible node's pods, as the Filter read them (Score reads them again otherwise). */
-  const feasiblePods: (readonly SchedPod[])[] = [];
+  const pods: (readonly SchedPod[])[] = [];
   const reasons = new Map<string, FilterStatus>();
-  const st = preFilter(pod, nodes, bound);
   const total = nodes.length;
-  const want = scan.numNodesToFind ?? total;
-  const start = total === 0 ? 0 : (scan.startIndex ?? 0) % total;
   let processed = 0;
   for (let i = 0; i < total && feasible.length < want; i++) {
     const n = nodes[(start + i) % total] as SchedNode;
@@ -125,13 +126,43 @@ export function schedule(
     const verdict = runFilters(pod, n, here, st.interPod, st.spread);
     if (verdict === undefined) {
       feasible.push(n);
-      feasiblePods.push(here);
+      pods.push(here);
     } else reasons.set(n.name, verdict);
   }
+  return { feasible, pods, reasons, processed };
+}
+
+/**
+ * schedulePod: PreFilter over every node, Filter from `startIndex` round the list until
+ * `numNodesToFind` nodes fit (findNodesThatPassFilters, run sequentially), Score the feasible ones
+ * against the whole snapshot, selectHost. Over the scheduler cache (BoundPodCache) the Filter and the
+ * totals read the cache's NodeInfos (cache-cycle.ts); the outcome is the same as over a plain Map.
+ */
+export function schedule(
+  pod: SchedPod,
+  nodes: readonly SchedNode[],
+  bound: BoundPods,
+  rng: Rng,
+  scan: ScanOptions = {},
+): ScheduleResult {
+  const st = preFilter(pod, nodes, bound);
+  const total = nodes.length;
+  const want = scan.numNodesToFind ?? total;
+  const start = total === 0 ? 0 : (scan.startIndex ?? 0) % total;
+  const cache = bound instanceof BoundPodCache ? bound : undefined;
+  const found =
+    cache === undefined
+      ? filterNodes(pod, nodes, bound, st, start, want)
+      : filterWithCache(pod, nodes, cache, st.interPod, st.spread, start, want);
+  const { feasible, reasons, processed } = found;
   if (feasible.length === 1) return { node: feasible[0]?.name ?? '', scores: [], processed };
   if (feasible.length > 1) {
     if (scan.breakdown === false) {
-      const pick = feasible[pickHighest(scoreTotals(pod, feasible, bound, nodes, feasiblePods), rng)];
+      const totals =
+        cache !== undefined && 'infos' in found
+          ? totalsWithCache(pod, feasible, found.infos, cache, nodes)
+          : scoreTotals(pod, feasible, bound, nodes, 'pods' in found ? found.pods : undefined);
+      const pick = feasible[pickHighest(totals, rng)];
       return { node: pick?.name ?? '', scores: [], processed };
     }
     const scores = scoreNodes(pod, feasible, bound, nodes);

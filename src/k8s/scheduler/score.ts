@@ -63,21 +63,31 @@ function listScores(
   bound: BoundPods,
   allNodes: readonly SchedNode[],
 ): ListScores {
-  const n = nodes.length;
-  const taintRaw: number[] = new Array(n);
-  const affinityRaw: number[] = new Array(n);
-  const preferred = (pod.affinity?.nodeAffinity?.preferred?.length ?? 0) > 0;
-  for (let i = 0; i < n; i++) {
-    const node = nodes[i] as SchedNode;
-    taintRaw[i] = node.taints.length === 0 ? 0 : taintTolerationRawScore(pod, node);
-    affinityRaw[i] = preferred ? nodeAffinityRawScore(pod, node) : 0;
-  }
   return {
-    taint: defaultNormalizeScore(taintRaw, true),
-    affinity: defaultNormalizeScore(affinityRaw, false),
+    taint: taintScores(pod, nodes),
+    affinity: nodeAffinityScores(pod, nodes),
     spread: spreadScores(pod, nodes, allNodes, bound),
     interPod: interPodAffinityScores(pod, nodes, allNodes, bound),
   };
+}
+
+/** TaintToleration Score + NormalizeScore (reversed): nodes without taints score 0 raw without asking. */
+export function taintScores(pod: SchedPod, nodes: readonly SchedNode[]): number[] {
+  const raw: number[] = new Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i] as SchedNode;
+    raw[i] = node.taints.length === 0 ? 0 : taintTolerationRawScore(pod, node);
+  }
+  return defaultNormalizeScore(raw, true);
+}
+
+/** NodeAffinity Score + NormalizeScore: all 0 without preferred terms. */
+export function nodeAffinityScores(pod: SchedPod, nodes: readonly SchedNode[]): number[] {
+  const preferred = (pod.affinity?.nodeAffinity?.preferred?.length ?? 0) > 0;
+  const raw: number[] = new Array(nodes.length);
+  for (let i = 0; i < nodes.length; i++)
+    raw[i] = preferred ? nodeAffinityRawScore(pod, nodes[i] as SchedNode) : 0;
+  return defaultNormalizeScore(raw, false);
 }
 
 /**
@@ -143,7 +153,7 @@ export function scoreTotals(
 }
 
 /** Σ weight × plugin score, the plugins in SCORE_WEIGHTS' order. */
-function weighted(
+export function weighted(
   taint: number,
   affinity: number,
   fit: number,

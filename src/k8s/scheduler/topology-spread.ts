@@ -69,6 +69,10 @@ function constraintsOf(
   return out;
 }
 
+/** The maxSkew of systemDefaultConstraints per topology key. */
+export const DEFAULT_HOSTNAME_SKEW = 3;
+export const DEFAULT_ZONE_SKEW = 5;
+
 /** plugin.go systemDefaultConstraints, with helper.DefaultSelector as their selector. */
 function systemDefaults(pod: SchedPod): Constraint[] {
   const sel = pod.defaultSpreadSelector;
@@ -79,7 +83,11 @@ function systemDefaults(pod: SchedPod): Constraint[] {
     whenUnsatisfiable: 'ScheduleAnyway',
     labelSelector: sel,
   });
-  return constraintsOf(pod, [mk(LABEL_HOSTNAME, 3), mk(LABEL_ZONE, 5)], 'ScheduleAnyway');
+  return constraintsOf(
+    pod,
+    [mk(LABEL_HOSTNAME, DEFAULT_HOSTNAME_SKEW), mk(LABEL_ZONE, DEFAULT_ZONE_SKEW)],
+    'ScheduleAnyway',
+  );
 }
 
 function hasAllKeys(node: SchedNode, cs: readonly Constraint[]): boolean {
@@ -124,7 +132,7 @@ function counterFor(bound: BoundPods, c: Constraint, ns: string): NodeCounter {
 }
 
 /** A `key=value` every pod the selector matches must carry, if it has one. */
-function requiredPair(sel: SchedLabelSelector): [string, string] | undefined {
+export function requiredPair(sel: SchedLabelSelector): [string, string] | undefined {
   if (sel.nothing === true) return undefined;
   for (const kv of sel.matchLabels ?? []) return kv;
   for (const e of sel.matchExpressions ?? []) {
