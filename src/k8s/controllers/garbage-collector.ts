@@ -58,6 +58,9 @@ export class GarbageCollector {
   }
 
   private track(kind: string, old: KubeObject | undefined, o: KubeObject): void {
+    // An update that leaves the owner references as they were (the stored objects share the frozen
+    // array) changes nothing in the graph: processGraphChanges acts only on reference diffs.
+    if (old !== undefined && old.metadata.ownerReferences === o.metadata.ownerReferences) return;
     if (old !== undefined) this.untrack(kind, old);
     const key = `${kind}|${keyOf(o)}`;
     const refs = o.metadata.ownerReferences ?? [];
