@@ -36,6 +36,11 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
     this.informer.removeHandlers(h);
   }
 
+  /** Whether some controller has added index `name`. */
+  hasIndex(name: string): boolean {
+    return this.informer.hasIndex(name);
+  }
+
   /** A controller's own indexes (before the informer starts). */
   addIndexers(indexers: Readonly<Record<string, IndexFunc<O>>>): void {
     this.informer.addIndexers(indexers);

@@ -24,7 +24,7 @@ import {
   swapNodeTaints,
   UNREACHABLE_NO_EXECUTE,
 } from './node-taints.js';
-import { PodsByNode } from './pods-by-node.js';
+import { addPodNodeNameIndexer, podsOnNode } from './pods-by-node.js';
 import { RateLimitedTimedQueue } from './rate-limited-queue.js';
 
 const SECOND = 1_000_000_000;
@@ -63,9 +63,7 @@ export class NodeLifecycleController {
   private readonly podHandlers: InformerHandlers<Pod> = {
     onAdd: (p) => this.podUpdated(undefined, p),
     onUpdate: (o, p) => this.podUpdated(o, p),
-    onDelete: (p) => this.podIndex.remove(p),
   };
-  private readonly podIndex = new PodsByNode();
   private readonly health = new Map<string, NodeHealth>();
   private readonly known = new Set<string>();
   private readonly zoneStates = new Map<string, ZoneState>();
@@ -101,6 +99,7 @@ export class NodeLifecycleController {
       delayNs,
     });
     this.pods = informers.for<Pod>('Pod');
+    addPodNodeNameIndexer(this.pods);
   }
 
   start(): this {
@@ -164,7 +163,7 @@ export class NodeLifecycleController {
           (current.status !== 'True' && observed.status === 'True') ||
           (needsRetry && observed.status !== 'True')
         ) {
-          this.markPodsNotReady(this.podIndex.on(name), name);
+          this.markPodsNotReady(podsOnNode(this.pods, name), name);
         }
       }
       this.nodesToRetry.delete(name);
@@ -319,7 +318,6 @@ export class NodeLifecycleController {
 
   /** podUpdated + processPod: a pod newly bound to a node that is not Ready is marked not Ready. */
   private podUpdated(old: Pod | undefined, pod: Pod): void {
-    this.podIndex.set(pod, old);
     const node = pod.spec.nodeName ?? '';
     if (node === '' || (old !== undefined && old.spec.nodeName === node)) return;
     const ready = this.health.get(node)?.status?.conditions?.find((c) => c.type === 'Ready');

@@ -1,39 +1,26 @@
 /**
- * The `spec.nodeName` index both controllers keep on their pod informer (the nodeNameKeyIndex of
- * nodelifecycle and tainteviction): a node's pods without scanning every pod in the cluster.
+ * The `spec.nodeName` index both controllers read on kube-controller-manager's shared pod informer
+ * (controller.AddPodNodeNameIndexer: added once, whichever controller comes first), so a node's pods are
+ * found without scanning every pod in the cluster.
  */
 
 import type { Pod } from '../api/index.js';
-import { podKey } from './conditions.js';
+import type { SharedInformer } from '../controllers/index.js';
 
-export class PodsByNode {
-  private readonly byNode = new Map<string, Map<string, Pod>>();
+const POD_NODE_NAME_INDEX = 'spec.nodeName';
 
-  /** Records the pod's latest version (an informer add or update). */
-  set(pod: Pod, old?: Pod): void {
-    if (old !== undefined) this.remove(old);
-    const node = pod.spec.nodeName ?? '';
-    if (node === '') return;
-    let pods = this.byNode.get(node);
-    if (pods === undefined) {
-      pods = new Map();
-      this.byNode.set(node, pods);
-    }
-    pods.set(podKey(pod), pod);
-  }
+/** Adds the index unless another controller has (AddPodNodeNameIndexer). */
+export function addPodNodeNameIndexer(pods: SharedInformer<Pod>): void {
+  if (pods.hasIndex(POD_NODE_NAME_INDEX)) return;
+  pods.addIndexers({
+    [POD_NODE_NAME_INDEX]: (p) => {
+      const node = p.spec.nodeName ?? '';
+      return node === '' ? [] : [node];
+    },
+  });
+}
 
-  remove(pod: Pod): void {
-    const node = pod.spec.nodeName ?? '';
-    const pods = this.byNode.get(node);
-    if (pods === undefined) return;
-    pods.delete(podKey(pod));
-    if (pods.size === 0) this.byNode.delete(node);
-  }
-
-  /** The node's pods, sorted by namespace/name. */
-  on(node: string): Pod[] {
-    const pods = this.byNode.get(node);
-    if (pods === undefined) return [];
-    return [...pods.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
-  }
+/** The node's pods as the informer has them, sorted by namespace/name. */
+export function podsOnNode(pods: SharedInformer<Pod>, node: string): Pod[] {
+  return pods.byIndex(POD_NODE_NAME_INDEX, node);
 }

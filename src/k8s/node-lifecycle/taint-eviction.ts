@@ -21,7 +21,7 @@ import {
   updatePodCondition,
 } from './conditions.js';
 import { deepEqual } from './equal.js';
-import { PodsByNode } from './pods-by-node.js';
+import { addPodNodeNameIndexer, podsOnNode } from './pods-by-node.js';
 
 const SECOND = 1_000_000_000;
 
@@ -50,7 +50,6 @@ export class TaintEvictionController {
     onUpdate: (o, p) => this.podUpdated(o, p),
     onDelete: (p) => this.podUpdated(p, undefined),
   };
-  private readonly podIndex = new PodsByNode();
   private readonly taintedNodes = new Map<string, readonly Taint[]>();
   private readonly work = new Map<string, Work>();
   private readonly listeners: ((e: TaintEviction) => void)[] = [];
@@ -70,6 +69,7 @@ export class TaintEvictionController {
       },
     });
     this.pods = informers.for<Pod>('Pod');
+    addPodNodeNameIndexer(this.pods);
   }
 
   start(): this {
@@ -106,13 +106,9 @@ export class TaintEvictionController {
 
   private podUpdated(old: Pod | undefined, pod: Pod | undefined): void {
     if (pod === undefined) {
-      if (old !== undefined) {
-        this.podIndex.remove(old);
-        this.cancelWork(podKey(old));
-      }
+      if (old !== undefined) this.cancelWork(podKey(old));
       return;
     }
-    this.podIndex.set(pod, old);
     if (
       old !== undefined &&
       old.spec.nodeName === pod.spec.nodeName &&
@@ -137,7 +133,7 @@ export class TaintEvictionController {
     const taints = noExecute(node.spec.taints);
     if (taints.length === 0) this.taintedNodes.delete(name);
     else this.taintedNodes.set(name, taints);
-    const pods = this.podIndex.on(name);
+    const pods = podsOnNode(this.pods, name);
     if (taints.length === 0) {
       for (const p of pods) this.cancelWork(podKey(p));
       return;

@@ -63,6 +63,10 @@ export class Informer<O extends KubeObject = KubeObject> {
     }
   }
 
+  hasIndex(name: string): boolean {
+    return this.indexers.has(name);
+  }
+
   /**
    * Another component's handlers (AddEventHandler): they see every later event, after the handlers
    * added before. Added once the initial list has arrived, they are first told of every cached object
