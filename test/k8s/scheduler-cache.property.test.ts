@@ -51,15 +51,7 @@ function toNode(i: number, r: NodeGen, zoned: boolean): SchedNode {
     allocatable: { cpuMilli: r.cpuMilli, memoryBytes: 4 << 30, pods: r.pods },
   };
 }
-type NodeGen = {
-  hostname: boolean;
-  zone: string | null;
-  disk: string | null;
-  taints: Taint[];
-  unschedulable: boolean;
-  pods: number;
-  cpuMilli: number;
-};
+type NodeGen = ReturnType<typeof nodeArb> extends fc.Arbitrary<infer T> ? T : never;
 
 const appSel = (app: string): SchedLabelSelector => ({ matchLabels: new Map([['app', app]]) });
 
@@ -169,6 +161,82 @@ const stepArb = fc.oneof(
   },
 );
 
+type StepGen = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * Runs one sequence of steps over a cluster twice — over the cache and over a plain Map of the same
+ * pods — and checks after each that both cycles (and the full breakdown) agree and the records' sums hold.
+ */
+function runSteps(zoned: boolean, gens: readonly NodeGen[], steps: readonly StepGen[]): void {
+  const nodes = gens.map((g, i) => toNode(i, g, zoned));
+  const cache = new BoundPodCache();
+  const plain = new Map<string, readonly SchedPod[]>();
+  for (const n of nodes) {
+    cache.set(n.name, []);
+    plain.set(n.name, []);
+  }
+  const placed: [string, SchedPod][] = [];
+  steps.forEach((s, i) => {
+    if (s.kind === 'remove') {
+      if (placed.length === 0) return;
+      const [node, pod] = placed.splice(s.k % placed.length, 1)[0]!;
+      cache.remove(node, pod);
+      plain.set(
+        node,
+        (plain.get(node) ?? []).filter((p) => p !== pod),
+      );
+      return;
+    }
+    if (s.kind === 'renode') {
+      // A Node update: a new object in place in the same list (the cache realigns its record).
+      const k = s.k % nodes.length;
+      nodes[k] = toNode(k, s.node, zoned);
+      return;
+    }
+    const pod = toPod(`p${i}`, s.pod);
+    const scan = { startIndex: s.start, numNodesToFind: s.want };
+    const fast = schedule(pod, nodes, cache, new Rng(s.seed, 's'), { ...scan, breakdown: false });
+    const slow = schedule(pod, nodes, plain, new Rng(s.seed, 's'), { ...scan, breakdown: false });
+    const full = schedule(pod, nodes, plain, new Rng(s.seed, 's'), scan);
+    expect(fast).toEqual(slow);
+    if ('node' in full && 'node' in fast) expect(fast.node).toBe(full.node);
+    else expect('node' in fast).toBe('node' in full);
+    if ('node' in full && full.scores.length > 1) {
+      const st = filterWithCache(
+        pod,
+        nodes,
+        cache,
+        interPodPreFilter(pod, nodes, cache),
+        spreadPreFilter(pod, nodes, cache),
+        s.start % nodes.length,
+        s.want,
+      );
+      expect(st.feasible.map((n) => n.name)).toEqual(full.scores.map((x) => x.node));
+      expect(totalsWithCache(pod, st.feasible, st.infos, cache, nodes)).toEqual(
+        full.scores.map((x) => x.total),
+      );
+    }
+    if ('node' in fast) {
+      const bound = { ...pod, nodeName: fast.node };
+      cache.add(fast.node, bound);
+      plain.set(fast.node, [...(plain.get(fast.node) ?? []), bound]);
+      placed.push([fast.node, bound]);
+    }
+    // NodeInfo's running sums equal the sums of the node's pod list (NodeInfo.Requested).
+    for (const n of nodes) {
+      const info = cache.infoOf(n.name);
+      expect(info.pods).toBe(cache.get(n.name));
+      const { cpu, mem, nonZeroCpu, nonZeroMem } = requested(info.pods);
+      expect([info.cpu, info.mem, info.nonZeroCpu, info.nonZeroMem]).toEqual([
+        cpu,
+        mem,
+        nonZeroCpu,
+        nonZeroMem,
+      ]);
+    }
+  });
+}
+
 describe('scheduler cache cycle', () => {
   it('picks the node the plain-Map cycle picks, with the same feasible set and totals', () => {
     fc.assert(
@@ -182,77 +250,120 @@ describe('scheduler cache cycle', () => {
               fc.array(stepArb, { maxLength: 25 }),
             ),
           ),
-        (zoned, [gens, steps]) => {
-          const nodes = gens.map((g, i) => toNode(i, g, zoned));
-          const cache = new BoundPodCache();
-          const plain = new Map<string, readonly SchedPod[]>();
-          for (const n of nodes) {
-            cache.set(n.name, []);
-            plain.set(n.name, []);
-          }
-          const placed: [string, SchedPod][] = [];
-          steps.forEach((s, i) => {
-            if (s.kind === 'remove') {
-              if (placed.length === 0) return;
-              const [node, pod] = placed.splice(s.k % placed.length, 1)[0]!;
-              cache.remove(node, pod);
-              plain.set(
-                node,
-                (plain.get(node) ?? []).filter((p) => p !== pod),
-              );
-              return;
-            }
-            if (s.kind === 'renode') {
-              // A Node update: a new object in place in the same list (the cache realigns its record).
-              const k = s.k % nodes.length;
-              nodes[k] = toNode(k, s.node, zoned);
-              return;
-            }
-            const pod = toPod(`p${i}`, s.pod);
-            const scan = { startIndex: s.start, numNodesToFind: s.want };
-            const fast = schedule(pod, nodes, cache, new Rng(s.seed, 's'), { ...scan, breakdown: false });
-            const slow = schedule(pod, nodes, plain, new Rng(s.seed, 's'), { ...scan, breakdown: false });
-            const full = schedule(pod, nodes, plain, new Rng(s.seed, 's'), scan);
-            expect(fast).toEqual(slow);
-            if ('node' in full && 'node' in fast) expect(fast.node).toBe(full.node);
-            else expect('node' in fast).toBe('node' in full);
-            if ('node' in full && full.scores.length > 1) {
-              const st = filterWithCache(
-                pod,
-                nodes,
-                cache,
-                interPodPreFilter(pod, nodes, cache),
-                spreadPreFilter(pod, nodes, cache),
-                s.start % nodes.length,
-                s.want,
-              );
-              expect(st.feasible.map((n) => n.name)).toEqual(full.scores.map((x) => x.node));
-              expect(totalsWithCache(pod, st.feasible, st.infos, cache, nodes)).toEqual(
-                full.scores.map((x) => x.total),
-              );
-            }
-            if ('node' in fast) {
-              const bound = { ...pod, nodeName: fast.node };
-              cache.add(fast.node, bound);
-              plain.set(fast.node, [...(plain.get(fast.node) ?? []), bound]);
-              placed.push([fast.node, bound]);
-            }
-            // NodeInfo's running sums equal the sums of the node's pod list (NodeInfo.Requested).
-            for (const n of nodes) {
-              const info = cache.infoOf(n.name);
-              expect(info.pods).toBe(cache.get(n.name));
-              const { cpu, mem, nonZeroCpu, nonZeroMem } = requested(info.pods);
-              expect([info.cpu, info.mem, info.nonZeroCpu, info.nonZeroMem]).toEqual([
-                cpu,
-                mem,
-                nonZeroCpu,
-                nonZeroMem,
-              ]);
-            }
-          });
-        },
+        (zoned, [gens, steps]) => runSteps(zoned, gens, steps),
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+// The property's shrunk counterexamples, pinned. Each replaces a node object in place in the node list
+// after the list has been used, then schedules a pod whose cycle reads that node's labels only through
+// the cache's index of nodes holding pods with affinity terms (the incoming pod has no preferred terms of
+// its own, or no required terms): the index of the list by name remembered the replaced object, so
+// the fast cycle scored (or filtered) the node with its old labels while the plain-Map cycle read the new.
+type PodGen = StepGen & { kind: 'schedule' } extends { pod: infer P } ? P : never;
+const node = (over: Partial<NodeGen> = {}): NodeGen => ({
+  hostname: false,
+  zone: null,
+  disk: null,
+  taints: [],
+  unschedulable: false,
+  pods: 1,
+  cpuMilli: 0,
+  ...over,
+});
+const pod = (over: Partial<PodGen> = {}): PodGen => ({
+  app: 'a',
+  ns: 'default',
+  cpu: null,
+  mem: null,
+  tolerateAll: false,
+  hostPort: false,
+  selector: null,
+  preferDisk: false,
+  antiAffinity: null,
+  preferAffinity: false,
+  spread: 'none',
+  terminating: false,
+  priority: 0,
+  ...over,
+});
+const scheduleStep = (p: PodGen, start: number, want: number, seed: number): StepGen => ({
+  kind: 'schedule',
+  pod: p,
+  start,
+  want,
+  seed,
+});
+const renode = (k: number, n: NodeGen): StepGen => ({ kind: 'renode', k, node: n });
+
+describe('scheduler cache cycle after a node object is replaced in the list', () => {
+  it('scores the new zone of a replaced node for an existing pod’s preferred affinity (InterPodAffinity Score)', () => {
+    // p0 (preferred affinity to app=a per zone) lands on n0 or n1; n1 becomes a 2-pod node in zone z1.
+    // p2 (app=a, no terms of its own) then scores n1 above n0 for p0's term only if n1's new zone is read.
+    runSteps(
+      true,
+      [node({ hostname: true }), node(), node(), node(), node(), node()],
+      [
+        scheduleStep(
+          pod({ hostPort: true, preferDisk: true, preferAffinity: true, terminating: true }),
+          0,
+          2,
+          484120454,
+        ),
+        renode(263619391, node({ hostname: true, zone: 'z1', pods: 2 })),
+        scheduleStep(pod({ preferDisk: true, terminating: true }), 0, 2, 0),
+      ],
+    );
+  });
+
+  it('filters by the new hostname label of a replaced node for an existing pod’s anti-affinity', () => {
+    runSteps(
+      false,
+      [node({ hostname: true }), node(), node(), node({ cpuMilli: 1000 }), node(), node()],
+      [
+        scheduleStep(
+          pod({
+            app: 'c',
+            ns: 'other',
+            hostPort: true,
+            preferDisk: true,
+            antiAffinity: 'kubernetes.io/hostname',
+            preferAffinity: true,
+            terminating: true,
+          }),
+          0,
+          4,
+          0,
+        ),
+        scheduleStep(pod({ hostPort: true, preferAffinity: true, terminating: true }), 0, 1, 0),
+        renode(465777495, node({ hostname: true, pods: 2 })),
+        scheduleStep(
+          pod({ app: 'c', ns: 'other', preferAffinity: true, terminating: true }),
+          777492830,
+          2,
+          0,
+        ),
+      ],
+    );
+  });
+
+  it('reads a node replaced twice, before and after the list was first scheduled over', () => {
+    runSteps(
+      true,
+      [node({ hostname: true }), node(), node()],
+      [
+        renode(921165259, node({ hostname: true, zone: 'z1' })),
+        scheduleStep(
+          pod({ hostPort: true, preferDisk: true, preferAffinity: true, terminating: true }),
+          1804617178,
+          3,
+          92980363,
+        ),
+        renode(0, node({ hostname: true, zone: 'z1' })),
+        scheduleStep(pod({ hostPort: true, terminating: true }), 0, 2, 0),
+      ],
     );
   });
 });

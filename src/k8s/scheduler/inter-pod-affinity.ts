@@ -87,16 +87,41 @@ export function podsWithRequiredAntiAffinity(pods: readonly SchedPod[]): readonl
   );
 }
 
-const nodesByName = new WeakMap<readonly SchedNode[], Map<string, SchedNode>>();
+/** A node list's index by name, and the length it was built at. */
+interface NameIndex {
+  readonly length: number;
+  readonly at: Map<string, number>;
+}
 
-/** The nodes of a node list by name, built once per list (the cache keeps a list until nodes change). */
-export function byName(nodes: readonly SchedNode[]): ReadonlyMap<string, SchedNode> {
-  let named = nodesByName.get(nodes);
-  if (named === undefined) {
-    named = new Map(nodes.map((n) => [n.name, n]));
-    nodesByName.set(nodes, named);
+const indexByName = new WeakMap<readonly SchedNode[], NameIndex>();
+
+function indexNames(nodes: readonly SchedNode[]): NameIndex {
+  const at = new Map<string, number>();
+  for (let i = 0; i < nodes.length; i++) at.set((nodes[i] as SchedNode).name, i);
+  const index = { length: nodes.length, at };
+  indexByName.set(nodes, index);
+  return index;
+}
+
+/**
+ * The node of a list with this name, through an index of positions built once per list (the controller
+ * keeps a list until nodes change). The node is read from the list at its position, never remembered:
+ * a Node update may put a new object at the same index (the cache's NodeInfos realign to it the same
+ * way), and a stale object would carry the old labels into the topology counts. A list that grew, or a
+ * name no longer at its position, is indexed again.
+ */
+export function nodeNamed(nodes: readonly SchedNode[], name: string): SchedNode | undefined {
+  let index = indexByName.get(nodes);
+  if (index === undefined || index.length !== nodes.length) index = indexNames(nodes);
+  let i = index.at.get(name);
+  if (i === undefined) return undefined;
+  let n = nodes[i] as SchedNode;
+  if (n.name !== name) {
+    i = indexNames(nodes).at.get(name);
+    if (i === undefined) return undefined;
+    n = nodes[i] as SchedNode;
   }
-  return named;
+  return n;
 }
 
 /**
@@ -105,10 +130,9 @@ export function byName(nodes: readonly SchedNode[]): ReadonlyMap<string, SchedNo
  */
 export function nodesWithAffinity(nodes: readonly SchedNode[], bound: BoundPods): Iterable<SchedNode> {
   if (bound.nodesWithAffinityPods === undefined) return nodes;
-  const named = byName(nodes);
   const out: SchedNode[] = [];
   for (const name of bound.nodesWithAffinityPods()) {
-    const n = named.get(name);
+    const n = nodeNamed(nodes, name);
     if (n !== undefined) out.push(n);
   }
   return out;

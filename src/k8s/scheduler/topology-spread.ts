@@ -4,7 +4,7 @@
  * constraints or, for a pod without constraints that a Service/ReplicaSet/StatefulSet selects, the
  * system default constraints (scoring.go, plugin.go systemDefaultConstraints).
  */
-import { byName, selectorIsEmpty, selectorMatches } from './inter-pod-affinity.js';
+import { nodeNamed, selectorIsEmpty, selectorMatches } from './inter-pod-affinity.js';
 import { nodeAffinityFits } from './node-affinity.js';
 import { MAX_NODE_SCORE } from './resources.js';
 import { firstUntoleratedTaint } from './taints.js';
@@ -283,9 +283,8 @@ export function spreadScores(
     // Nodes with no matching pod add 0: where the counter knows its nodes, only those are visited.
     if (counter.nodes === undefined) for (const n of allNodes) add(n);
     else {
-      const named = byName(allNodes);
       for (const name of counter.nodes) {
-        const n = named.get(name);
+        const n = nodeNamed(allNodes, name);
         if (n !== undefined) add(n);
       }
     }
