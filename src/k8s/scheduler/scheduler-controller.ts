@@ -198,6 +198,20 @@ export class SchedulerController {
     this.bound.add(node, pod);
   }
 
+  /**
+   * The cache holds the pod on `node` as this update leaves it: what the scheduler reads of a pod
+   * (spec, labels, deletionTimestamp) is the same objects as before — a status write shares them.
+   */
+  private placedAs(key: string, node: string, old: Pod | undefined, pod: Pod): boolean {
+    return (
+      old !== undefined &&
+      old.spec === pod.spec &&
+      old.metadata.labels === pod.metadata.labels &&
+      old.metadata.deletionTimestamp === pod.metadata.deletionTimestamp &&
+      this.placed.get(key)?.node === node
+    );
+  }
+
   private unplace(key: string): void {
     const at = this.placed.get(key);
     if (at === undefined) return;
@@ -214,7 +228,7 @@ export class SchedulerController {
       this.forgetQueued(key);
       this.assumed.delete(key);
       if (terminal(pod)) this.unplace(key);
-      else this.place(key, node, schedPodFromApi(pod));
+      else if (!this.placedAs(key, node, old, pod)) this.place(key, node, schedPodFromApi(pod));
       // AssignedPodAdd / AssignedPodUpdate may make pods with (anti-)affinity or spreading schedulable.
       this.moveAllToActiveOrBackoff();
       return;
