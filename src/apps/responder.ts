@@ -74,19 +74,18 @@ const encoder = new TextEncoder();
 /** A request line of HTTP/1.x: `GET / HTTP/1.1`. */
 const HTTP_REQUEST_LINE = /^[A-Z]+ \S+ HTTP\/\d\.\d\r?$/;
 
+/** listen()'s options when the responder takes every address: one object for all of them. */
+const NO_ADDR: { readonly addr?: Ip4 } = {};
+
 /** Starts serving `opts.port` in `ns`; EADDRINUSE when something holds the port. */
 export function startResponder(ns: NetNs, opts: ResponderOptions): Responder | SocketErrno {
   const protocol = opts.protocol ?? 'TCP';
-  let served = 0;
-  const answered = (): void => {
-    served++;
-  };
   if (protocol === 'UDP') {
-    const sock = ns.sockets.openUdp({
-      port: opts.port,
-      ...(opts.addr === undefined ? {} : { addr: opts.addr }),
-    });
+    const sock = ns.sockets.openUdp(
+      opts.addr === undefined ? { port: opts.port } : { port: opts.port, addr: opts.addr },
+    );
     if (typeof sock === 'string') return sock;
+    const udp = new RunningResponder('UDP', opts.port, sock);
     sock.handlers = {
       message: (data, from, to) => {
         const line = encoder.encode(`${responderLine({ pod: opts.pod, local: to, peer: from })}\n`);
@@ -94,37 +93,42 @@ export function startResponder(ns: NetNs, opts: ResponderOptions): Responder | S
         reply.set(line);
         reply.set(data, line.length);
         sock.send(reply, from, to.ip);
-        answered();
+        udp.served++;
       },
     };
-    return {
-      protocol,
-      port: opts.port,
-      get served() {
-        return served;
-      },
-      close: () => sock.close(),
-    };
+    return udp;
   }
-  const listener = ns.sockets.listen(opts.port, (s) => serveConnection(s, opts.pod, answered), {
-    ...(opts.addr === undefined ? {} : { addr: opts.addr }),
-  });
+  const tcp = new RunningResponder('TCP', opts.port, undefined);
+  const listenOpts = opts.addr === undefined ? NO_ADDR : { addr: opts.addr };
+  const listener = ns.sockets.listen(opts.port, (s) => serveConnection(s, opts.pod, tcp), listenOpts);
   if (typeof listener === 'string') return listener;
-  return {
-    protocol,
-    port: opts.port,
-    get served() {
-      return served;
-    },
-    close: () => listener.close(),
-  };
+  tcp.socket = listener;
+  return tcp;
+}
+
+/**
+ * A running responder: one object with its counter, rather than a counter closure, a close closure and
+ * a getter object per port — every pod of a cluster runs one.
+ */
+class RunningResponder implements Responder {
+  served = 0;
+
+  constructor(
+    readonly protocol: 'TCP' | 'UDP',
+    readonly port: number,
+    public socket: { close(): void } | undefined,
+  ) {}
+
+  close(): void {
+    this.socket?.close();
+  }
 }
 
 /**
  * One accepted connection: every complete request gets its answer — a line request after its newline,
  * an HTTP request after its blank line — and the server closes once the client has (EOF).
  */
-function serveConnection(sock: TcpSocket, pod: string, answered: () => void): void {
+function serveConnection(sock: TcpSocket, pod: string, responder: RunningResponder): void {
   let pending = '';
   const decoder = new TextDecoder(); // per connection: it keeps a split UTF-8 sequence between reads
   const line = responderLine({ pod, local: sock.local, peer: sock.remote });
@@ -143,7 +147,7 @@ function serveConnection(sock: TcpSocket, pod: string, answered: () => void): vo
           pending = pending.slice(nl + 1);
           sock.send(encoder.encode(`${line}\n`));
         }
-        answered();
+        responder.served++;
       }
     },
     end: () => sock.close(),

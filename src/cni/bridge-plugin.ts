@@ -1,10 +1,41 @@
 import { Bridge, type NetDevice, type NetNs, type Veth, vethPair } from '../net/index.js';
-import { formatIp4, formatMac, type Ip4 } from '../wire/index.js';
+import type { Rng } from '../sim/index.js';
+import { formatIp4, formatMac, type Ip4, type Mac } from '../wire/index.js';
 import { BRIDGE_PLUGIN } from './defaults.js';
-import { HostLocalStore } from './host-local.js';
-import type { HostLocalConfig } from './host-local-config.js';
+import { type AllocatedIp, HostLocalStore } from './host-local.js';
+import type { HostLocalConfig, HostLocalRoute } from './host-local-config.js';
 import { cniFail, cniOk } from './result.js';
-import { CNI_ERR, type CniAddResult, type CniResult, type CniRoute } from './types.js';
+import {
+  CNI_ERR,
+  type CniAddResult,
+  type CniDns,
+  type CniIpConfig,
+  type CniResult,
+  type CniRoute,
+} from './types.js';
+
+/** The result's empty `dns`: one object for every pod's result (results are only read). */
+const NO_DNS: CniDns = Object.freeze({});
+
+/** Two hex digits per byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/**
+ * `formatMac`'s text (aa:bb:cc:dd:ee:ff) as one flat string: results are kept for the pod's life, and
+ * a string built by `+=` is a rope of cons cells several times the size of its 17 characters.
+ */
+function macText(mac: Mac): string {
+  const hi = Math.floor(mac / 4294967296);
+  const lo = mac >>> 0;
+  return [
+    HEX_BYTES[(hi >>> 8) & 0xff],
+    HEX_BYTES[hi & 0xff],
+    HEX_BYTES[lo >>> 24],
+    HEX_BYTES[(lo >>> 16) & 0xff],
+    HEX_BYTES[(lo >>> 8) & 0xff],
+    HEX_BYTES[lo & 0xff],
+  ].join(':');
+}
 
 /** The bridge plugin's config keys flannel sets (plugins/main/bridge NetConf), already checked. */
 export interface BridgeConf {
@@ -45,18 +76,38 @@ export interface BridgeAttachment {
  */
 export class BridgePlugin {
   private readonly stores = new Map<string, HostLocalStore>();
+  /** The store `store` returned last: every ADD of a node names the same one. */
+  private lastStore: HostLocalStore | undefined;
   private readonly attachments = new Map<string, BridgeAttachment>();
+  /** `<node>/cni-veth-names`, fetched once (sim.rng hashes and looks up the name on every call). */
+  private vethNames: Rng | undefined;
+  /** The bridge's MAC as last formatted for a result: the same text for every pod of the node. */
+  private bridgeMac: { readonly mac: Mac; readonly text: string } | undefined;
+  /** The gateway as last formatted for a result (every pod of a node has the same). */
+  private gatewayText: { readonly ip: Ip4; readonly text: string } | undefined;
+  /** The last config's routes as result records, reused while ADDs get the same config. */
+  private resultRoutes:
+    | {
+        readonly conf: BridgeConf;
+        readonly ipamRoutes: readonly HostLocalRoute[];
+        readonly gateway: Ip4;
+        readonly routes: readonly CniRoute[];
+      }
+    | undefined;
 
   constructor(private readonly node: NetNs) {}
 
   /** host-local's state for a network name (one store per `<dataDir>/<name>`). */
   store(config: HostLocalConfig): HostLocalStore {
+    const last = this.lastStore;
+    if (last !== undefined && last.network === config.name && last.dataDir === config.dataDir) return last;
     const key = `${config.dataDir}/${config.name}`;
     let s = this.stores.get(key);
     if (s === undefined) {
       s = new HostLocalStore(config.name, config.dataDir);
       this.stores.set(key, s);
     }
+    this.lastStore = s;
     return s;
   }
 
@@ -97,37 +148,61 @@ export class BridgePlugin {
     pod.addAddress(args.ifName, ip.address, ip.prefixLen, 'global', { setBroadcast: true });
     podVeth.adminUp = true;
     podVeth.activated = true;
-    const routes: CniRoute[] = ipam.value.routes.map((r) => ({
-      dst: `${formatIp4(r.dst)}/${r.dstLen}`,
-      ...(r.gw !== undefined ? { gw: formatIp4(r.gw) } : {}),
-    }));
     for (const r of ipam.value.routes) {
       pod.addRoute({ dst: r.dst, prefixLen: r.dstLen, gateway: r.gw ?? ip.gateway, dev: args.ifName });
     }
-    if (conf.isDefaultGateway) {
-      pod.addRoute({ dst: 0, prefixLen: 0, gateway: ip.gateway, dev: args.ifName });
-      routes.push({ dst: '0.0.0.0/0', gw: formatIp4(ip.gateway) });
-    }
+    if (conf.isDefaultGateway) pod.addRoute({ dst: 0, prefixLen: 0, gateway: ip.gateway, dev: args.ifName });
     if (conf.isGateway || conf.isDefaultGateway) this.ensureGatewayAddress(bridge, ip.gateway, ip.prefixLen);
 
     return cniOk({
       cniVersion: conf.cniVersion,
       interfaces: [
-        { name: bridge.name, mac: formatMac(bridge.mac) },
-        { name: hostVeth.name, mac: formatMac(hostVeth.mac) },
-        { name: args.ifName, mac: formatMac(podVeth.mac), sandbox: args.netnsPath },
+        { name: bridge.name, mac: this.bridgeMacText(bridge) },
+        { name: hostVeth.name, mac: macText(hostVeth.mac) },
+        { name: args.ifName, mac: macText(podVeth.mac), sandbox: args.netnsPath },
       ],
-      ips: [
-        {
-          ...(conf.cniVersion.startsWith('0.') ? { version: '4' as const } : {}),
-          interface: 2,
-          address: `${formatIp4(ip.address)}/${ip.prefixLen}`,
-          gateway: formatIp4(ip.gateway),
-        },
-      ],
-      routes,
-      dns: {},
+      ips: [this.ipConfig(conf.cniVersion, ip)],
+      routes: this.routesOf(conf, ipam.value.routes, ip.gateway),
+      dns: NO_DNS,
     });
+  }
+
+  /**
+   * The result's routes: the IPAM routes, then the default route when isDefaultGateway. They depend only
+   * on the config and the gateway, so pods of one node share one copy: results are only ever read.
+   */
+  private routesOf(
+    conf: BridgeConf,
+    ipamRoutes: readonly HostLocalRoute[],
+    gateway: Ip4,
+  ): readonly CniRoute[] {
+    const cached = this.resultRoutes;
+    if (cached?.conf === conf && cached.ipamRoutes === ipamRoutes && cached.gateway === gateway) {
+      return cached.routes;
+    }
+    const routes: CniRoute[] = ipamRoutes.map((r) => ({
+      dst: `${formatIp4(r.dst)}/${r.dstLen}`,
+      ...(r.gw !== undefined ? { gw: formatIp4(r.gw) } : {}),
+    }));
+    if (conf.isDefaultGateway) routes.push({ dst: '0.0.0.0/0', gw: formatIp4(gateway) });
+    this.resultRoutes = { conf, ipamRoutes, gateway, routes };
+    return routes;
+  }
+
+  /** The result's IP record: `version` only for 0.x results (two literals: a spread clones per pod). */
+  private ipConfig(cniVersion: string, ip: AllocatedIp): CniIpConfig {
+    const address = [formatIp4(ip.address), ip.prefixLen].join('/'); // flat: the result is kept (macText)
+    if (this.gatewayText?.ip !== ip.gateway)
+      this.gatewayText = { ip: ip.gateway, text: formatIp4(ip.gateway) };
+    const gateway = this.gatewayText.text;
+    return cniVersion.startsWith('0.')
+      ? { version: '4', interface: 2, address, gateway }
+      : { interface: 2, address, gateway };
+  }
+
+  private bridgeMacText(bridge: Bridge): string {
+    if (this.bridgeMac?.mac !== bridge.mac) this.bridgeMac = { mac: bridge.mac, text: formatMac(bridge.mac) };
+    return this.bridgeMac.text;
   }
 
   /** cmdDel: releases the address and deletes the pod's veth pair; idempotent; the bridge stays. */
@@ -156,9 +231,9 @@ export class BridgePlugin {
   private makeVeth(args: CniArgs, mtu: number): { hostVeth: Veth; podVeth: Veth } {
     const sim = this.node.sim;
     let hostName: string;
+    this.vethNames ??= sim.rng(`${this.node.name}/cni-veth-names`);
     do {
-      const r = sim.rng(`${this.node.name}/cni-veth-names`);
-      hostName = `veth${r.u32().toString(16).padStart(8, '0')}`;
+      hostName = `veth${this.vethNames.u32().toString(16).padStart(8, '0')}`;
     } while (this.node.deviceByName(hostName) !== undefined);
     const pod = args.netns;
     const [podVeth, hostVeth] = vethPair(

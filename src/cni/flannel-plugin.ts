@@ -50,6 +50,8 @@ export class FlannelPlugin {
    * the node saves the same string and the bridge plugin reads the same config (one copy, parsed once).
    */
   private last: { readonly text: string; readonly conf: CniResult<BridgeConf> } | undefined;
+  /** `delegate()`'s text, made at the first ADD: subnet.env and the conflist are fixed for the plugin's life. */
+  private delegateText: string | undefined;
 
   constructor(
     private readonly bridge: BridgePlugin,
@@ -87,7 +89,8 @@ export class FlannelPlugin {
 
   /** cmdAdd: save the delegate config, then delegate to the bridge plugin. */
   add(args: CniArgs): CniResult<CniAddResult> {
-    const { text, conf } = this.parsed(this.delegate());
+    this.delegateText ??= this.delegate();
+    const { text, conf } = this.parsed(this.delegateText);
     this.saved.set(args.containerId, text);
     if (!conf.ok) return conf;
     return this.bridge.add(conf.value, args);

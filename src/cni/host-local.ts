@@ -54,6 +54,11 @@ export class HostLocalStore {
   /** The directory that holds the network's directory (`dataDir`, default /var/lib/cni/networks). */
   readonly dataDir: string;
   readonly #files = new Map<string, string>();
+  /**
+   * The files' names by trimmed content, beside `#files`: GetByID and ReleaseByID read every file of the
+   * directory, which per ADD grows with the pods of the node; this answers the same question by lookup.
+   */
+  readonly #byContent = new Map<string, string[]>();
 
   constructor(network: string, dataDir: string = HOST_LOCAL_DATA_DIR) {
     this.network = network;
@@ -73,7 +78,7 @@ export class HostLocalStore {
   allocate(config: HostLocalConfig, containerId: string, ifname: string): CniResult<Allocation> {
     if (config.name !== this.network || config.dataDir !== this.dataDir)
       throw new RangeError(`config for ${config.dataDir}/${config.name} given to the store of ${this.dir}`);
-    this.#files.set(HOST_LOCAL_LOCK_FILE, '');
+    this.#write(HOST_LOCAL_LOCK_FILE, '');
     const requested: Ip4[] = [];
     for (const ip of config.requestedIps) if (!requested.includes(ip)) requested.push(ip);
     const ips: AllocatedIp[] = [];
@@ -102,7 +107,7 @@ export class HostLocalStore {
 
   /** DEL: frees every address held by (containerId, ifname); `last_reserved_ip` stays. Idempotent. */
   release(containerId: string, ifname: string): void {
-    this.#files.set(HOST_LOCAL_LOCK_FILE, '');
+    this.#write(HOST_LOCAL_LOCK_FILE, '');
     this.#releaseById(containerId, ifname);
   }
 
@@ -161,8 +166,8 @@ export class HostLocalStore {
   #reserve(id: string, ifname: string, ip: Ip4, rangeId: number): boolean {
     const name = formatIp4(ip);
     if (this.#files.has(name)) return false;
-    this.#files.set(name, id.trim() + HOST_LOCAL_LINE_BREAK + ifname);
-    this.#files.set(LAST_RESERVED_IP_PREFIX + rangeId, name);
+    this.#write(name, id.trim() + HOST_LOCAL_LINE_BREAK + ifname);
+    this.#write(LAST_RESERVED_IP_PREFIX + rangeId, name);
     return true;
   }
 
@@ -174,14 +179,12 @@ export class HostLocalStore {
 
   // disk Store.GetByID: address-named files whose content is "id\r\nifname" (or a bare "id", the old format).
   #getById(id: string, ifname: string): Ip4[] {
-    const match = id.trim() + HOST_LOCAL_LINE_BREAK + ifname;
     const old = id.trim();
-    // The directory is walked in name order; only the matches need sorting (an ADD finds none).
-    const names: string[] = [];
-    for (const [name, text] of this.#files) {
-      const content = text.trim();
-      if (content === match || content === old) names.push(name);
-    }
+    const exact = this.#byContent.get(old + HOST_LOCAL_LINE_BREAK + ifname);
+    const bare = this.#byContent.get(old);
+    if (exact === undefined && bare === undefined) return []; // every ADD
+    // The directory is walked in name order; only the matches need sorting.
+    const names = [...(exact ?? []), ...(bare ?? [])];
     const out: Ip4[] = [];
     for (const name of names.sort(byteOrder)) {
       const ip = parseIp4(name);
@@ -196,9 +199,37 @@ export class HostLocalStore {
   }
 
   #releaseByKey(match: string): boolean {
-    const gone: string[] = [];
-    for (const [name, text] of this.#files) if (text.trim() === match) gone.push(name);
-    for (const name of gone) this.#files.delete(name);
-    return gone.length > 0;
+    const gone = this.#byContent.get(match);
+    if (gone === undefined) return false;
+    for (const name of [...gone]) this.#remove(name);
+    return true;
+  }
+
+  // Every change of the directory goes through #write and #remove, which keep #byContent in step.
+  #write(name: string, content: string): void {
+    const before = this.#files.get(name);
+    if (before === content) return;
+    if (before !== undefined) this.#unindex(name, before);
+    this.#files.set(name, content);
+    const key = content.trim();
+    const names = this.#byContent.get(key);
+    if (names === undefined) this.#byContent.set(key, [name]);
+    else names.push(name);
+  }
+
+  #remove(name: string): void {
+    const content = this.#files.get(name);
+    if (content === undefined) return;
+    this.#files.delete(name);
+    this.#unindex(name, content);
+  }
+
+  #unindex(name: string, content: string): void {
+    const key = content.trim();
+    const names = this.#byContent.get(key);
+    if (names === undefined) return;
+    const at = names.indexOf(name);
+    if (at >= 0) names.splice(at, 1);
+    if (names.length === 0) this.#byContent.delete(key);
   }
 }

@@ -81,8 +81,8 @@ class PrefixGroup {
       indexRoute(this.index, route);
       return;
     }
-    this.keys = this.keys.concat(route.dst | 0);
-    this.routes = this.routes.concat(route);
+    this.keys = appended(this.keys, route.dst | 0);
+    this.routes = appended(this.routes, route);
     if (this.routes.length > INDEX_FROM) this.reindex();
   }
 
@@ -90,6 +90,17 @@ class PrefixGroup {
   withKey(key: number): readonly Route[] {
     if (this.index !== undefined) return this.index.get(key) ?? NONE;
     return this.routes.filter((_, j) => this.keys[j] === key);
+  }
+
+  /** Whether the group holds a route `ip route add` would call the same (EEXIST) as `route`. */
+  holdsSame(route: Route): boolean {
+    const key = route.dst | 0;
+    if (this.index !== undefined) return this.index.get(key)?.some((r) => sameKey(r, route)) === true;
+    const keys = this.keys;
+    for (let j = 0; j < keys.length; j++) {
+      if (keys[j] === key && sameKey(this.routes[j] as Route, route)) return true;
+    }
+    return false;
   }
 
   /** Keeps the routes `keep` accepts, in order. */
@@ -109,6 +120,40 @@ class PrefixGroup {
 }
 
 const NONE: readonly Route[] = Object.freeze([]);
+
+/**
+ * `list` with `item` appended, as a new packed array of exactly that length (what `concat` gives). Array
+ * literals for the short lists a pod's tables and device lists hold: `concat` is a generic builtin
+ * (Symbol.isConcatSpreadable checks) and cost more than the rest of a route insert.
+ */
+export function appended<T>(list: readonly T[], item: T): T[] {
+  switch (list.length) {
+    case 0:
+      return [item];
+    case 1:
+      return [list[0] as T, item];
+    case 2:
+      return [list[0] as T, list[1] as T, item];
+    case 3:
+      return [list[0] as T, list[1] as T, list[2] as T, item];
+    default:
+      return list.concat([item]); // wrapped: concat would spread an array item
+  }
+}
+
+/**
+ * `groups` (longest prefix first, lengths unique) with `group` at its place, as packed exact-size copies
+ * (what concat-then-sort gave, without the sort's comparator calls).
+ */
+function withGroup(groups: readonly PrefixGroup[], group: PrefixGroup): PrefixGroup[] {
+  let at = 0;
+  while (at < groups.length && (groups[at] as PrefixGroup).len > group.len) at++;
+  if (at === groups.length) return appended(groups, group);
+  const first = groups[0] as PrefixGroup;
+  // A pod's `local` table meets this once: lo's /32s come after its /8 (literals, as in `appended`).
+  if (groups.length === 1) return [group, first];
+  return groups.slice(0, at).concat(group, groups.slice(at));
+}
 
 function indexRoute(index: Map<number, Route[]>, route: Route): void {
   const key = route.dst | 0;
@@ -145,18 +190,25 @@ export class RouteTable {
       throw new RangeError(`route dst ${route.dst} has host bits for /${route.prefixLen}`);
     // A route beside a shared one of the same prefix: the table holds them all itself from now on.
     if (this.shared?.route(route.prefixLen, route.dst | 0) !== undefined) this.shared.detach();
-    let group = this.byLen.find((g) => g.len === route.prefixLen);
-    if (group?.withKey(route.dst | 0).some((r) => sameKey(r, route)) === true) return false;
+    // Plain loops, no closures or filtered copies: every pod namespace adds its routes through here.
+    let group = this.groupOf(route.prefixLen);
+    if (group?.holdsSame(route) === true) return false;
     // Exact-size copies while small (most tables hold a few routes), amortised pushes beyond.
-    if (this.routes.length < INDEX_FROM) this.routes = this.routes.concat(route);
+    if (this.routes.length < INDEX_FROM) this.routes = appended(this.routes, route);
     else this.routes.push(route);
     this.shared?.ownAdded(route.dst, route.prefixLen);
     if (group === undefined) {
       group = new PrefixGroup(route.prefixLen);
-      this.byLen = this.byLen.concat(group).sort((a, b) => b.len - a.len);
+      this.byLen = withGroup(this.byLen, group);
     }
     group.add(route);
     return true;
+  }
+
+  private groupOf(len: number): PrefixGroup | undefined {
+    const groups = this.byLen;
+    for (let i = 0; i < groups.length; i++) if ((groups[i] as PrefixGroup).len === len) return groups[i];
+    return undefined;
   }
 
   /** The routes to exactly `dst/prefixLen`, in insertion order (through the group's index, no scan). */

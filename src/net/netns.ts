@@ -3,10 +3,11 @@ import { type EthernetFrame, IPPROTO_UDP, type Ip4, type Mac, type UdpDatagram }
 import { DEFAULT_SYSCTLS, IP } from './defaults.js';
 import { Bridge, Loopback, type NetDevice, Tun, Vxlan, type VxlanUnderlay } from './dev/index.js';
 import type { Explainer } from './explain.js';
-import { prefixMask, type Route, RouteTable } from './fib.js';
+import { appended, prefixMask, type Route, RouteTable } from './fib.js';
 import type { NetfilterHooks } from './hooks.js';
 import { Ipv4Stack, type OutputRoute, type SendOptions, type SendResult } from './ipv4.js';
 import { NeighTable } from './neigh.js';
+import { builtRoute, kernelRoute, LO_ADDR, LO_IFINDEX, LO_ROUTES, withSlot } from './netns-tables.js';
 import { Sockets } from './sockets.js';
 import type { IfAddr, StackView } from './view.js';
 
@@ -68,9 +69,14 @@ export class NetNs implements StackView, VxlanUnderlay {
   /** Exact-size copies on change (a pod has two devices; a pushed-to array reserves 17 slots). */
   private devs: NetDevice[] = [];
   /** Devices by ifindex (dense from 1): an array index on the per-packet path instead of a Map lookup. */
-  private readonly byIndex: Array<NetDevice | undefined> = [];
-  private readonly byName = new Map<string, NetDevice>();
-  private readonly addrs = new Map<number, IfAddr[]>();
+  private byIndex: Array<NetDevice | undefined> = [];
+  /**
+   * Devices by name, made once the namespace holds more than BY_NAME_FROM devices: a pod has two, found
+   * as fast by scanning `devs`, and a Map per pod namespace costs more memory than the scan costs time.
+   */
+  private byName: Map<string, NetDevice> | undefined;
+  /** Addresses by ifindex (dense from 1, like `byIndex`), kept exact-size while devices come in order. */
+  private addrs: Array<IfAddr[] | undefined> = [];
   /** Sysctls set in this namespace; the others read DEFAULT_SYSCTLS (most pods set none). */
   private sysctlsSet: Map<string, string> | undefined;
   /** Sockets a device holds open (a VXLAN device's UDP socket), closed when the device goes. */
@@ -94,7 +100,10 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.neigh = new NeighTable(sim, this.ip, sim.rng(`${this.name}/neigh`));
     this.lo = new Loopback(sim, this.deviceOptions('lo', 0, 65536));
     this.attach(this.lo);
-    this.addAddress('lo', 0x7f000001, 8, 'host');
+    // `addAddress('lo', 127.0.0.1, 8, 'host')`, with the address and its three routes shared by every
+    // namespace: they are equal everywhere (lo is ifindex 1) and never changed in place.
+    this.setAddrs(LO_IFINDEX, [LO_ADDR]);
+    for (const r of LO_ROUTES) this.local.add(r);
   }
 
   /** Counters by name (drops and their reasons), made at the first one. */
@@ -117,10 +126,13 @@ export class NetNs implements StackView, VxlanUnderlay {
 
   /** Takes ownership of a device created with `deviceOptions`; its frames now reach this stack. */
   attach(dev: NetDevice): void {
-    if (this.byName.has(dev.name)) throw new Error(`${this.name}: device ${dev.name} already exists`);
-    this.devs = this.devs.concat(dev);
-    this.byIndex[dev.ifindex] = dev;
-    this.byName.set(dev.name, dev);
+    if (this.deviceByName(dev.name) !== undefined) {
+      throw new Error(`${this.name}: device ${dev.name} already exists`);
+    }
+    this.devs = appended(this.devs, dev);
+    this.byIndex = withSlot(this.byIndex, dev.ifindex, dev);
+    if (this.byName !== undefined) this.byName.set(dev.name, dev);
+    else if (this.devs.length > BY_NAME_FROM) this.byName = new Map(this.devs.map((d) => [d.name, d]));
     dev.handler = this.ip;
     if (dev instanceof Bridge) dev.nfHooks = this.ip.brnf;
     if (dev instanceof Bridge || dev instanceof Vxlan) dev.explain = this.explain;
@@ -143,10 +155,10 @@ export class NetNs implements StackView, VxlanUnderlay {
     const dev = this.mustDevice(name);
     this.devs = this.devs.filter((d) => d !== dev);
     this.byIndex[dev.ifindex] = undefined;
-    this.byName.delete(name);
+    this.byName?.delete(name);
     this.deviceSockets?.get(name)?.();
     this.deviceSockets?.delete(name);
-    this.addrs.delete(dev.ifindex);
+    if (this.addrs[dev.ifindex] !== undefined) this.addrs[dev.ifindex] = undefined;
     this.local.remove((r) => r.dev === dev.ifindex);
     this.main.remove((r) => r.dev === dev.ifindex);
     this.neigh.flushDev(dev.ifindex);
@@ -203,7 +215,10 @@ export class NetNs implements StackView, VxlanUnderlay {
   }
 
   deviceByName(name: string): NetDevice | undefined {
-    return this.byName.get(name);
+    if (this.byName !== undefined) return this.byName.get(name);
+    const devs = this.devs;
+    for (let i = 0; i < devs.length; i++) if ((devs[i] as NetDevice).name === name) return devs[i];
+    return undefined;
   }
 
   /** Devices in ifindex order. */
@@ -212,7 +227,7 @@ export class NetNs implements StackView, VxlanUnderlay {
   }
 
   addresses(ifindex: number): readonly IfAddr[] {
-    return this.addrs.get(ifindex) ?? [];
+    return this.addrs[ifindex] ?? [];
   }
 
   sysctl(key: string): string {
@@ -238,16 +253,17 @@ export class NetNs implements StackView, VxlanUnderlay {
     ip: Ip4,
     prefixLen: number,
     scope: IfAddr['scope'] = 'global',
-    options: { readonly setBroadcast?: boolean } = {},
+    options?: { readonly setBroadcast?: boolean },
   ): void {
     const dev = this.mustDevice(devName);
     const mask = prefixMask(prefixLen);
     const net = (ip & mask) >>> 0;
     const broadcast = prefixLen < 31 ? (net | ~mask) >>> 0 : undefined;
-    const list = this.addrs.get(dev.ifindex) ?? [];
-    const broadcastSet = options.setBroadcast === true && broadcast !== undefined;
-    list.push({ ip, prefixLen, dev: dev.ifindex, broadcast, scope, broadcastSet });
-    this.addrs.set(dev.ifindex, list);
+    const list = this.addrs[dev.ifindex];
+    const broadcastSet = options?.setBroadcast === true && broadcast !== undefined;
+    const addr: IfAddr = { ip, prefixLen, dev: dev.ifindex, broadcast, scope, broadcastSet };
+    if (list === undefined) this.setAddrs(dev.ifindex, [addr]);
+    else list.push(addr);
     const ifindex = dev.ifindex;
     if (dev.kind === 'loopback' && prefixLen < 32) {
       this.local.add(kernelRoute('local', net, prefixLen, 'host', ifindex, ip));
@@ -269,7 +285,7 @@ export class NetNs implements StackView, VxlanUnderlay {
    */
   deleteAddress(devName: string, ip: Ip4, prefixLen: number): boolean {
     const dev = this.mustDevice(devName);
-    const list = this.addrs.get(dev.ifindex) ?? [];
+    const list = this.addrs[dev.ifindex] ?? [];
     const at = list.findIndex((a) => a.ip === ip && a.prefixLen === prefixLen);
     const gone = list[at];
     if (gone === undefined) return false;
@@ -278,7 +294,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     const net = (ip & mask) >>> 0;
     const kernelRoute = (r: Route) => r.dev === dev.ifindex && r.proto === 'kernel';
     let sameIp = false;
-    for (const l of this.addrs.values()) if (l.some((a) => a.ip === ip)) sameIp = true;
+    for (const l of this.addrs) if (l?.some((a) => a.ip === ip) === true) sameIp = true;
     const subnetLeft = list.some((a) => a.prefixLen === prefixLen && (a.ip & mask) >>> 0 === net);
     this.local.remove(
       (r) =>
@@ -292,7 +308,7 @@ export class NetNs implements StackView, VxlanUnderlay {
 
   /** `ip route add`; refuses what iproute2 refuses (unknown device, a gateway not on a link without onlink). */
   addRoute(spec: RouteSpec): RouteError | undefined {
-    const dev = this.byName.get(spec.dev);
+    const dev = this.deviceByName(spec.dev);
     if (dev === undefined) return 'Cannot find device';
     if (spec.gateway !== undefined && spec.onlink !== true) {
       const via = this.main.lookup(spec.gateway);
@@ -300,20 +316,18 @@ export class NetNs implements StackView, VxlanUnderlay {
         return 'Nexthop has invalid gateway.';
       }
     }
-    // Built by assignment, not spread: spread copies get a hidden class of their own each, and a node
-    // holds tens of thousands of routes.
-    const route: { -readonly [K in keyof Route]: Route[K] } = {
-      type: spec.type ?? 'unicast',
-      dst: spec.dst,
-      prefixLen: spec.prefixLen,
-      dev: dev.ifindex,
-      proto: spec.proto ?? 'boot',
-      scope: spec.scope ?? (spec.gateway === undefined ? 'link' : 'global'),
-      metric: spec.metric ?? 0,
-      onlink: spec.onlink ?? false,
-    };
-    if (spec.gateway !== undefined) route.gateway = spec.gateway;
-    if (spec.prefsrc !== undefined) route.prefsrc = spec.prefsrc;
+    const route = builtRoute(
+      spec.type ?? 'unicast',
+      spec.dst,
+      spec.prefixLen,
+      dev.ifindex,
+      spec.proto ?? 'boot',
+      spec.scope ?? (spec.gateway === undefined ? 'link' : 'global'),
+      spec.metric ?? 0,
+      spec.onlink ?? false,
+      spec.gateway,
+      spec.prefsrc,
+    );
     return this.main.add(route) ? undefined : 'File exists';
   }
 
@@ -359,24 +373,16 @@ export class NetNs implements StackView, VxlanUnderlay {
     return this.ip.send(opts);
   }
 
+  private setAddrs(ifindex: number, list: IfAddr[]): void {
+    this.addrs = withSlot(this.addrs, ifindex, list);
+  }
+
   private mustDevice(name: string): NetDevice {
-    const dev = this.byName.get(name);
+    const dev = this.deviceByName(name);
     if (dev === undefined) throw new Error(`${this.name}: no device ${name}`);
     return dev;
   }
 }
 
-/**
- * A route the kernel adds for an address (fib_add_ifaddr). One literal for all of them, so every
- * namespace's routes share a hidden class (object spread gave each copy its own: ~700 bytes a pod).
- */
-function kernelRoute(
-  type: Route['type'],
-  dst: Ip4,
-  prefixLen: number,
-  scope: Route['scope'],
-  dev: number,
-  prefsrc: Ip4,
-): Route {
-  return { type, dst, prefixLen, dev, proto: 'kernel', scope, prefsrc, metric: 0, onlink: false };
-}
+/** Namespaces with more devices than this index them by name (see `byName`). */
+const BY_NAME_FROM = 8;

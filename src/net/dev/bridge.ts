@@ -355,8 +355,11 @@ export class Bridge extends NetDevice {
   }
 
   private freePortNo(): number {
+    // Marks then one pass: scanning the port list for each candidate number was quadratic in the ports.
+    const used: boolean[] = new Array(this.portList.length + 2).fill(false);
+    for (const p of this.portList) if (p.portNo < used.length) used[p.portNo] = true;
     let n = 1;
-    while (this.portList.some((p) => p.portNo === n)) n++;
+    while (used[n] === true) n++;
     return n;
   }
 }

@@ -65,7 +65,8 @@ export abstract class NetDevice {
   txqlen = 1000;
   /** The bridge this device is a port of (`master cni0` in `ip link`; netdev_master_upper_dev_get). */
   master: NetDevice | undefined;
-  readonly stats = new LinkStats();
+  /** Made at the first count: most devices of a built cluster never carry a frame (one object less each). */
+  private linkStats: LinkStats | undefined;
   readonly point: TracePoint;
   /** Frames waiting for `deliverLater`'s event. */
   private later: FrameFifo | undefined;
@@ -81,6 +82,12 @@ export abstract class NetDevice {
     this.mtu = options.mtu;
     this.trace = options.trace;
     this.point = options.trace.point(options.tracePoint, { layer3: options.layer3 === true });
+  }
+
+  /** Counters `ip -s link` prints; all zero until the device first counts something. */
+  get stats(): LinkStats {
+    if (this.linkStats === undefined) this.linkStats = new LinkStats();
+    return this.linkStats;
   }
 
   /** Carrier: up and, for point-to-point links, the far side up too. */
