@@ -102,7 +102,7 @@ export class DeploymentController {
     if (!remaining) this.queue.add(keyOf(d));
   }
 
-  private ownedReplicaSets(d: Deployment): ReplicaSet[] {
+  private ownedReplicaSets(d: Deployment): readonly ReplicaSet[] {
     return this.replicaSets.ownedBy(d.metadata.uid);
   }
 

@@ -62,7 +62,7 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
   }
 
   /** Cached objects filed under `value` in the controller's index `name`, sorted by key. */
-  byIndex(name: string, value: string): O[] {
+  byIndex(name: string, value: string): readonly O[] {
     return this.informer.byIndex(name, value);
   }
 
@@ -76,7 +76,7 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
   }
 
   /** Cached objects whose controller reference names `uid`, sorted by key. */
-  ownedBy(uid: string): O[] {
+  ownedBy(uid: string): readonly O[] {
     return this.informer.byIndex(OWNER, uid);
   }
 

@@ -219,7 +219,7 @@ export class ReplicaSetController {
   }
 
   /** getIndirectlyRelatedPods: the pods of every ReplicaSet with the same controller (its Deployment). */
-  private relatedPods(rs: ReplicaSet): Pod[] {
+  private relatedPods(rs: ReplicaSet): readonly Pod[] {
     const owner = controllerRefOf(rs);
     if (owner === undefined) return this.pods.ownedBy(rs.metadata.uid);
     const out: Pod[] = [];

@@ -21,6 +21,6 @@ export function addPodNodeNameIndexer(pods: SharedInformer<Pod>): void {
 }
 
 /** The node's pods as the informer has them, sorted by namespace/name. */
-export function podsOnNode(pods: SharedInformer<Pod>, node: string): Pod[] {
+export function podsOnNode(pods: SharedInformer<Pod>, node: string): readonly Pod[] {
   return pods.byIndex(POD_NODE_NAME_INDEX, node);
 }

@@ -30,8 +30,8 @@ export class Informer<O extends KubeObject = KubeObject> {
   private readonly cache = new Map<string, O>();
   /** list()'s answer, kept until the cache changes (components read it far more often than it changes). */
   private sorted: O[] | undefined;
-  /** index name → value → key → object. */
-  private readonly indices = new Map<string, Map<string, Map<string, O>>>();
+  /** index name → value → the objects filed there. */
+  private readonly indices = new Map<string, Map<string, Bucket<O>>>();
   /** key → the values each index filed the object under (in `indices` order), for its removal. */
   private readonly filed = new Map<string, (readonly string[])[]>();
   private readonly indexers = new Map<string, IndexFunc<O>>();
@@ -132,19 +132,24 @@ export class Informer<O extends KubeObject = KubeObject> {
     return this.sorted;
   }
 
-  /** The cached objects filed under `value` in index `name` (cache.ByIndex), sorted by namespace/name. */
-  byIndex(name: string, value: string): O[] {
+  /**
+   * The cached objects filed under `value` in index `name` (cache.ByIndex), sorted by namespace/name: a
+   * shared array, kept until that bucket changes (do not modify it).
+   */
+  byIndex(name: string, value: string): readonly O[] {
     const index = this.indices.get(name);
     if (index === undefined) throw new RangeError(`informer ${this.kind}: no index ${JSON.stringify(name)}`);
     const bucket = index.get(value);
-    return bucket === undefined ? [] : sortedByKey(bucket);
+    if (bucket === undefined) return NONE as readonly O[];
+    bucket.sorted ??= sortedByKey(bucket.items);
+    return bucket.sorted;
   }
 
   /** The same objects as byIndex, in the order the cache received them (no sort, for large buckets). */
   indexed(name: string, value: string): O[] {
     const index = this.indices.get(name);
     if (index === undefined) throw new RangeError(`informer ${this.kind}: no index ${JSON.stringify(name)}`);
-    return [...(index.get(value)?.values() ?? [])];
+    return [...(index.get(value)?.items.values() ?? [])];
   }
 
   get size(): number {
@@ -185,10 +190,11 @@ export class Informer<O extends KubeObject = KubeObject> {
       for (const value of values) {
         let bucket = index.get(value);
         if (bucket === undefined) {
-          bucket = new Map();
+          bucket = { items: new Map(), sorted: undefined };
           index.set(value, bucket);
         }
-        bucket.set(key, obj);
+        bucket.items.set(key, obj);
+        bucket.sorted = undefined;
       }
     }
     this.filed.set(key, filed);
@@ -204,17 +210,29 @@ export class Informer<O extends KubeObject = KubeObject> {
     for (const index of this.indices.values()) {
       for (const value of filed[i++] ?? NONE) {
         const bucket = index.get(value);
-        bucket?.delete(key);
-        if (bucket?.size === 0) index.delete(value);
+        if (bucket === undefined) continue;
+        bucket.items.delete(key);
+        bucket.sorted = undefined;
+        if (bucket.items.size === 0) index.delete(value);
       }
     }
   }
 }
 
-const NONE: readonly string[] = Object.freeze([]);
+const NONE: readonly never[] = Object.freeze([]);
 
+/** The objects filed under one index value, and their sorted list until the next change. */
+interface Bucket<O> {
+  readonly items: Map<string, O>;
+  sorted: readonly O[] | undefined;
+}
+
+/** The values in key order (the default sort compares UTF-16 code units, as `<` does). */
 function sortedByKey<O>(m: ReadonlyMap<string, O>): O[] {
-  return [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
+  const keys = [...m.keys()].sort();
+  const out: O[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) out[i] = m.get(keys[i] as string) as O;
+  return out;
 }
 
 function keyOf(obj: KubeObject): string {
