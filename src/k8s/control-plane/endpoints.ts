@@ -27,32 +27,72 @@ export interface PodEndpoint {
   readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: Protocol }[];
 }
 
+/** What the Endpoints subsets need of an entry beyond PodEndpoint, worked out once with it. */
+interface Prepared extends PodEndpoint {
+  /** The IP as a number, for RepackSubsets' address order. */
+  readonly ipNum: number;
+  /** The ports sorted by name, and the port set's key (`name/port/protocol,…`) the subsets group by. */
+  readonly sortedPorts: PodEndpoint['ports'];
+  readonly portKey: string;
+}
+
+// Every change of one pod re-syncs its Service, which reads all of the Service's pods again: each pod
+// version's entry is kept for the Service version it was computed against (null: not an endpoint).
+const entries = new WeakMap<Pod, { readonly svc: Service; readonly entry: Prepared | null }>();
+
 /** The pods a Service selects, in name order, with their endpoint conditions. Empty without a selector. */
 export function serviceEndpoints(svc: Service, pods: Iterable<Pod>): PodEndpoint[] {
   const selector = svc.spec.selector;
   if (selector === undefined || svc.spec.type === 'ExternalName') return [];
-  const matches = compileSelector({ matchLabels: selector });
-  const publishNotReady = svc.spec.publishNotReadyAddresses === true;
+  let matches: ((labels: Pod['metadata']['labels']) => boolean) | undefined;
   const out: PodEndpoint[] = [];
   for (const pod of pods) {
-    if (pod.metadata.namespace !== svc.metadata.namespace || !matches(pod.metadata.labels)) continue;
-    const ip = pod.status?.podIP;
-    if (ip === undefined || ip === '') continue;
-    const phase = pod.status?.phase;
-    // ShouldPodBeInEndpoints: finished pods never are (RestartPolicy Never/OnFailure ends them).
-    if (phase === 'Succeeded' || phase === 'Failed') continue;
-    const terminating = pod.metadata.deletionTimestamp !== undefined;
-    const ready = publishNotReady || (isPodReady(pod) && !terminating);
-    const serving = publishNotReady || isPodReady(pod);
-    const ports = (svc.spec.ports ?? []).flatMap((p) => {
-      const protocol = p.protocol ?? 'TCP';
-      const port = targetPortOn(pod, p.targetPort ?? p.port, protocol);
-      return port === undefined ? [] : [{ name: p.name ?? '', port, protocol }];
-    });
-    if (ports.length === 0 && (svc.spec.ports ?? []).length > 0) continue;
-    out.push({ pod, ip, ready, serving, terminating, ports });
+    const memo = entries.get(pod);
+    let entry: Prepared | null;
+    if (memo !== undefined && memo.svc === svc) entry = memo.entry;
+    else {
+      matches ??= compileSelector({ matchLabels: selector });
+      entry = podEndpoint(svc, pod, matches);
+      entries.set(pod, { svc, entry });
+    }
+    if (entry !== null) out.push(entry);
   }
   return out.sort((a, b) => cmp(a.pod.metadata.name, b.pod.metadata.name));
+}
+
+function podEndpoint(
+  svc: Service,
+  pod: Pod,
+  matches: (labels: Pod['metadata']['labels']) => boolean,
+): Prepared | null {
+  if (pod.metadata.namespace !== svc.metadata.namespace || !matches(pod.metadata.labels)) return null;
+  const ip = pod.status?.podIP;
+  if (ip === undefined || ip === '') return null;
+  const phase = pod.status?.phase;
+  // ShouldPodBeInEndpoints: finished pods never are (RestartPolicy Never/OnFailure ends them).
+  if (phase === 'Succeeded' || phase === 'Failed') return null;
+  const publishNotReady = svc.spec.publishNotReadyAddresses === true;
+  const terminating = pod.metadata.deletionTimestamp !== undefined;
+  const ready = publishNotReady || (isPodReady(pod) && !terminating);
+  const serving = publishNotReady || isPodReady(pod);
+  const ports = (svc.spec.ports ?? []).flatMap((p) => {
+    const protocol = p.protocol ?? 'TCP';
+    const port = targetPortOn(pod, p.targetPort ?? p.port, protocol);
+    return port === undefined ? [] : [{ name: p.name ?? '', port, protocol }];
+  });
+  if (ports.length === 0 && (svc.spec.ports ?? []).length > 0) return null;
+  const sortedPorts = [...ports].sort((a, b) => cmp(a.name, b.name));
+  const portKey = sortedPorts.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
+  const ipNum = parseIp4(ip) ?? 0;
+  return { pod, ip, ready, serving, terminating, ports, ipNum, sortedPorts, portKey };
+}
+
+/** The extra fields for an entry made elsewhere (a caller's own PodEndpoint). */
+function prepared(e: PodEndpoint): Prepared {
+  if ('portKey' in e) return e as Prepared;
+  const sortedPorts = [...e.ports].sort((a, b) => cmp(a.name, b.name));
+  const portKey = sortedPorts.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
+  return { ...e, ipNum: parseIp4(e.ip) ?? 0, sortedPorts, portKey };
 }
 
 /** podutil.FindPort: a number as is; a name looked up in the pod's container ports of that protocol. */
@@ -72,20 +112,18 @@ function targetPortOn(pod: Pod, target: number | string, protocol: Protocol): nu
 export function endpointsSubsets(svc: Service, eps: readonly PodEndpoint[]): EndpointSubset[] {
   const groups = new Map<
     string,
-    { ports: PodEndpoint['ports']; ready: EndpointAddress[]; notReady: EndpointAddress[] }
+    { ports: PodEndpoint['ports']; ready: NumberedAddress[]; notReady: NumberedAddress[] }
   >();
   const publishNotReady = svc.spec.publishNotReadyAddresses === true;
-  for (const e of eps) {
-    if (e.terminating && !publishNotReady) continue;
-    const ports = [...e.ports].sort((a, b) => cmp(a.name, b.name));
-    const key = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
-    let g = groups.get(key);
+  for (const entry of eps) {
+    if (entry.terminating && !publishNotReady) continue;
+    const e = prepared(entry);
+    let g = groups.get(e.portKey);
     if (g === undefined) {
-      g = { ports, ready: [], notReady: [] };
-      groups.set(key, g);
+      g = { ports: e.sortedPorts, ready: [], notReady: [] };
+      groups.set(e.portKey, g);
     }
-    const addr = address(svc, e);
-    (e.ready ? g.ready : g.notReady).push(addr);
+    (e.ready ? g.ready : g.notReady).push({ n: e.ipNum, a: address(svc, e) });
   }
   const subsets: EndpointSubset[] = [];
   for (const g of groups.values()) {
@@ -106,12 +144,14 @@ export function endpointsSubsets(svc: Service, eps: readonly PodEndpoint[]): End
   return subsets;
 }
 
-/** Addresses in numeric IP order (each IP parsed once, not per comparison). */
-function sortedByIp(addrs: readonly EndpointAddress[]): EndpointAddress[] {
-  return addrs
-    .map((a) => ({ n: parseIp4(a.ip) ?? 0, a }))
-    .sort((x, y) => x.n - y.n)
-    .map((x) => x.a);
+interface NumberedAddress {
+  readonly n: number;
+  readonly a: EndpointAddress;
+}
+
+/** Addresses in numeric IP order. */
+function sortedByIp(addrs: NumberedAddress[]): EndpointAddress[] {
+  return addrs.sort((x, y) => x.n - y.n).map((x) => x.a);
 }
 
 // A pod version's address and slice endpoint are the same in every sync of every Service selecting it,
