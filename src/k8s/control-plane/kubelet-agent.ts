@@ -18,7 +18,7 @@ import {
   type PodStatusApi,
 } from '../api/index.js';
 import type { Kubelet, PodDesc, PodRecord } from '../kubelet.js';
-import { Informer } from '../store/index.js';
+import { deepEqual, Informer } from '../store/index.js';
 import type { ContainerRuntime } from './runtime.js';
 
 const S = 1_000_000_000;
@@ -285,13 +285,15 @@ function conditions(
   const make = (type: PodCondition['type'], ok: boolean, reason?: string): PodCondition => {
     const status = ok ? 'True' : 'False';
     const prev = old.find((c) => c.type === type);
-    return {
+    const next: PodCondition = {
       type,
       status,
       ...(reason !== undefined && !ok ? { reason } : {}),
       lastTransitionTime:
         prev !== undefined && prev.status === status ? (prev.lastTransitionTime ?? now) : now,
     };
+    // An unchanged condition is the stored (frozen) one: the store keeps it instead of a copy.
+    return prev !== undefined && deepEqual(prev, next) ? prev : next;
   };
   return [
     make('PodReadyToStartContainers', s.sandbox),

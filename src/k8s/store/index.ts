@@ -32,7 +32,7 @@ export {
   type OwnerReference,
   qualifiedResource,
 } from './types.js';
-export { frozenCopy } from './values.js';
+export { deepEqual, frozenCopy } from './values.js';
 export type {
   DeliveryOptions,
   Watch,
