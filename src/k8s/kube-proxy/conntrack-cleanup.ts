@@ -19,8 +19,21 @@ export interface UdpServiceMap {
   readonly signature: string;
 }
 
+// The port list is the rules generator's, the same array for every node until the Services or endpoints
+// change: the map is built once per list, not once per node's sync.
+const built = new WeakMap<readonly ServicePortInfo[], UdpServiceMap>();
+
 /** What CleanStaleEntries builds from svcPortMap and endpointsMap for UDP service ports. */
 export function udpServiceMap(ports: readonly ServicePortInfo[]): UdpServiceMap {
+  let map = built.get(ports);
+  if (map === undefined) {
+    map = buildUdpServiceMap(ports);
+    built.set(ports, map);
+  }
+  return map;
+}
+
+function buildUdpServiceMap(ports: readonly ServicePortInfo[]): UdpServiceMap {
   const byIP = new Map<Ip4, Set<Ip4>>();
   const byNodePort = new Map<number, Set<Ip4>>();
   let signature = '';

@@ -43,6 +43,8 @@ export class KubeProxyRules {
   private readonly endpoints = new Map<string, readonly ProxyEndpoint[]>();
   private readonly portsByService = new Map<string, readonly ServicePortInfo[]>();
   private sorted: readonly ServicePortInfo[] | undefined;
+  /** Positions in `sorted` of the ports with a Local traffic policy: the only ones a node's rules vary by. */
+  private localPorts: readonly number[] = [];
   private largeCluster = false;
   private revision = 0;
   private readonly variants = new Map<string, Variant>();
@@ -80,6 +82,7 @@ export class KubeProxyRules {
       const keys = [...this.services.keys()].sort();
       const all: ServicePortInfo[] = [];
       let total = 0;
+      const local: number[] = [];
       for (const key of keys) {
         let ports = this.portsByService.get(key);
         if (ports === undefined) {
@@ -88,11 +91,13 @@ export class KubeProxyRules {
           this.portsByService.set(key, ports);
         }
         for (const p of ports) {
+          if (p.use.usesLocal) local.push(all.length);
           all.push(p);
           total += p.endpoints.length;
         }
       }
       this.sorted = all;
+      this.localPorts = local;
       this.largeCluster = total > LARGE_CLUSTER_ENDPOINTS;
     }
     return this.sorted;
@@ -103,14 +108,15 @@ export class KubeProxyRules {
     const ports = this.servicePorts();
     const v = this.variant(config);
     const isLocal = (e: PortEndpoint) => e.nodeName === config.nodeName;
-    const keys: string[] = new Array(ports.length).fill('');
+    // Every node asks (5,000 nodes × 10,000 ports at scale): only the Local-policy ports are looked at.
+    let keys: string[] | undefined;
     let signature = '';
-    ports.forEach((info, i) => {
-      if (!info.use.usesLocal) return;
-      const key = localKey(info.endpoints, isLocal);
+    for (const i of this.localPorts) {
+      const key = localKey((ports[i] as ServicePortInfo).endpoints, isLocal);
+      keys ??= new Array(ports.length).fill('');
       keys[i] = key;
       signature += `${i}:${key};`;
-    });
+    }
     if (v.outputsRevision !== this.revision) {
       v.outputs = new Map();
       v.outputsRevision = this.revision;
@@ -123,7 +129,7 @@ export class KubeProxyRules {
         cache = new PortRulesCache(v.ctx, info);
         v.ports.set(info, cache);
       }
-      return cache.rules(keys[i] ?? '', isLocal);
+      return cache.rules(keys?.[i] ?? '', isLocal);
     });
     const out = assembleIptables(v.statics, rules);
     v.outputs.set(signature, out);
