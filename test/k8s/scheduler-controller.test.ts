@@ -81,6 +81,21 @@ describe('SchedulerController', () => {
     expect(pod(store, 'web-abc').spec.nodeName).not.toBe(pod(store, 'web-def').spec.nodeName);
   });
 
+  it('binds in one write: a watcher never sees the pod bound without PodScheduled=True', () => {
+    const { sim, store, ctx } = cluster();
+    addNode(store, 'node1');
+    addPod(store, 'web');
+    const seen: string[] = [];
+    store.watch<Pod>('Pod', {}, (e) => {
+      const cond = scheduledCond(e.object)?.status ?? '-';
+      seen.push(`${e.type} ${e.object.spec.nodeName ?? '-'} ${cond}`);
+    });
+    new SchedulerController(ctx).start();
+    sim.run();
+    // pods/binding (BindingREST.setPodNodeAndMetadata) sets both in one GuaranteedUpdate.
+    expect(seen).toEqual(['ADDED - -', 'MODIFIED node1 True']);
+  });
+
   it('leaves an unschedulable pod Pending with the FailedScheduling text; uncordon schedules it', () => {
     const { sim, store, ctx } = cluster();
     addNode(store, 'master', { taints: [CP_TAINT] });

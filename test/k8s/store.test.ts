@@ -309,3 +309,30 @@ describe('ApiStore copies', () => {
     expect(Object.isFrozen(v3.status)).toBe(true);
   });
 });
+
+describe('updateWithStatus (a subresource writing spec and status together)', () => {
+  it('commits both in one revision, bumps generation for the spec, and commits nothing when neither changes', () => {
+    const sim = new Sim();
+    const store = new ApiStore(sim);
+    const created = store.create(pod('web'));
+    const events: string[] = [];
+    store.watch('Pod', {}, (e: WatchEvent) => events.push(`${e.type} ${e.object.metadata.resourceVersion}`));
+    sim.run();
+    events.length = 0;
+    const input = {
+      ...created,
+      spec: { ...(created as unknown as { spec: object }).spec, nodeName: 'node1' },
+      status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'True' }] },
+    } as unknown as ObjectInput;
+    const bound = store.updateWithStatus(input);
+    expect(Number(bound.metadata.resourceVersion)).toBe(Number(created.metadata.resourceVersion) + 1);
+    expect(bound.metadata.generation).toBe(created.metadata.generation + 1);
+    expect(bound).toMatchObject({
+      spec: { nodeName: 'node1' },
+      status: { conditions: [{ status: 'True' }] },
+    });
+    expect(store.updateWithStatus({ ...bound } as unknown as ObjectInput)).toBe(bound);
+    sim.run();
+    expect(events).toEqual([`MODIFIED ${bound.metadata.resourceVersion}`]);
+  });
+});

@@ -424,10 +424,11 @@ export class SchedulerController {
     ) {
       return false;
     }
-    const bound = this.ctx.store.update<Pod>({ ...stored, spec: { ...stored.spec, nodeName: node } });
-    this.ctx.store.updateStatus({
-      ...bound,
-      status: withScheduledCondition(bound, this.ctx.sim.now, { status: 'True' }),
+    // pods/binding: spec.nodeName and PodScheduled=True in one write (BindingREST.setPodNodeAndMetadata).
+    this.ctx.store.updateWithStatus<Pod>({
+      ...stored,
+      spec: { ...stored.spec, nodeName: node },
+      status: withScheduledCondition(stored, this.ctx.sim.now, { status: 'True' }),
     });
     this.events.push({
       atNs: this.ctx.sim.now,

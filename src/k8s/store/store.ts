@@ -178,6 +178,19 @@ export class ApiStore {
    * write wins. An update that changes nothing commits nothing and returns the stored object.
    */
   update<O extends KubeObject = KubeObject>(input: ObjectInput): O {
+    return this.write(input, false);
+  }
+
+  /**
+   * update() and updateStatus() in one commit: what a subresource whose handler changes both writes —
+   * pods/binding sets spec.nodeName and the PodScheduled condition in one GuaranteedUpdate
+   * (BindingREST.setPodNodeAndMetadata), so watchers never see a bound pod without it.
+   */
+  updateWithStatus<O extends KubeObject = KubeObject>(input: ObjectInput): O {
+    return this.write(input, true);
+  }
+
+  private write<O extends KubeObject>(input: ObjectInput, withStatus: boolean): O {
     const { state, key, stored } = this.existing(input);
     const specChanged = !sameBody(input, stored);
     // Built key by key rather than with object rest: this runs for every write of every controller.
@@ -197,8 +210,14 @@ export class ApiStore {
     const next: Record<string, unknown> = {};
     for (const k in input) if (k !== 'metadata' && k !== 'status') next[k] = input[k];
     next['metadata'] = metadata;
-    next['status'] = stored['status'];
-    if (!specChanged && deepEqual(metadata, stored.metadata)) return stored as O;
+    next['status'] = withStatus ? input.status : stored['status'];
+    if (
+      !specChanged &&
+      deepEqual(metadata, stored.metadata) &&
+      (!withStatus || deepEqual(input.status, stored['status']))
+    ) {
+      return stored as O;
+    }
     // Removing the last finalizer of an object whose deletion is due completes it (deleteForEmptyFinalizers).
     if (
       sm.deletionTimestamp !== undefined &&
