@@ -18,40 +18,44 @@ const ARP_FRAME_LEN = 42;
 /**
  * ARP for one namespace (net/ipv4/arp.c): answers requests for any local address on any interface
  * (arp_ignore=0), learns from what it hears, and sends the requests the neighbour table asks for.
+ * Functions of the namespace rather than an object per namespace: ARP keeps no state of its own (the
+ * neighbour table does), and 150,000 pod namespaces would each hold one.
  */
-export class Arp {
-  constructor(private readonly view: StackView) {}
 
-  /** arp_process. */
-  receive(dev: NetDevice, arp: ArpPacket, toUs: boolean): void {
-    if (arp.op !== 1 && arp.op !== 2) return;
-    const neigh = this.view.neigh;
-    if (arp.senderIp === 0) return; // a duplicate-address probe: nothing to learn
-    const forUs = isLocalAddress(this.view, arp.targetIp);
-    if (arp.op === 1 && forUs) {
-      neigh.update(dev.ifindex, arp.senderIp, arp.senderMac, false, true);
-      const reply = arpReply({
-        senderMac: dev.mac,
-        senderIp: arp.targetIp,
-        targetMac: arp.senderMac,
-        targetIp: arp.senderIp,
-      });
-      dev.xmit(ethernet(arp.senderMac, dev.mac, reply), ARP_FRAME_LEN);
-      return;
-    }
-    // Replies addressed to us confirm reachability; anything else only refreshes an existing entry.
-    neigh.update(dev.ifindex, arp.senderIp, arp.senderMac, arp.op === 2 && toUs, false);
+/** arp_process. */
+export function arpReceive(view: StackView, dev: NetDevice, arp: ArpPacket, toUs: boolean): void {
+  if (arp.op !== 1 && arp.op !== 2) return;
+  const neigh = view.neigh;
+  if (arp.senderIp === 0) return; // a duplicate-address probe: nothing to learn
+  const forUs = isLocalAddress(view, arp.targetIp);
+  if (arp.op === 1 && forUs) {
+    neigh.update(dev.ifindex, arp.senderIp, arp.senderMac, false, true);
+    const reply = arpReply({
+      senderMac: dev.mac,
+      senderIp: arp.targetIp,
+      targetMac: arp.senderMac,
+      targetIp: arp.senderIp,
+    });
+    dev.xmit(ethernet(arp.senderMac, dev.mac, reply), ARP_FRAME_LEN);
+    return;
   }
+  // Replies addressed to us confirm reachability; anything else only refreshes an existing entry.
+  neigh.update(dev.ifindex, arp.senderIp, arp.senderMac, arp.op === 2 && toUs, false);
+}
 
-  /** arp_solicit: a broadcast request (or a unicast probe to `unicastTo`) for the entry's address. */
-  solicit(dev: NetDevice, entry: NeighEntry, unicastTo: Mac | undefined): void {
-    const last = entry.queue[entry.queue.length - 1];
-    // arp_announce=0: use the waiting packet's source if it is ours, else the device's best address.
-    let sip: Ip4 | undefined;
-    if (last !== undefined && isLocalAddress(this.view, last.src)) sip = last.src;
-    else sip = selectSource(this.view, dev.ifindex, entry.ip, 'link');
-    if (sip === undefined) return;
-    const req = arpRequest({ senderMac: dev.mac, senderIp: sip, targetIp: entry.ip });
-    dev.xmit(ethernet(unicastTo ?? BROADCAST_MAC, dev.mac, req), ARP_FRAME_LEN);
-  }
+/** arp_solicit: a broadcast request (or a unicast probe to `unicastTo`) for the entry's address. */
+export function arpSolicit(
+  view: StackView,
+  dev: NetDevice,
+  entry: NeighEntry,
+  unicastTo: Mac | undefined,
+): void {
+  const last = entry.queue[entry.queue.length - 1];
+  // arp_announce=0: use the waiting packet's source if it is ours, else the device's best address.
+  let sip: Ip4 | undefined;
+  if (last !== undefined && isLocalAddress(view, last.src)) sip = last.src;
+  else sip = selectSource(view, dev.ifindex, entry.ip, 'link');
+  if (sip === undefined) return;
+  const req = arpRequest({ senderMac: dev.mac, senderIp: sip, targetIp: entry.ip });
+  dev.xmit(ethernet(unicastTo ?? BROADCAST_MAC, dev.mac, req), ARP_FRAME_LEN);
 }

@@ -1,29 +1,12 @@
 import { type Ip4, maskOf } from '../wire/index.js';
+import { appended, bestOf, INDEX_FROM, NONE, PrefixGroup, sameKey } from './fib-group.js';
+import type { Route, RouteScope } from './fib-route.js';
 
-/** Route types as `ip route` prints them (RTN_*). */
-export type RouteType = 'unicast' | 'local' | 'broadcast' | 'unreachable' | 'blackhole' | 'prohibit';
-/** Route scopes (RT_SCOPE_*), ordered from widest to narrowest. */
-export type RouteScope = 'global' | 'link' | 'host';
-/** Who installed a route (RTPROT_*). */
-export type RouteProto = 'kernel' | 'boot' | 'static';
+export { appended } from './fib-group.js';
+export type { Route, RouteProto, RouteScope, RouteType } from './fib-route.js';
 
 /** The numeric scope values the kernel compares (RT_SCOPE_UNIVERSE 0, LINK 253, HOST 254). */
 export const SCOPE_VALUE: Readonly<Record<RouteScope, number>> = { global: 0, link: 253, host: 254 };
-
-/** One FIB entry; `dev` is an ifindex. */
-export interface Route {
-  readonly type: RouteType;
-  readonly dst: Ip4;
-  readonly prefixLen: number;
-  readonly gateway?: Ip4;
-  readonly dev: number;
-  readonly proto: RouteProto;
-  readonly scope: RouteScope;
-  /** Preferred source (`src`), when set. */
-  readonly prefsrc?: Ip4;
-  readonly metric: number;
-  readonly onlink: boolean;
-}
 
 /**
  * Routes a table shares with others (an overlay's per-peer routes, net/peer-table.ts), consulted after
@@ -51,116 +34,8 @@ export const prefixMask: (len: number) => number = maskOf;
 /** The netmask of each prefix length 0..32 as a signed 32-bit number. */
 const SIGNED_MASKS = Int32Array.from({ length: 33 }, (_, len) => prefixMask(len) | 0);
 
-/** Groups with more routes than this also index them by key (kube-ipvs0 holds a /32 per Service). */
-const INDEX_FROM = 16;
-
-/**
- * The routes of one prefix length. Destinations are kept again as signed 32-bit keys beside the routes
- * (small integers, so the array stays packed), and a lookup scans those rather than reading `dst` from
- * each record (addresses from 128.0.0.0 up would be compared as heap doubles). A large group is indexed
- * by key instead, so that neither a lookup nor an add scans it: the kernel's fib_trie does not slow down
- * with the number of routes either. Small groups keep arrays of exactly their size: a pod's namespace
- * has a handful of one-route groups, and a pushed-to array reserves 17 slots.
- */
-class PrefixGroup {
-  /** The netmask as a signed 32-bit number: `dst & mask` is then signed 32-bit too. */
-  readonly mask: number;
-  /** The keys of `routes`, in the same order (unused once indexed). */
-  keys: number[] = [];
-  routes: Route[] = [];
-  /** Above INDEX_FROM routes: the routes of each key, in insertion order. */
-  index: Map<number, Route[]> | undefined;
-
-  constructor(readonly len: number) {
-    this.mask = prefixMask(len) | 0;
-  }
-
-  add(route: Route): void {
-    if (this.index !== undefined) {
-      this.routes.push(route);
-      indexRoute(this.index, route);
-      return;
-    }
-    this.keys = appended(this.keys, route.dst | 0);
-    this.routes = appended(this.routes, route);
-    if (this.routes.length > INDEX_FROM) this.reindex();
-  }
-
-  /** The routes whose key is `key` (the signed form of a destination), in insertion order. */
-  withKey(key: number): readonly Route[] {
-    if (this.index !== undefined) return this.index.get(key) ?? NONE;
-    return this.routes.filter((_, j) => this.keys[j] === key);
-  }
-
-  /** Whether the group holds a route `ip route add` would call the same (EEXIST) as `route`. */
-  holdsSame(route: Route): boolean {
-    const key = route.dst | 0;
-    if (this.index !== undefined) return this.index.get(key)?.some((r) => sameKey(r, route)) === true;
-    const keys = this.keys;
-    for (let j = 0; j < keys.length; j++) {
-      if (keys[j] === key && sameKey(this.routes[j] as Route, route)) return true;
-    }
-    return false;
-  }
-
-  /** Keeps the routes `keep` accepts, in order. */
-  retain(keep: (r: Route) => boolean): void {
-    this.routes = this.routes.filter(keep);
-    this.keys = this.routes.map((r) => r.dst | 0);
-    this.index = undefined;
-    if (this.routes.length > INDEX_FROM) this.reindex();
-  }
-
-  private reindex(): void {
-    const index = new Map<number, Route[]>();
-    for (const r of this.routes) indexRoute(index, r);
-    this.index = index;
-    this.keys = [];
-  }
-}
-
-const NONE: readonly Route[] = Object.freeze([]);
-
-/**
- * `list` with `item` appended, as a new packed array of exactly that length (what `concat` gives). Array
- * literals for the short lists a pod's tables and device lists hold: `concat` is a generic builtin
- * (Symbol.isConcatSpreadable checks) and cost more than the rest of a route insert.
- */
-export function appended<T>(list: readonly T[], item: T): T[] {
-  switch (list.length) {
-    case 0:
-      return [item];
-    case 1:
-      return [list[0] as T, item];
-    case 2:
-      return [list[0] as T, list[1] as T, item];
-    case 3:
-      return [list[0] as T, list[1] as T, list[2] as T, item];
-    default:
-      return list.concat([item]); // wrapped: concat would spread an array item
-  }
-}
-
-/**
- * `groups` (longest prefix first, lengths unique) with `group` at its place, as packed exact-size copies
- * (what concat-then-sort gave, without the sort's comparator calls).
- */
-function withGroup(groups: readonly PrefixGroup[], group: PrefixGroup): PrefixGroup[] {
-  let at = 0;
-  while (at < groups.length && (groups[at] as PrefixGroup).len > group.len) at++;
-  if (at === groups.length) return appended(groups, group);
-  const first = groups[0] as PrefixGroup;
-  // A pod's `local` table meets this once: lo's /32s come after its /8 (literals, as in `appended`).
-  if (groups.length === 1) return [group, first];
-  return groups.slice(0, at).concat(group, groups.slice(at));
-}
-
-function indexRoute(index: Map<number, Route[]>, route: Route): void {
-  const key = route.dst | 0;
-  const list = index.get(key);
-  if (list === undefined) index.set(key, [route]);
-  else list.push(route);
-}
+/** `lens` tag of a length held by a PrefixGroup (a lone route's tag is its length, 0..32). */
+const GROUP = 64;
 
 /**
  * A route table (`local` or `main`). Lookup is longest-prefix match, then lowest metric, then the entry
@@ -169,8 +44,18 @@ function indexRoute(index: Map<number, Route[]>, route: Route): void {
  */
 export class RouteTable {
   private routes: Route[] = [];
-  /** Prefix lengths present, longest first, with their routes in insertion order. */
-  private byLen: PrefixGroup[] = [];
+  /**
+   * Prefix lengths present, longest first: the route itself while it is the only one of its length, a
+   * PrefixGroup from the second on. A pod's tables hold mostly lone routes (127.0.0.0/8, its /24,
+   * 10.244.0.0/16, default), and a group with its two arrays cost ~180 bytes each.
+   */
+  private byLen: Array<PrefixGroup | Route> = [];
+  /**
+   * Beside `byLen[i]`: `tags[2i]` its prefix length (plus GROUP for a group) and `tags[2i+1]` a lone
+   * route's destination as a signed 32-bit key. Small integers in one packed array, so a lookup tests a
+   * lone route without loading the record (its hidden class differs between route kinds).
+   */
+  private tags: number[] = [];
   /** Routes shared with other namespaces' tables, consulted after the table's own; set by a PeerView. */
   shared: SharedRoutes | undefined;
 
@@ -191,29 +76,53 @@ export class RouteTable {
     // A route beside a shared one of the same prefix: the table holds them all itself from now on.
     if (this.shared?.route(route.prefixLen, route.dst | 0) !== undefined) this.shared.detach();
     // Plain loops, no closures or filtered copies: every pod namespace adds its routes through here.
-    let group = this.groupOf(route.prefixLen);
-    if (group?.holdsSame(route) === true) return false;
+    const at = this.slotOf(route.prefixLen);
+    const held = at < 0 ? undefined : this.byLen[at];
+    if (held !== undefined) {
+      if (held instanceof PrefixGroup ? held.holdsSame(route) : sameKey(held, route)) return false;
+    }
     // Exact-size copies while small (most tables hold a few routes), amortised pushes beyond.
     if (this.routes.length < INDEX_FROM) this.routes = appended(this.routes, route);
     else this.routes.push(route);
     this.shared?.ownAdded(route.dst, route.prefixLen);
-    if (group === undefined) {
-      group = new PrefixGroup(route.prefixLen);
-      this.byLen = withGroup(this.byLen, group);
+    if (held === undefined) this.insertLone(route);
+    else if (held instanceof PrefixGroup) held.add(route);
+    else {
+      // The length's second route: its lone route and this one become a group, in insertion order.
+      const group = new PrefixGroup(route.prefixLen);
+      group.add(held);
+      group.add(route);
+      this.byLen[at] = group;
+      this.tags[2 * at] = route.prefixLen + GROUP;
+      this.tags[2 * at + 1] = 0;
     }
-    group.add(route);
     return true;
   }
 
-  private groupOf(len: number): PrefixGroup | undefined {
-    const groups = this.byLen;
-    for (let i = 0; i < groups.length; i++) if ((groups[i] as PrefixGroup).len === len) return groups[i];
-    return undefined;
+  /** The index in `byLen` of prefix length `len`, or -1. */
+  private slotOf(len: number): number {
+    const tags = this.tags;
+    for (let i = 0; i < tags.length; i += 2) if (((tags[i] as number) & ~GROUP) === len) return i >> 1;
+    return -1;
+  }
+
+  /** A route of a length not held yet, at its place. */
+  private insertLone(route: Route): void {
+    const len = route.prefixLen;
+    const tags = this.tags;
+    let at = 0;
+    while (2 * at < tags.length && ((tags[2 * at] as number) & ~GROUP) > len) at++;
+    this.byLen = withItem(this.byLen, at, route);
+    this.tags = withPair(tags, 2 * at, len, route.dst | 0);
   }
 
   /** The routes to exactly `dst/prefixLen`, in insertion order (through the group's index, no scan). */
   withPrefix(dst: Ip4, prefixLen: number): readonly Route[] {
-    const own = this.byLen.find((g) => g.len === prefixLen)?.withKey(dst | 0) ?? NONE;
+    const at = this.slotOf(prefixLen);
+    const held = at < 0 ? undefined : this.byLen[at];
+    let own = NONE;
+    if (held instanceof PrefixGroup) own = held.withKey(dst | 0);
+    else if (held !== undefined && (held.dst | 0) === (dst | 0)) own = [held];
     const shared = this.shared?.route(prefixLen, dst | 0);
     return shared === undefined ? own : [...own, shared];
   }
@@ -225,9 +134,11 @@ export class RouteTable {
 
   /** Whether the table itself (not what it shares) holds a route to exactly `dst/prefixLen`. */
   hasOwn(dst: Ip4, prefixLen: number): boolean {
-    const g = this.byLen.find((x) => x.len === prefixLen);
-    if (g === undefined) return false;
+    const at = this.slotOf(prefixLen);
+    if (at < 0) return false;
+    const g = this.byLen[at] as PrefixGroup | Route;
     const key = dst | 0;
+    if (!(g instanceof PrefixGroup)) return (g.dst | 0) === key;
     if (g.index !== undefined) return g.index.has(key);
     for (let j = 0; j < g.routes.length; j++) if (g.keys[j] === key) return true;
     return false;
@@ -239,8 +150,22 @@ export class RouteTable {
     if (this.shared?.some(match) === true) this.shared.detach();
     const before = this.routes.length;
     this.routes = this.routes.filter((r) => !match(r));
-    for (const g of this.byLen) g.retain((r) => !match(r));
-    this.byLen = this.byLen.filter((g) => g.routes.length > 0);
+    const byLen: Array<PrefixGroup | Route> = [];
+    const tags: number[] = [];
+    for (const g of this.byLen) {
+      let kept: PrefixGroup | Route | undefined = g;
+      if (g instanceof PrefixGroup) {
+        g.retain((r) => !match(r));
+        // A group left with one route holds it inline again, as if only that one had been added.
+        if (g.routes.length <= 1) kept = g.routes[0];
+      } else if (match(g)) kept = undefined;
+      if (kept === undefined) continue;
+      byLen.push(kept);
+      if (kept instanceof PrefixGroup) tags.push(kept.len + GROUP, 0);
+      else tags.push(kept.prefixLen, kept.dst | 0);
+    }
+    this.byLen = byLen;
+    this.tags = tags;
     return before - this.routes.length;
   }
 
@@ -248,12 +173,21 @@ export class RouteTable {
   lookup(dst: Ip4, usable?: (r: Route) => boolean): Route | undefined {
     const shared = this.shared;
     if (shared !== undefined) return this.lookupShared(dst, usable, shared);
-    const groups = this.byLen;
-    for (let i = 0; i < groups.length; i++) {
-      const best = bestOf(groups[i] as PrefixGroup, dst, usable);
+    const tags = this.tags;
+    for (let i = 0; i < tags.length; i += 2) {
+      const best = this.bestAt(i, dst, usable);
       if (best !== undefined) return best;
     }
     return undefined;
+  }
+
+  /** The best usable route for `dst` of the length at `tags[i]` (a lone route, or its group's). */
+  private bestAt(i: number, dst: Ip4, usable: ((r: Route) => boolean) | undefined): Route | undefined {
+    const tag = this.tags[i] as number;
+    if (tag >= GROUP) return bestOf(this.byLen[i >> 1] as PrefixGroup, dst, usable);
+    if ((dst & (SIGNED_MASKS[tag] as number)) !== this.tags[i + 1]) return undefined;
+    const r = this.byLen[i >> 1] as Route;
+    return usable === undefined || usable(r) ? r : undefined;
   }
 
   /**
@@ -261,21 +195,21 @@ export class RouteTable {
    * keys never collide with the table's own, so at one length at most one side can match.
    */
   private lookupShared(dst: Ip4, usable: ((r: Route) => boolean) | undefined, shared: SharedRoutes) {
-    const groups = this.byLen;
+    const tags = this.tags;
     const lens = shared.lens;
     let v = 0;
-    for (let i = 0; i < groups.length; i++) {
-      const g = groups[i] as PrefixGroup;
-      for (; v < lens.length && (lens[v] as number) >= g.len; v++) {
-        const len = lens[v] as number;
-        if (len === g.len) break;
-        const r = sharedHit(shared, len, dst, usable);
+    for (let i = 0; i < tags.length; i += 2) {
+      const len = (tags[i] as number) & ~GROUP;
+      for (; v < lens.length && (lens[v] as number) >= len; v++) {
+        const l = lens[v] as number;
+        if (l === len) break;
+        const r = sharedHit(shared, l, dst, usable);
         if (r !== undefined) return r;
       }
-      const best = bestOf(g, dst, usable);
+      const best = this.bestAt(i, dst, usable);
       if (best !== undefined) return best;
-      if (v < lens.length && lens[v] === g.len) {
-        const r = sharedHit(shared, g.len, dst, usable);
+      if (v < lens.length && lens[v] === len) {
+        const r = sharedHit(shared, len, dst, usable);
         if (r !== undefined) return r;
         v++;
       }
@@ -288,29 +222,33 @@ export class RouteTable {
   }
 }
 
-/** The lowest-metric usable route of the group for `dst`, the first added among equals. */
-function bestOf(g: PrefixGroup, dst: Ip4, usable: ((r: Route) => boolean) | undefined): Route | undefined {
-  const net = dst & g.mask;
-  let best: Route | undefined;
-  if (g.index !== undefined) {
-    const indexed = g.index.get(net);
-    if (indexed === undefined) return undefined;
-    for (let j = 0; j < indexed.length; j++) {
-      const r = indexed[j] as Route;
-      if (usable !== undefined && !usable(r)) continue;
-      if (best === undefined || r.metric < best.metric) best = r;
-    }
-    return best;
+/**
+ * `list` with `item` at index `at`, as a packed array of exactly that length (what concat-then-sort
+ * gave). Literals for the few lengths a pod's tables have: concat and slice cost more than the rest of
+ * a route insert (a pod's `local` table meets the insert at 0 once: lo's /32s come after its /8).
+ */
+function withItem<T>(list: readonly T[], at: number, item: T): T[] {
+  if (at === list.length) return appended(list, item);
+  const a = list[0] as T;
+  if (list.length === 1) return [item, a];
+  if (list.length === 2) return at === 0 ? [item, a, list[1] as T] : [a, item, list[1] as T];
+  return list.slice(0, at).concat([item], list.slice(at));
+}
+
+/** `tags` with the pair (x, y) at even index `at`, exact-size as `withItem`. */
+function withPair(tags: readonly number[], at: number, x: number, y: number): number[] {
+  const n = tags.length;
+  if (n === 0) return [x, y];
+  const a = tags[0] as number;
+  const b = tags[1] as number;
+  if (n === 2) return at === 0 ? [x, y, a, b] : [a, b, x, y];
+  if (n === 4) {
+    const c = tags[2] as number;
+    const d = tags[3] as number;
+    if (at === 0) return [x, y, a, b, c, d];
+    return at === 2 ? [a, b, x, y, c, d] : [a, b, c, d, x, y];
   }
-  const keys = g.keys;
-  const n = g.routes.length;
-  for (let j = 0; j < n; j++) {
-    if (keys[j] !== net) continue;
-    const r = g.routes[j] as Route;
-    if (usable !== undefined && !usable(r)) continue;
-    if (best === undefined || r.metric < best.metric) best = r;
-  }
-  return best;
+  return tags.slice(0, at).concat(x, y, tags.slice(at));
 }
 
 /** The shared route of length `len` covering `dst`, if `usable` accepts it. */
@@ -322,10 +260,6 @@ function sharedHit(
 ): Route | undefined {
   const r = shared.route(len, dst & (SIGNED_MASKS[len] as number));
   return r !== undefined && (usable === undefined || usable(r)) ? r : undefined;
-}
-
-function sameKey(a: Route, b: Route): boolean {
-  return a.dst === b.dst && a.prefixLen === b.prefixLen && a.metric === b.metric && a.type === b.type;
 }
 
 /**

@@ -11,11 +11,8 @@ const RATEMASK = 0x1818;
  * Fragmentation-needed is never limited (PMTU discovery must not stall).
  */
 export class IcmpRateLimit {
-  private peersMap: Map<Ip4, { tokens: number; last: number }> | undefined;
-  private get peers(): Map<Ip4, { tokens: number; last: number }> {
-    this.peersMap ??= new Map();
-    return this.peersMap;
-  }
+  /** Made with the limiter, which Ipv4Stack makes at the first error it considers. */
+  private readonly peers = new Map<Ip4, { tokens: number; last: number }>();
 
   /** icmpv4_xrlim_allow: may an error of this type go to `dst` now? */
   allow(now: number, dst: Ip4, type: number, code: number): boolean {

@@ -7,18 +7,14 @@ import type { Ip4 } from '../wire/index.js';
  * consecutive towards one peer.
  */
 export class IpIdent {
-  private nextMap: Map<Ip4, number> | undefined;
-  private get next(): Map<Ip4, number> {
-    this.nextMap ??= new Map();
-    return this.nextMap;
-  }
+  private readonly next = new Map<Ip4, number>();
 
-  /** The namespace's stream, opened at the first packet (most pod namespaces never send one). */
-  constructor(private readonly stream: () => Rng) {}
+  /** The namespace's stream (Ipv4Stack makes the IpIdent at the first packet it numbers). */
+  constructor(private readonly stream: Rng) {}
 
   take(dst: Ip4): number {
     let id = this.next.get(dst);
-    if (id === undefined) id = this.stream().int(1, 0xffff);
+    if (id === undefined) id = this.stream.int(1, 0xffff);
     this.next.set(dst, (id + 1) & 0xffff);
     return id;
   }

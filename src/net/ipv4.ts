@@ -16,13 +16,14 @@ import {
   parseIcmpQuote,
 } from '../wire/index.js';
 import { isBroadcast, isLocalAddress, isMulticast, selectSource } from './addr-select.js';
-import { Arp } from './arp.js';
+import { arpReceive, arpSolicit } from './arp.js';
 import { BrNetfilter } from './br-netfilter.js';
 import { ICMP, IP } from './defaults.js';
 import { isGroupMac, type NetDevice, type RxHandler } from './dev/index.js';
 import type { Route } from './fib.js';
 import { type HookResult, type NfSkb, newSkb } from './hooks.js';
 import { IcmpRateLimit } from './icmp-limit.js';
+import { icmpSilence } from './icmp-silence.js';
 import { IpIdent } from './ident.js';
 import type { NeighEntry, NeighHost } from './neigh.js';
 import { nfResetPacket } from './nf-reject.js';
@@ -74,21 +75,19 @@ export type SendResult =
   | { readonly ok: true }
   | { readonly ok: false; readonly errno: SendErrno; readonly mtu?: number };
 
-/** ICMP types that are errors (no error is ever sent about one of these). */
-const ICMP_ERROR_TYPES = new Set([3, 4, 5, 11, 12]);
-
 /**
  * The IPv4 layer of one namespace: ip_rcv → local delivery or ip_forward → ip_output → neighbour
  * output, with the ICMP errors Linux sends on the way (time exceeded, unreachable, fragmentation needed).
  */
 export class Ipv4Stack implements RxHandler, NeighHost {
-  private readonly arp: Arp;
-  private readonly limit = new IcmpRateLimit();
-  private readonly ident: IpIdent;
-  private readonly frags: Reassembly;
-  private readonly pmtu = new PathMtu();
-  /** br_netfilter for the namespace's bridges (NetNs.attach sets it as their `nfHooks`). */
-  readonly brnf: BrNetfilter;
+  // Made at first use, each where its first use gives what one made with the stack would (none draws
+  // or schedules anything when made): a pod namespace mostly never fragments, rate-limits or bridges.
+  private limitV: IcmpRateLimit | undefined;
+  private identV: IpIdent | undefined;
+  private fragsV: Reassembly | undefined;
+  private pmtuV: PathMtu | undefined;
+  private brnfV: BrNetfilter | undefined;
+  private deviceUpV: ((r: Route) => boolean) | undefined;
   /** Packets on their way through `lo` with their netfilter state (the skb keeps its conntrack entry). */
   private loopSkbsMap: WeakMap<Ipv4Packet, NfSkb> | undefined;
   /** Made at the first packet looped back through the hooks. */
@@ -97,13 +96,36 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     return this.loopSkbsMap;
   }
 
-  constructor(private readonly view: StackView) {
-    this.brnf = new BrNetfilter(view, (r, pkt, dev, skb) => this.nfVerdict(r, pkt, dev, skb));
-    this.arp = new Arp(view);
-    this.ident = new IpIdent(() => view.sim.rng(`${view.name}/ip-ident`));
-    this.frags = new Reassembly(view.sim, (first) => {
+  constructor(private readonly view: StackView) {}
+
+  /** br_netfilter for the namespace's bridges (NetNs.attach sets it as their `nfHooks`). */
+  get brnf(): BrNetfilter {
+    this.brnfV ??= new BrNetfilter(this.view, (r, pkt, dev, skb) => this.nfVerdict(r, pkt, dev, skb));
+    return this.brnfV;
+  }
+
+  private get limit(): IcmpRateLimit {
+    this.limitV ??= new IcmpRateLimit();
+    return this.limitV;
+  }
+
+  /** The per-destination IDs, with the namespace's `ip-ident` stream (its draws depend on nothing else). */
+  private get ident(): IpIdent {
+    this.identV ??= new IpIdent(this.view.sim.rng(`${this.view.name}/ip-ident`));
+    return this.identV;
+  }
+
+  private get frags(): Reassembly {
+    this.fragsV ??= new Reassembly(this.view.sim, (first) => {
       if (first !== undefined) this.icmpSend(first, 11, 1, 0);
     });
+    return this.fragsV;
+  }
+
+  /** Routes through a device that is down are skipped (fib_table_lookup ignores dead nexthops). */
+  private get deviceUp(): (r: Route) => boolean {
+    this.deviceUpV ??= (r) => this.view.device(r.dev)?.adminUp === true;
+    return this.deviceUpV;
   }
 
   /** A frame arrived on one of the namespace's devices (the netif_receive_skb → ip_rcv / arp_rcv step). */
@@ -117,7 +139,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     }
     const p = frame.payload;
     if (p.kind === 'ipv4') this.ipRcv(dev, p);
-    else if (p.kind === 'arp') this.arp.receive(dev, p, toUs);
+    else if (p.kind === 'arp') arpReceive(this.view, dev, p, toUs);
     else this.count('rx_unknown_protocol');
   }
 
@@ -327,7 +349,9 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     if (q === undefined || mtu === 0) return;
     const r = this.view.main.lookup(q.dst, this.deviceUp);
     const dev = r === undefined ? undefined : this.view.device(r.dev);
-    if (dev !== undefined) this.pmtu.learn(q.dst, mtu, dev.mtu, this.view.sim.now);
+    if (dev === undefined) return;
+    this.pmtuV ??= new PathMtu();
+    this.pmtuV.learn(q.dst, mtu, dev.mtu, this.view.sim.now);
   }
 
   /** icmp_echo → icmp_reply: same id/seq/data, from the address pinged, TOS copied, DF clear. */
@@ -398,7 +422,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     const chosen =
       src ?? route.prefsrc ?? selectSource(this.view, route.dev, route.gateway ?? dst, route.scope);
     if (chosen === undefined) return { ok: false, errno: 'EADDRNOTAVAIL' };
-    const pmtu = this.pmtu.get(dst, this.view.sim.now);
+    const pmtu = this.pmtuV?.get(dst, this.view.sim.now);
     if (pmtu === undefined || pmtu.mtu >= dev.mtu) return { ok: true, route, dev, src: chosen, mtu: dev.mtu };
     return { ok: true, route, dev, src: chosen, mtu: pmtu.mtu, pmtu };
   }
@@ -512,7 +536,7 @@ export class Ipv4Stack implements RxHandler, NeighHost {
 
   solicit(entry: NeighEntry, unicastTo: number | undefined): void {
     const dev = this.view.device(entry.dev);
-    if (dev !== undefined) this.arp.solicit(dev, entry, unicastTo);
+    if (dev !== undefined) arpSolicit(this.view, dev, entry, unicastTo);
   }
 
   transmit(entry: NeighEntry, packet: Ipv4Packet): void {
@@ -535,12 +559,6 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     this.dropped(`route_${route.type}`, pkt, dev);
   }
 
-  /** Routes through a device that is down are skipped (fib_table_lookup ignores dead nexthops). */
-  private readonly deviceUp = (r: Route): boolean => {
-    const d = this.view.device(r.dev);
-    return d?.adminUp === true;
-  };
-
   private count(reason: string): void {
     const s = this.view.stats;
     s.set(reason, (s.get(reason) ?? 0) + 1);
@@ -552,23 +570,6 @@ export class Ipv4Stack implements RxHandler, NeighHost {
     const x = this.view.explain;
     if (x !== undefined) x.drop(dev, pkt, reason);
   }
-}
-
-/**
- * The rules under which icmp_send stays silent about `orig`, whatever the error: a non-first fragment,
- * an unknown or broadcast/multicast sender or destination, an ICMP error itself. The reason, or
- * undefined when an error may be sent.
- */
-function icmpSilence(view: StackView, orig: Ipv4Packet): string | undefined {
-  if (orig.fragOffset !== 0) return 'not about a non-first fragment';
-  if (orig.src === 0 || isBroadcast(view, orig.dst) || isMulticast(orig.dst) || isMulticast(orig.src))
-    return 'not about a broadcast, multicast or unspecified address';
-  if (orig.protocol === IPPROTO_ICMP) {
-    const inner = orig.payload;
-    const innerType = inner.kind === 'icmp' ? inner.type : inner.kind === 'raw' ? inner.bytes[0] : undefined;
-    if (innerType !== undefined && ICMP_ERROR_TYPES.has(innerType)) return 'not about an ICMP error';
-  }
-  return undefined;
 }
 
 /** Bytes of an IPv4 payload record. */

@@ -1,75 +1,18 @@
-import { MS, type Rng, type Sim, Timer } from '../sim/index.js';
+import { MS, type Rng, type Sim } from '../sim/index.js';
 import type { Ip4, Ipv4Packet, Mac } from '../wire/index.js';
 import { NEIGH } from './defaults.js';
+import { NeighEntry, type NeighHost, type NudState, type SharedNeighbours } from './neigh-entry.js';
 
-/** NUD states (include/uapi/linux/neighbour.h) as `ip neigh` prints them. */
-export type NudState =
-  | 'INCOMPLETE'
-  | 'REACHABLE'
-  | 'STALE'
-  | 'DELAY'
-  | 'PROBE'
-  | 'FAILED'
-  | 'NOARP'
-  | 'PERMANENT'
-  | 'NONE';
+export {
+  NeighEntry,
+  type NeighHost,
+  type NudState,
+  type SharedNeighbour,
+  type SharedNeighbours,
+} from './neigh-entry.js';
 
-/** What the neighbour table needs from its stack: send ARP, send a resolved packet, report a failure. */
-export interface NeighHost {
-  /** Sends an ARP request for `entry.ip` on its device: broadcast, or unicast to `unicastTo` (PROBE). */
-  solicit(entry: NeighEntry, unicastTo: Mac | undefined): void;
-  /** Transmits a packet that waited for resolution. */
-  transmit(entry: NeighEntry, packet: Ipv4Packet): void;
-  /** A packet that waited in vain: the stack answers with ICMP host unreachable (arp_error_report). */
-  unreachable(entry: NeighEntry, packet: Ipv4Packet): void;
-}
-
-/** One neighbour entry: an IPv4 address on a device and what is known of its MAC. */
-export class NeighEntry {
-  state: NudState = 'NONE';
-  mac: Mac | undefined;
-  /** Last time reachability was confirmed (ARP reply). */
-  confirmed = 0;
-  /** Last time the entry was used to send. */
-  used = 0;
-  /** Last time the state or address changed. */
-  updated = 0;
-  probes = 0;
-  queue: Ipv4Packet[] = [];
-  queueBytes = 0;
-  readonly timer: Timer;
-
-  constructor(
-    readonly table: NeighTable,
-    readonly ip: Ip4,
-    readonly dev: number,
-  ) {
-    this.timer = new Timer(table.sim, () => table.timerFired(this));
-  }
-}
-
-/** A permanent neighbour shared with other namespaces (an overlay peer's VTEP, net/peer-table.ts). */
-export interface SharedNeighbour {
-  readonly gateway: Ip4;
-  readonly mac: Mac;
-}
-
-/**
- * Permanent neighbours of one device a table shares with other namespaces, consulted after its own
- * entries of that device. The table's own entries of the device are only copies of shared ones (made
- * when the stack first uses one, so per-packet state stays the namespace's); any other change on the
- * device detaches first, turning every shared entry into the table's own.
- */
-export interface SharedNeighbours {
-  readonly ifindex: number;
-  neighbour(ip: Ip4): SharedNeighbour | undefined;
-  /** The shared entries, in the order the namespace would have created them. */
-  visible(): readonly SharedNeighbour[];
-  /** When the namespace would have created the entry. */
-  handledAt(n: SharedNeighbour): number;
-  /** Turns the shared entries into the table's own (and unsets `NeighTable.shared`). */
-  detach(): void;
-}
+/** The entries of a table that has none yet, shared: never written (`writable` replaces it first). */
+const NO_ENTRIES: ReadonlyMap<number, Map<Ip4, NeighEntry>> = new Map();
 
 /** neigh_timer_handler's lower bound on the next expiry: HZ/100. */
 const NEIGH_MIN_REARM_NS = 10 * MS;
@@ -84,28 +27,39 @@ function usable(state: NudState): boolean {
  * retries, FAILED with error reports, and REACHABLE → STALE/DELAY → PROBE ageing on real timers.
  */
 export class NeighTable {
-  private readonly entries = new Map<number, Map<Ip4, NeighEntry>>();
+  /** Entries by device, then address; NO_ENTRIES until the first (most pods never resolve anything). */
+  private entries: ReadonlyMap<number, Map<Ip4, NeighEntry>> = NO_ENTRIES;
   /**
    * The entry `get` found last, by device: a device mostly sends to one next hop (a router's uplink, a
    * pod's gateway), so this skips two Map lookups per packet. Cleared when its entry is deleted.
    */
-  private readonly lastByDev: Array<NeighEntry | undefined> = [];
+  private lastByDev: Array<NeighEntry | undefined> | undefined;
   private reachableNs = 0;
-  private reachableDrawnAt = Number.NEGATIVE_INFINITY;
+  /** When `reachableNs` was drawn; meaningless before the first draw (`rng` still unopened). */
+  private reachableDrawnAt = 0;
   /** Packets dropped because the unresolved queue was full (unres_discards). */
   unresDiscards = 0;
   /** Permanent entries of one device shared with other namespaces; set by a PeerView. */
   shared: SharedNeighbours | undefined;
 
+  private rng: Rng | undefined;
+
+  /** `nsName`'s stream `<nsName>/neigh` is opened at the first draw (most pods never need one). */
   constructor(
     readonly sim: Sim,
     private readonly host: NeighHost,
-    private readonly rng: Rng,
+    private readonly nsName: string,
   ) {}
+
+  /** The entries by device, to write to (made at the first entry). */
+  private writable(): Map<number, Map<Ip4, NeighEntry>> {
+    if (this.entries === NO_ENTRIES) this.entries = new Map();
+    return this.entries as Map<number, Map<Ip4, NeighEntry>>;
+  }
 
   /** The entry for `ip` on device `dev`, if any. */
   get(dev: number, ip: Ip4): NeighEntry | undefined {
-    const last = this.lastByDev[dev];
+    const last = this.lastByDev?.[dev];
     if (last !== undefined && last.ip === ip) return last;
     let e = this.entries.get(dev)?.get(ip);
     if (e === undefined) {
@@ -117,6 +71,8 @@ export class NeighTable {
       e = this.permanentEntry(dev, ip, n.mac, shared.handledAt(n));
       this.devEntries(dev).set(ip, e);
     }
+    // Made at the first entry found: a table that never resolves anything keeps no array.
+    if (this.lastByDev === undefined) this.lastByDev = [];
     this.lastByDev[dev] = e;
     return e;
   }
@@ -168,7 +124,7 @@ export class NeighTable {
     for (const n of shared)
       rebuilt.set(n.ip, own?.get(n.ip) ?? this.permanentEntry(dev, n.ip, n.mac, n.atNs));
     for (const [ip, e] of own ?? []) if (!rebuilt.has(ip)) rebuilt.set(ip, e);
-    this.entries.set(dev, rebuilt);
+    this.writable().set(dev, rebuilt);
   }
 
   /** A shared entry left the table: the copy this namespace made of it goes (queue empty: permanent). */
@@ -177,7 +133,7 @@ export class NeighTable {
     if (e === undefined) return;
     e.timer.cancel();
     this.entries.get(dev)?.delete(ip);
-    if (this.lastByDev[dev] === e) this.lastByDev[dev] = undefined;
+    if (this.lastByDev?.[dev] === e) this.lastByDev[dev] = undefined;
   }
 
   /** A PERMANENT entry as `ip neigh replace … nud permanent` left it at `atNs` on a new entry. */
@@ -200,7 +156,7 @@ export class NeighTable {
     let byIp = this.entries.get(dev);
     if (byIp === undefined) {
       byIp = new Map();
-      this.entries.set(dev, byIp);
+      this.writable().set(dev, byIp);
     }
     return byIp;
   }
@@ -208,9 +164,10 @@ export class NeighTable {
   /** The current randomised reachable time (neigh_rand_reach_time, redrawn every 300 s). */
   reachableTime(): number {
     const now = this.sim.now;
-    if (now - this.reachableDrawnAt >= NEIGH.reachableRedrawNs) {
+    if (this.rng === undefined || now - this.reachableDrawnAt >= NEIGH.reachableRedrawNs) {
       // neigh_rand_reach_time: base/2 + a uniform draw below base (drawn here in whole milliseconds).
       const base = NEIGH.baseReachableNs;
+      this.rng ??= this.sim.rng(`${this.nsName}/neigh`);
       this.reachableNs = base / 2 + this.rng.int(0, base / MS - 1) * MS;
       this.reachableDrawnAt = now;
     }
@@ -298,7 +255,7 @@ export class NeighTable {
     if (e === undefined) return false;
     e.timer.cancel();
     this.entries.get(dev)?.delete(ip);
-    if (this.lastByDev[dev] === e) this.lastByDev[dev] = undefined;
+    if (this.lastByDev?.[dev] === e) this.lastByDev[dev] = undefined;
     return true;
   }
 
@@ -306,8 +263,8 @@ export class NeighTable {
   flushDev(dev: number): void {
     this.unshare(dev);
     for (const e of this.entries.get(dev)?.values() ?? []) e.timer.cancel();
-    this.entries.delete(dev);
-    this.lastByDev[dev] = undefined;
+    if (this.entries.has(dev)) this.writable().delete(dev);
+    if (this.lastByDev !== undefined) this.lastByDev[dev] = undefined;
   }
 
   /** neigh_timer_handler (the comparisons are its time_before_eq, i.e. inclusive). */

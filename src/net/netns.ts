@@ -97,7 +97,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.trace = options.trace;
     this.tracePrefix = options.tracePrefix ?? options.name;
     this.ip = new Ipv4Stack(this);
-    this.neigh = new NeighTable(sim, this.ip, sim.rng(`${this.name}/neigh`));
+    this.neigh = new NeighTable(sim, this.ip, this.name);
     this.lo = new Loopback(sim, this.deviceOptions('lo', 0, 65536));
     this.attach(this.lo);
     // `addAddress('lo', 127.0.0.1, 8, 'host')`, with the address and its three routes shared by every

@@ -18,11 +18,8 @@ export interface PmtuException {
  * `-M do` fails locally with the learned MTU.
  */
 export class PathMtu {
-  private exceptionsMap: Map<Ip4, PmtuException> | undefined;
-  private get exceptions(): Map<Ip4, PmtuException> {
-    this.exceptionsMap ??= new Map();
-    return this.exceptionsMap;
-  }
+  /** Made with the table, which Ipv4Stack makes at the first frag-needed it learns from. */
+  private readonly exceptions = new Map<Ip4, PmtuException>();
 
   /** Records what a frag-needed about a packet to `dst` said, if it lowers the path MTU. */
   learn(dst: Ip4, reported: number, deviceMtu: number, now: number): void {

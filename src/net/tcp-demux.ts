@@ -13,6 +13,7 @@ import {
   type TcpSegment,
   verifyTcp,
 } from '../wire/index.js';
+import { appended } from './fib.js';
 import type { TcpConn, TcpSocketOptions } from './tcp-conn.js';
 import { LOCAL_PORT_RANGE } from './tcp-defaults.js';
 import type { SocketErrno, SocketHost } from './tcp-host.js';
@@ -40,9 +41,21 @@ export type TcpConnectResult =
   | { readonly ok: true; readonly socket: TcpSocket }
   | { readonly ok: false; readonly errno: SocketErrno };
 
-interface Listening {
-  readonly addr: number;
-  readonly onAccept: AcceptHandler;
+/**
+ * A listening socket: the table's entry and the handle listen() returns, one object with a `close`
+ * method rather than an entry, a handle and a close closure (every pod of a cluster listens).
+ */
+class Listening implements TcpListener {
+  constructor(
+    private readonly table: TcpTable,
+    readonly addr: number,
+    readonly port: number,
+    readonly onAccept: AcceptHandler,
+  ) {}
+
+  close(): void {
+    this.table.unlisten(this);
+  }
 }
 
 /** Key of the connection table: both ports (the addresses are compared in the short bucket). */
@@ -109,17 +122,18 @@ export class TcpTable implements TcpSocketOwner {
     if (!(port >= 1 && port <= 0xffff)) return 'EINVAL';
     const list = this.listeners.get(port) ?? [];
     if (list.some((l) => l.addr === 0 || addr === 0 || l.addr === addr)) return 'EADDRINUSE';
-    const entry: Listening = { addr, onAccept };
-    this.listeners.set(port, [...list, entry]);
-    return {
-      addr,
-      port,
-      close: () => {
-        const now = (this.listeners.get(port) ?? []).filter((l) => l !== entry);
-        if (now.length === 0) this.listeners.delete(port);
-        else this.listeners.set(port, now);
-      },
-    };
+    const entry = new Listening(this, addr, port, onAccept);
+    // Exact size: a spread copy reserves 17 slots, for the one listener of most ports.
+    this.listeners.set(port, appended(list, entry));
+    return entry;
+  }
+
+  /** A listener's close(): stops listening; established connections stay. */
+  unlisten(entry: TcpListener): void {
+    const port = entry.port;
+    const now = (this.listeners.get(port) ?? []).filter((l) => l !== entry);
+    if (now.length === 0) this.listeners.delete(port);
+    else this.listeners.set(port, now);
   }
 
   /**

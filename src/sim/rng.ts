@@ -12,20 +12,17 @@ export class Rng {
   private c: number;
   private d: number;
 
-  /** Builds a stream from a 32-bit seed and a stream name. */
+  /**
+   * Builds a stream from a 32-bit seed and a stream name: four splitmix32 outputs of the name's hash.
+   * The state is kept as signed 32-bit numbers (the same bits: every use goes through ToInt32 or
+   * `>>>`), which stay small integers instead of heap numbers; a pod namespace opens a few streams.
+   */
   constructor(seed: number, name: string) {
-    let x = hashName(name, seed >>> 0);
-    const next = (): number => {
-      x = (x + 0x9e3779b9) | 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    this.d = next();
+    const x = hashName(name, seed >>> 0);
+    this.a = splitmix32(x + GOLDEN);
+    this.b = splitmix32(x + 2 * GOLDEN);
+    this.c = splitmix32(x + 3 * GOLDEN);
+    this.d = splitmix32(x + 4 * GOLDEN);
     if ((this.a | this.b | this.c | this.d) === 0) this.d = 1;
   }
 
@@ -66,6 +63,17 @@ export class Rng {
     const hi = (this.u32() & 0xfeff) | 0x0200; // clear multicast bit, set locally-administered bit
     return hi * 4294967296 + this.u32();
   }
+}
+
+/** splitmix32's increment (2^32 / golden ratio). */
+const GOLDEN = 0x9e3779b9;
+
+/** splitmix32's output for the counter value `x` (taken mod 2^32), as a signed 32-bit number. */
+function splitmix32(x: number): number {
+  let z = x | 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+  return z ^ (z >>> 16);
 }
 
 function rotl(x: number, k: number): number {

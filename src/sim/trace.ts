@@ -31,10 +31,11 @@ export class TraceBus<F> {
   active = false;
 
   /** Registers (or returns) the capture point with this name. */
-  point(name: string, options: { readonly layer3?: boolean } = {}): TracePoint {
+  point(name: string, options?: { readonly layer3?: boolean }): TracePoint {
     const existing = this.byName.get(name);
     if (existing !== undefined) return existing;
-    const p: TracePoint = { id: this.points.length, name, layer3: options.layer3 === true };
+    // No default `{}` for options: each device registers its points, and most pass none.
+    const p: TracePoint = { id: this.points.length, name, layer3: options?.layer3 === true };
     this.points.push(p);
     this.byName.set(name, p);
     for (const l of this.pointListeners) l(p);
