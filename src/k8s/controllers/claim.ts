@@ -7,13 +7,8 @@
  */
 
 import type { ControlPlaneContext } from '../api/index.js';
-import {
-  compileSelector,
-  type KubeObject,
-  type LabelSelector,
-  type OwnerReference,
-  StatusError,
-} from '../store/index.js';
+import { type KubeObject, type LabelSelector, type OwnerReference, StatusError } from '../store/index.js';
+import { selectorMatches } from './memo.js';
 import { controllerRefOf, isTerminating, newControllerRef } from './pods.js';
 
 export interface ClaimOptions {
@@ -28,7 +23,6 @@ export interface ClaimOptions {
 
 /** Returns the objects the owner controls after adoption and release, in candidate order. */
 export function claim<O extends KubeObject>(ctx: ControlPlaneContext, kind: string, o: ClaimOptions): O[] {
-  const match = compileSelector(o.selector);
   const out: O[] = [];
   let canAdopt: boolean | undefined;
   const ownerUid = o.owner.metadata.uid;
@@ -36,14 +30,14 @@ export function claim<O extends KubeObject>(ctx: ControlPlaneContext, kind: stri
     const ref = controllerRefOf(obj);
     if (ref !== undefined) {
       if (ref.uid !== ownerUid) continue;
-      if (match(obj.metadata.labels)) {
+      if (selectorMatches(o.selector, obj.metadata.labels)) {
         out.push(obj as O);
       } else if (!isTerminating(o.owner) && !isTerminating(obj)) {
         patchOwnerRefs(ctx, kind, obj, (refs) => refs.filter((r) => r.uid !== ownerUid));
       }
       continue;
     }
-    if (!match(obj.metadata.labels) || isTerminating(obj)) continue;
+    if (!selectorMatches(o.selector, obj.metadata.labels) || isTerminating(obj)) continue;
     if (canAdopt === undefined) {
       const live = ctx.store.tryGet(o.owner.kind, o.owner.metadata.namespace, o.owner.metadata.name);
       canAdopt = live !== undefined && live.metadata.uid === ownerUid && !isTerminating(live);

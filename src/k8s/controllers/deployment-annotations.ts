@@ -27,6 +27,7 @@ export function newRSAnnotations(
   newRevision: number,
   exists: boolean,
 ): Annotations | undefined {
+  if (exists && !annotationsChange(d, current, newRevision)) return undefined;
   const out: Record<string, string> = { ...current };
   let changed = false;
   for (const [k, v] of Object.entries(d.metadata.annotations ?? {})) {
@@ -52,6 +53,22 @@ export function newRSAnnotations(
     changed = true;
   }
   return changed ? sortedRecord(out) : undefined;
+}
+
+/**
+ * Whether SetNewReplicaSetAnnotations changes an existing ReplicaSet's annotations — asked without
+ * building them, as every sync asks it of a new ReplicaSet that is almost always up to date.
+ */
+function annotationsChange(d: Deployment, current: Annotations | undefined, newRevision: number): boolean {
+  const own = d.metadata.annotations;
+  if (own !== undefined) {
+    for (const k of Object.keys(own)) {
+      if (!ANNOTATIONS_TO_SKIP.has(k) && current?.[k] !== own[k]) return true;
+    }
+  }
+  const oldRevision = current?.[REVISION_ANNOTATION];
+  const oldInt = oldRevision === undefined || oldRevision === '' ? 0 : Number(oldRevision);
+  return Number.isInteger(oldInt) && oldInt < newRevision;
 }
 
 /** A record with its keys sorted, as Go's encoding/json prints a map. */

@@ -53,9 +53,28 @@ export function newCondition(
   return { type, status, lastUpdateTime: now, lastTransitionTime: now, reason, message };
 }
 
-/** The conditions of a stored status, with their times (absent times read as 0). */
-export function conditionsOf(status: DeploymentStatusApi | undefined): DeploymentCondition[] {
-  return (status?.conditions ?? []).map((c) => ({
+const NO_CONDITIONS: readonly DeploymentCondition[] = [];
+/**
+ * The last status read and its conditions: a sync reads the conditions of the same stored (frozen,
+ * never changing) status several times over. One entry is enough, as syncs run one at a time.
+ */
+let lastStatus: DeploymentStatusApi | undefined;
+let lastConditions: readonly DeploymentCondition[] = NO_CONDITIONS;
+
+/** The conditions of a stored status, with their times (absent times read as 0). Read-only. */
+export function conditionsOf(status: DeploymentStatusApi | undefined): readonly DeploymentCondition[] {
+  if (status === undefined) return NO_CONDITIONS;
+  if (status === lastStatus) return lastConditions;
+  const conds = readConditions(status);
+  if (Object.isFrozen(status)) {
+    lastStatus = status;
+    lastConditions = conds;
+  }
+  return conds;
+}
+
+function readConditions(status: DeploymentStatusApi): DeploymentCondition[] {
+  return (status.conditions ?? []).map((c) => ({
     type: c.type === 'Available' || c.type === 'Progressing' ? c.type : 'ReplicaFailure',
     status: c.status === 'True' || c.status === 'False' ? c.status : 'Unknown',
     lastUpdateTime: 'lastUpdateTime' in c && typeof c.lastUpdateTime === 'number' ? c.lastUpdateTime : 0,
@@ -99,19 +118,23 @@ export function removeCondition(
 export function makeStatus(
   s: StatusCounters & { readonly conditions: readonly DeploymentCondition[] },
 ): DeploymentStatusOut {
-  const out: Record<string, unknown> = {};
-  const put = (k: string, v: number | undefined): void => {
-    if (v !== undefined && v !== 0) out[k] = v;
-  };
-  put('observedGeneration', s.observedGeneration);
-  put('replicas', s.replicas);
-  put('updatedReplicas', s.updatedReplicas);
-  put('readyReplicas', s.readyReplicas);
-  put('availableReplicas', s.availableReplicas);
-  put('unavailableReplicas', s.unavailableReplicas);
-  if (s.conditions.length > 0) out['conditions'] = s.conditions;
-  if (s.collisionCount !== undefined) out['collisionCount'] = s.collisionCount;
-  return out as DeploymentStatusOut;
+  // Named stores, not a helper storing by key: the Deployment controller builds a status in every sync.
+  const out: { -readonly [K in keyof DeploymentStatusOut]: DeploymentStatusOut[K] } = {};
+  if (s.observedGeneration !== undefined && s.observedGeneration !== 0) {
+    out.observedGeneration = s.observedGeneration;
+  }
+  if (s.replicas !== undefined && s.replicas !== 0) out.replicas = s.replicas;
+  if (s.updatedReplicas !== undefined && s.updatedReplicas !== 0) out.updatedReplicas = s.updatedReplicas;
+  if (s.readyReplicas !== undefined && s.readyReplicas !== 0) out.readyReplicas = s.readyReplicas;
+  if (s.availableReplicas !== undefined && s.availableReplicas !== 0) {
+    out.availableReplicas = s.availableReplicas;
+  }
+  if (s.unavailableReplicas !== undefined && s.unavailableReplicas !== 0) {
+    out.unavailableReplicas = s.unavailableReplicas;
+  }
+  if (s.conditions.length > 0) out.conditions = s.conditions;
+  if (s.collisionCount !== undefined) out.collisionCount = s.collisionCount;
+  return out;
 }
 
 /** Reads a stored status back as numbers (absent counters are 0). */
@@ -174,8 +197,14 @@ export function calculateStatus(
   return { counters, conditions: setCondition(conditionsOf(d.status), cond) };
 }
 
+/** The counters of a status that DeploymentComplete and DeploymentProgressing read (absent: 0). */
+export type ProgressCounters = Pick<
+  DeploymentStatusApi,
+  'observedGeneration' | 'replicas' | 'updatedReplicas' | 'availableReplicas'
+>;
+
 /** DeploymentComplete: every replica updated, no old ones, minimum availability, generation observed. */
-export function deploymentComplete(d: Deployment, s: DeploymentStatusApi): boolean {
+export function deploymentComplete(d: Deployment, s: ProgressCounters): boolean {
   const r = replicasOf(d);
   return (
     (s.updatedReplicas ?? 0) === r &&
@@ -186,7 +215,7 @@ export function deploymentComplete(d: Deployment, s: DeploymentStatusApi): boole
 }
 
 /** DeploymentProgressing: more updated, fewer old, or more available than the stored status says. */
-export function deploymentProgressing(d: Deployment, s: DeploymentStatusApi): boolean {
+export function deploymentProgressing(d: Deployment, s: ProgressCounters): boolean {
   const old = countersOf(d);
   const oldOld = old.replicas - old.updatedReplicas;
   const newOld = (s.replicas ?? 0) - (s.updatedReplicas ?? 0);

@@ -6,7 +6,7 @@
  * on a stale cache fails with Conflict and the key is retried, as in Kubernetes.
  */
 
-import type { ControlPlaneContext, Deployment, Pod, ReplicaSet } from '../api/index.js';
+import type { ControlPlaneContext, Deployment, Pod, PodTemplate, ReplicaSet } from '../api/index.js';
 import { POD_TEMPLATE_HASH_LABEL } from '../api/index.js';
 import { StatusError } from '../store/index.js';
 import { newRSAnnotations, sortedRecord } from './deployment-annotations.js';
@@ -60,14 +60,26 @@ export interface DeploymentSyncDeps {
 }
 
 export class DeploymentSync {
+  private found: { readonly template: PodTemplate; readonly rs: ReplicaSet | undefined } | undefined;
+  private pods: ReadonlyMap<string, readonly Pod[]> | undefined;
+
   constructor(
     private readonly deps: DeploymentSyncDeps,
     /** The Deployment, replaced by what the store returns after each write. */
     public d: Deployment,
     readonly rsList: readonly ReplicaSet[],
-    /** Pods by the uid of the ReplicaSet controlling them (getPodMapForDeployment). */
-    readonly podMap: ReadonlyMap<string, readonly Pod[]>,
+    /** Reads the pods by the uid of the ReplicaSet controlling them (getPodMapForDeployment). */
+    private readonly readPodMap: () => ReadonlyMap<string, readonly Pod[]>,
   ) {}
+
+  /**
+   * The pods by ReplicaSet uid, read from the cache on first use: only Recreate looks at them, and the
+   * cache does not change within a sync (watch events arrive through the event queue).
+   */
+  get podMap(): ReadonlyMap<string, readonly Pod[]> {
+    this.pods ??= this.readPodMap();
+    return this.pods;
+  }
 
   private get ctx(): ControlPlaneContext {
     return this.deps.ctx;
@@ -79,12 +91,28 @@ export class DeploymentSync {
 
   /** getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created when asked) and all the old ones. */
   allReplicaSets(createIfNotExisted: boolean): { newRS: ReplicaSet | undefined; oldRSs: ReplicaSet[] } {
-    const oldRSs = findOldReplicaSets(this.d, this.rsList);
-    return { newRS: this.newReplicaSet(oldRSs, createIfNotExisted), oldRSs };
+    const existing = this.findNewReplicaSet();
+    const oldRSs = findOldReplicaSets(this.rsList, existing);
+    return { newRS: this.newReplicaSet(existing, oldRSs, createIfNotExisted), oldRSs };
   }
 
-  private newReplicaSet(oldRSs: readonly ReplicaSet[], create: boolean): ReplicaSet | undefined {
-    const existing = findNewReplicaSet(this.d, this.rsList);
+  /**
+   * FindNewReplicaSet over rsList (fixed for the sync), worked out again only when the Deployment's
+   * template is another object: a sync asks it several times, and its own writes keep the template.
+   */
+  private findNewReplicaSet(): ReplicaSet | undefined {
+    const template = this.d.spec.template;
+    if (this.found?.template !== template) {
+      this.found = { template, rs: findNewReplicaSet(this.d, this.rsList) };
+    }
+    return this.found.rs;
+  }
+
+  private newReplicaSet(
+    existing: ReplicaSet | undefined,
+    oldRSs: readonly ReplicaSet[],
+    create: boolean,
+  ): ReplicaSet | undefined {
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing !== undefined) {
       const annotations = newRSAnnotations(this.d, existing.metadata.annotations, newRevision, true);
@@ -252,7 +280,9 @@ export class DeploymentSync {
     const current = getCondition(conditionsOf(d.status), 'Progressing');
     const complete =
       counters.replicas === counters.updatedReplicas && current?.reason === REASON.newRSAvailable;
-    const probe = makeStatus({ ...counters, conditions: conds });
+    // The status with these counters, as DeploymentComplete and DeploymentProgressing read it (they
+    // read only counters, absent as 0, which is how makeStatus leaves out zeros).
+    const probe = counters;
     if (deadline !== undefined && !complete) {
       const what =
         newRS === undefined ? `Deployment "${d.metadata.name}"` : `ReplicaSet "${newRS.metadata.name}"`;

@@ -7,6 +7,7 @@
 import type { Deployment, PodTemplate, ReplicaSet } from '../api/index.js';
 import { POD_TEMPLATE_HASH_LABEL } from '../api/index.js';
 import { deepEqualJson } from './json.js';
+import { pairMemo } from './memo.js';
 
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export const REVISION_HISTORY_ANNOTATION = 'deployment.kubernetes.io/revision-history';
@@ -70,13 +71,21 @@ export function isRollingUpdate(d: Deployment): boolean {
   return (d.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate';
 }
 
-function fenceposts(d: Deployment): { readonly surge: number; readonly unavailable: number } {
+type Fenceposts = { readonly surge: number; readonly unavailable: number };
+/** fenceposts per frozen Deployment spec: a sync resolves them many times over. */
+const fencepostsMemo = new WeakMap<object, Fenceposts>();
+
+function fenceposts(d: Deployment): Fenceposts {
+  const memo = fencepostsMemo.get(d.spec);
+  if (memo !== undefined) return memo;
   const ru = d.spec.strategy?.rollingUpdate;
-  return resolveFenceposts(
+  const f = resolveFenceposts(
     ru?.maxSurge ?? DEFAULT_MAX_SURGE,
     ru?.maxUnavailable ?? DEFAULT_MAX_UNAVAILABLE,
     replicasOf(d),
   );
+  if (Object.isFrozen(d.spec)) fencepostsMemo.set(d.spec, f);
+  return f;
 }
 
 /** MaxSurge: 0 unless RollingUpdate. */
@@ -197,10 +206,14 @@ export const bySizeNewer = (a: ReplicaSet, b: ReplicaSet): number =>
 export const byRevision = (a: ReplicaSet, b: ReplicaSet): number =>
   revisionOf(a) - revisionOf(b) || byCreation(a, b);
 
-/** EqualIgnoreHash: the templates are equal once the pod-template-hash label is left out. */
-export function equalIgnoreHash(a: PodTemplate, b: PodTemplate): boolean {
-  return deepEqualJson(withoutHash(a), withoutHash(b));
-}
+/**
+ * EqualIgnoreHash: the templates are equal once the pod-template-hash label is left out. Every sync asks
+ * it of every ReplicaSet against the Deployment's template, which stay the same stored objects from one
+ * sync to the next, so the answer is remembered per pair of (frozen) templates.
+ */
+export const equalIgnoreHash: (a: PodTemplate, b: PodTemplate) => boolean = pairMemo(
+  (a: PodTemplate, b: PodTemplate) => deepEqualJson(withoutHash(a), withoutHash(b)),
+);
 
 function withoutHash(t: PodTemplate): unknown {
   const { [POD_TEMPLATE_HASH_LABEL]: _h, ...labels } = t.metadata?.labels ?? {};
@@ -213,10 +226,13 @@ export function findNewReplicaSet(d: Deployment, rsList: readonly ReplicaSet[]):
   return [...rsList].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
 }
 
-/** FindOldReplicaSets: every other ReplicaSet of the Deployment. */
-export function findOldReplicaSets(d: Deployment, rsList: readonly ReplicaSet[]): ReplicaSet[] {
-  const newRS = findNewReplicaSet(d, rsList);
-  return rsList.filter((rs) => rs.metadata.uid !== newRS?.metadata.uid);
+/** FindOldReplicaSets: every ReplicaSet of the Deployment but the new one (findNewReplicaSet's answer). */
+export function findOldReplicaSets(
+  rsList: readonly ReplicaSet[],
+  newRS: ReplicaSet | undefined,
+): ReplicaSet[] {
+  const uid = newRS?.metadata.uid;
+  return rsList.filter((rs) => rs.metadata.uid !== uid);
 }
 
 /** FindActiveOrLatest: the one active ReplicaSet, the newest when none is active, none when several are. */

@@ -17,9 +17,9 @@ import {
   REASON,
   setCondition,
 } from './deployment-status.js';
-import { DeploymentSync } from './deployment-sync.js';
+import { DeploymentSync, type DeploymentSyncDeps } from './deployment-sync.js';
 import { progressDeadline } from './deployment-util.js';
-import { SharedInformers } from './informers.js';
+import { type SharedInformer, SharedInformers } from './informers.js';
 import { controllerRefOf, isTerminating, resolveControllerRef } from './pods.js';
 import { keyOf, splitKey, WorkQueue } from './queue.js';
 
@@ -128,17 +128,13 @@ export class DeploymentController {
       ownerApiVersion: 'apps/v1',
       ownerKind: 'Deployment',
       selector,
-      candidates: [...this.ownedReplicaSets(cached), ...this.replicaSets.orphansIn(namespace)],
+      candidates: concat(this.ownedReplicaSets(cached), this.replicaSets.orphansIn(namespace)),
     });
     const s = new DeploymentSync(
-      {
-        ctx: this.ctx,
-        cachedReplicaSet: (ns, n) => this.replicaSets.get(ns, n),
-        requeueAfter: (ns) => this.queue.addAfter(key, ns),
-      },
+      new SyncDeps(this.ctx, this.replicaSets, this.queue, key),
       cached,
       rsList,
-      this.podMap(cached, rsList),
+      () => this.podMap(cached, rsList),
     );
     if (isTerminating(cached)) {
       const { newRS, oldRSs } = s.allReplicaSets(false);
@@ -191,5 +187,31 @@ export class DeploymentController {
     if (next === undefined) return;
     const status: DeploymentStatusOut = { ...d.status, conditions: next };
     s.d = this.ctx.store.updateStatus<Deployment>({ ...d, status });
+  }
+}
+
+/** a then b, without a copy when b is empty (a namespace rarely holds orphaned ReplicaSets). */
+function concat<T>(a: readonly T[], b: readonly T[]): readonly T[] {
+  return b.length === 0 ? a : [...a, ...b];
+}
+
+/**
+ * What a DeploymentSync asks of its controller, as a class rather than an object of closures: one is
+ * made for every sync.
+ */
+class SyncDeps implements DeploymentSyncDeps {
+  constructor(
+    readonly ctx: ControlPlaneContext,
+    private readonly replicaSets: SharedInformer<ReplicaSet>,
+    private readonly queue: WorkQueue,
+    private readonly key: string,
+  ) {}
+
+  cachedReplicaSet(namespace: string | undefined, name: string): ReplicaSet | undefined {
+    return this.replicaSets.get(namespace, name);
+  }
+
+  requeueAfter(delayNs: number): void {
+    this.queue.addAfter(this.key, delayNs);
   }
 }

@@ -4,7 +4,7 @@
  * template owned by the controller (GetPodFromTemplate) and a pod deletion with its grace period.
  */
 
-import { type ControlPlaneContext, isPodReady, type Pod, type PodTemplate } from '../api/index.js';
+import type { ControlPlaneContext, Pod, PodCondition, PodTemplate } from '../api/index.js';
 import type { KubeObject, ObjectInput, OwnerReference } from '../store/index.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -12,10 +12,23 @@ const SECOND_NS = 1_000_000_000;
 /** v1.DefaultTerminationGracePeriodSeconds. */
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
+/**
+ * The first True Ready condition: the pod is ready (isPodReady) exactly when there is one. A loop, not
+ * `find` with a callback: the ReplicaSet controller asks it of every pod in every sync.
+ */
+export function readyCondition(pod: Pod): PodCondition | undefined {
+  const conds = pod.status?.conditions;
+  if (conds === undefined) return undefined;
+  for (let i = 0; i < conds.length; i++) {
+    const c = conds[i];
+    if (c !== undefined && c.type === 'Ready' && c.status === 'True') return c;
+  }
+  return undefined;
+}
+
 /** The lastTransitionTime of a True Ready condition (undefined: not ready, or the time is unset). */
 export function podReadyTime(pod: Pod): number | undefined {
-  const c = pod.status?.conditions?.find((x) => x.type === 'Ready' && x.status === 'True');
-  return c?.lastTransitionTime;
+  return readyCondition(pod)?.lastTransitionTime;
 }
 
 /**
@@ -23,9 +36,18 @@ export function podReadyTime(pod: Pod): number | undefined {
  * an unset transition time never counts as long enough.
  */
 export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
-  if (!isPodReady(pod)) return false;
+  return readyForLongEnough(readyCondition(pod), minReadySeconds, now);
+}
+
+/** isPodAvailable given the pod's readyCondition. */
+export function readyForLongEnough(
+  ready: PodCondition | undefined,
+  minReadySeconds: number,
+  now: number,
+): boolean {
+  if (ready === undefined) return false;
   if (minReadySeconds === 0) return true;
-  const t = podReadyTime(pod);
+  const t = ready.lastTransitionTime;
   return t !== undefined && t + minReadySeconds * SECOND_NS < now;
 }
 
@@ -69,9 +91,15 @@ export function isTerminating(obj: KubeObject): boolean {
   return obj.metadata.deletionTimestamp !== undefined;
 }
 
-/** metav1.GetControllerOf. */
+/** metav1.GetControllerOf (a loop: every handler and sync asks it of every pod). */
 export function controllerRefOf(obj: KubeObject): OwnerReference | undefined {
-  return obj.metadata.ownerReferences?.find((r) => r.controller === true);
+  const refs = obj.metadata.ownerReferences;
+  if (refs === undefined) return undefined;
+  for (let i = 0; i < refs.length; i++) {
+    const r = refs[i];
+    if (r !== undefined && r.controller === true) return r;
+  }
+  return undefined;
 }
 
 /**

@@ -9,13 +9,7 @@
  * which is how the real controller avoids creating twice within the lag.
  */
 
-import {
-  type ControlPlaneContext,
-  isPodReady,
-  type Pod,
-  type ReplicaSet,
-  type ReplicaSetStatusApi,
-} from '../api/index.js';
+import type { ControlPlaneContext, Pod, ReplicaSet, ReplicaSetStatusApi } from '../api/index.js';
 import { compileSelector, StatusError } from '../store/index.js';
 import { claim } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
@@ -25,11 +19,12 @@ import {
   deletePod,
   effectiveMinReady,
   isPodActive,
-  isPodAvailable,
   isTerminating,
   newControllerRef,
   nextAvailableIn,
   podFromTemplate,
+  readyCondition,
+  readyForLongEnough,
   resolveControllerRef,
 } from './pods.js';
 import { keyOf, splitKey, WorkQueue } from './queue.js';
@@ -108,7 +103,10 @@ export class ReplicaSetController {
 
   private updatePod(old: Pod, pod: Pod): void {
     if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
-    const labelsChanged = JSON.stringify(old.metadata.labels) !== JSON.stringify(pod.metadata.labels);
+    // Labels the update did not touch are the same frozen object: no need to print them.
+    const labelsChanged =
+      old.metadata.labels !== pod.metadata.labels &&
+      JSON.stringify(old.metadata.labels) !== JSON.stringify(pod.metadata.labels);
     if (isTerminating(pod)) {
       // A pod being deleted is as good as gone for the expectations (replica_set.go updatePod).
       this.deletePod(pod);
@@ -128,7 +126,7 @@ export class ReplicaSetController {
       this.queue.add(keyOf(rs));
       // Requeue once the pod has been ready for minReadySeconds (plus the second Kubernetes adds).
       const minReady = effectiveMinReady(this.ctx, rs.spec.minReadySeconds);
-      if (!isPodReady(old) && isPodReady(pod) && minReady > 0) {
+      if (minReady > 0 && readyCondition(old) === undefined && readyCondition(pod) !== undefined) {
         this.queue.addAfter(keyOf(rs), (minReady + 1) * SECOND_NS);
       }
       return;
@@ -152,9 +150,9 @@ export class ReplicaSetController {
       return;
     }
     const needsSync = this.expectations.satisfied(key);
-    const candidates = [...this.pods.ownedBy(rs.metadata.uid), ...this.pods.orphansIn(namespace)].filter(
-      isPodActive,
-    );
+    const candidates: Pod[] = [];
+    for (const pod of this.pods.ownedBy(rs.metadata.uid)) if (isPodActive(pod)) candidates.push(pod);
+    for (const pod of this.pods.orphansIn(namespace)) if (isPodActive(pod)) candidates.push(pod);
     const pods = claim<Pod>(this.ctx, 'Pod', {
       owner: rs,
       ownerApiVersion: 'apps/v1',
@@ -172,7 +170,15 @@ export class ReplicaSetController {
     }
     const minReady = effectiveMinReady(this.ctx, rs.spec.minReadySeconds);
     const status = replicaSetStatus(rs, pods, this.ctx.sim.now, minReady);
-    this.ctx.store.updateStatus({ ...rs, metadata: { ...rs.metadata, resourceVersion: '' }, status });
+    // The status subresource reads the object's identity and its status, nothing else: no copy of the
+    // whole ReplicaSet. No resourceVersion (the last write wins), the uid as a precondition.
+    const { name: rsName, namespace: rsNamespace, uid } = rs.metadata;
+    this.ctx.store.updateStatus({
+      apiVersion: rs.apiVersion,
+      kind: rs.kind,
+      metadata: { name: rsName, namespace: rsNamespace, uid },
+      status,
+    });
     const replicas = rs.spec.replicas ?? 1;
     const wait = nextAvailableIn(pods, minReady, this.ctx.sim.now);
     if (
@@ -240,15 +246,16 @@ export function replicaSetStatus(
   minReady = rs.spec.minReadySeconds ?? 0,
 ): ReplicaSetStatusApi {
   const templateLabels = rs.spec.template.metadata?.labels ?? {};
+  const templateKeys = Object.keys(templateLabels);
   let fullyLabeled = 0;
   let ready = 0;
   let available = 0;
   for (const pod of pods) {
-    const labels = pod.metadata.labels ?? {};
-    if (Object.entries(templateLabels).every(([k, v]) => labels[k] === v)) fullyLabeled++;
-    if (isPodReady(pod)) {
+    if (hasLabels(pod.metadata.labels ?? {}, templateLabels, templateKeys)) fullyLabeled++;
+    const readyCond = readyCondition(pod);
+    if (readyCond !== undefined) {
       ready++;
-      if (isPodAvailable(pod, minReady, now)) available++;
+      if (readyForLongEnough(readyCond, minReady, now)) available++;
     }
   }
   // replicas is always written; the other counters are omitempty in apps/v1.
@@ -260,4 +267,16 @@ export function replicaSetStatus(
   if (available > 0) status.availableReplicas = available;
   status.observedGeneration = rs.metadata.generation;
   return status;
+}
+
+/** Every label of `want` (whose keys are `keys`) is on `labels` with its value. */
+function hasLabels(
+  labels: Readonly<Record<string, string>>,
+  want: Readonly<Record<string, string>>,
+  keys: readonly string[],
+): boolean {
+  // A pod made from the template shares the template's frozen labels object.
+  if (labels === want) return true;
+  for (const k of keys) if (labels[k] !== want[k]) return false;
+  return true;
 }
