@@ -39,6 +39,17 @@ const op = fc.oneof(
   fc.record({ kind: fc.constant('delete' as const), name: fc.constantFrom('a', 'b', 'c', 'd') }),
 );
 
+type Op = typeof op extends fc.Arbitrary<infer T> ? T : never;
+
+/** Applies one random write: create, update or delete the named pod. */
+function write(store: ApiStore, o: Op): void {
+  const existing = store.tryGet('Pod', 'default', o.name);
+  if (o.kind === 'delete') {
+    if (existing !== undefined) store.delete('Pod', 'default', o.name);
+  } else if (existing === undefined) store.create(pod(o.name, o.node, { app: o.app }));
+  else store.update({ ...pod(o.name, o.node, { app: o.app }) });
+}
+
 describe('field selectors', () => {
   it('a spec.nodeName watch sees only that node: binding arrives as ADDED, moving away as DELETED', () => {
     const sim = new Sim();
@@ -111,11 +122,7 @@ describe('informer indexes', () => {
           indexers: { app: (o) => [o.metadata.labels?.['app'] ?? ''], node: (o) => [nodeOf(o) ?? ''] },
         }).start();
         for (const o of ops) {
-          const existing = store.tryGet('Pod', 'default', o.name);
-          if (o.kind === 'delete') {
-            if (existing !== undefined) store.delete('Pod', 'default', o.name);
-          } else if (existing === undefined) store.create(pod(o.name, o.node, { app: o.app }));
-          else store.update({ ...pod(o.name, o.node, { app: o.app }) });
+          write(store, o);
           sim.run({ until: sim.now + 1 });
         }
         sim.run();
@@ -192,11 +199,7 @@ describe('shared informer handlers', () => {
           inf.start();
           ops.forEach((o, i) => {
             if (i === at) inf.addHandlers(mirror(late));
-            const existing = store.tryGet('Pod', 'default', o.name);
-            if (o.kind === 'delete') {
-              if (existing !== undefined) store.delete('Pod', 'default', o.name);
-            } else if (existing === undefined) store.create(pod(o.name, o.node, { app: o.app }));
-            else store.update({ ...pod(o.name, o.node, { app: o.app }) });
+            write(store, o);
             sim.run({ until: sim.now + 1 });
           });
           if (at >= ops.length) inf.addHandlers(mirror(late));

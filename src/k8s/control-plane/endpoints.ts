@@ -165,27 +165,37 @@ function serviceIndependent(svc: Service, pod: Pod): boolean {
   return svc.spec.publishNotReadyAddresses !== true && endpointHostname(svc, pod) === undefined;
 }
 
-function address(svc: Service, e: PodEndpoint): EndpointAddress {
-  if (!serviceIndependent(svc, e.pod)) return buildAddress(svc, e);
-  let a = addresses.get(e.pod);
-  if (a === undefined) {
-    a = frozenCopy(buildAddress(svc, e));
-    addresses.set(e.pod, a);
+/** Built once per pod version and frozen where it does not depend on the Service, else per sync. */
+function perPodVersion<T>(
+  memo: WeakMap<Pod, T>,
+  svc: Service,
+  e: PodEndpoint,
+  build: (svc: Service, e: PodEndpoint) => T,
+): T {
+  if (!serviceIndependent(svc, e.pod)) return build(svc, e);
+  let v = memo.get(e.pod);
+  if (v === undefined) {
+    v = frozenCopy(build(svc, e));
+    memo.set(e.pod, v);
   }
-  return a;
+  return v;
 }
 
-function buildAddress(svc: Service, e: PodEndpoint): EndpointAddress {
-  const hostname = endpointHostname(svc, e.pod);
+function address(svc: Service, e: PodEndpoint): EndpointAddress {
+  return perPodVersion(addresses, svc, e, (s, x) => ({ ip: x.ip, ...podFields(s, x.pod) }));
+}
+
+/** What an address and a slice endpoint both say of the pod: hostname, nodeName, targetRef. */
+function podFields(svc: Service, pod: Pod): Pick<EndpointAddress, 'hostname' | 'nodeName' | 'targetRef'> {
+  const hostname = endpointHostname(svc, pod);
   return {
-    ip: e.ip,
     ...(hostname !== undefined ? { hostname } : {}),
-    ...(e.pod.spec.nodeName !== undefined ? { nodeName: e.pod.spec.nodeName } : {}),
+    ...(pod.spec.nodeName !== undefined ? { nodeName: pod.spec.nodeName } : {}),
     targetRef: {
       kind: 'Pod',
-      namespace: e.pod.metadata.namespace ?? 'default',
-      name: e.pod.metadata.name,
-      uid: e.pod.metadata.uid,
+      namespace: pod.metadata.namespace ?? 'default',
+      name: pod.metadata.name,
+      uid: pod.metadata.uid,
     },
   };
 }
@@ -198,31 +208,13 @@ function endpointHostname(svc: Service, pod: Pod): string | undefined {
 
 /** The EndpointSlice endpoints, in pod-name order as the controller adds them. */
 export function sliceEndpoints(svc: Service, eps: readonly PodEndpoint[]): SliceEndpoint[] {
-  return eps.map((e) => {
-    if (!serviceIndependent(svc, e.pod)) return sliceEndpoint(svc, e);
-    let s = sliceEntries.get(e.pod);
-    if (s === undefined) {
-      s = frozenCopy(sliceEndpoint(svc, e));
-      sliceEntries.set(e.pod, s);
-    }
-    return s;
-  });
-}
-
-function sliceEndpoint(svc: Service, e: PodEndpoint): SliceEndpoint {
-  const hostname = endpointHostname(svc, e.pod);
-  return {
-    addresses: [e.ip],
-    conditions: { ready: e.ready, serving: e.serving, terminating: e.terminating },
-    ...(hostname !== undefined ? { hostname } : {}),
-    ...(e.pod.spec.nodeName !== undefined ? { nodeName: e.pod.spec.nodeName } : {}),
-    targetRef: {
-      kind: 'Pod',
-      namespace: e.pod.metadata.namespace ?? 'default',
-      name: e.pod.metadata.name,
-      uid: e.pod.metadata.uid,
-    },
-  };
+  return eps.map((e) =>
+    perPodVersion(sliceEntries, svc, e, (s, x) => ({
+      addresses: [x.ip],
+      conditions: { ready: x.ready, serving: x.serving, terminating: x.terminating },
+      ...podFields(s, x.pod),
+    })),
+  );
 }
 
 function cmp(a: string, b: string): number {

@@ -4,7 +4,7 @@
  * NonZeroRequested), so a scheduling cycle reads a node's load in O(1) instead of summing its pods, plus
  * the few facts of the node object the hot Filter/Score loop asks of every node.
  */
-import { actualCpu, actualMem, nonZeroCpu, nonZeroMem, type Requested } from './resources.js';
+import { actualCpu, actualMem, nonZeroCpu, nonZeroMem, type Requested, sumRequested } from './resources.js';
 import { LABEL_HOSTNAME, LABEL_ZONE } from './topology-spread.js';
 import type { SchedNode, SchedPod } from './types.js';
 
@@ -33,20 +33,11 @@ export class NodeInfo implements Requested {
   /** A new pod list: the sums start over, summed in list order as requested() sums them. */
   setPods(pods: readonly SchedPod[]): void {
     this.pods = pods;
-    let cpu = 0;
-    let mem = 0;
-    let nzCpu = 0;
-    let nzMem = 0;
-    for (const p of pods) {
-      cpu += actualCpu(p);
-      mem += actualMem(p);
-      nzCpu += nonZeroCpu(p);
-      nzMem += nonZeroMem(p);
-    }
-    this.cpu = cpu;
-    this.mem = mem;
-    this.nonZeroCpu = nzCpu;
-    this.nonZeroMem = nzMem;
+    const sums = sumRequested(pods);
+    this.cpu = sums.cpu;
+    this.mem = sums.mem;
+    this.nonZeroCpu = sums.nonZeroCpu;
+    this.nonZeroMem = sums.nonZeroMem;
   }
 
   /**

@@ -47,6 +47,14 @@ export function requested(pods: readonly SchedPod[]): Requested {
   if (pods.length === 0) return NOTHING;
   const hit = (pods as Summed)[SUMS] ?? frozenSums.get(pods);
   if (hit !== undefined) return hit;
+  const r = sumRequested(pods);
+  if (Object.isExtensible(pods)) Object.defineProperty(pods, SUMS, { value: r });
+  else frozenSums.set(pods, r);
+  return r;
+}
+
+/** The pods' requests summed in list order (NodeInfo.Requested / NonZeroRequested). */
+export function sumRequested(pods: readonly SchedPod[]): Requested {
   let cpu = 0;
   let mem = 0;
   let nzCpu = 0;
@@ -57,10 +65,7 @@ export function requested(pods: readonly SchedPod[]): Requested {
     nzCpu += nonZeroCpu(p);
     nzMem += nonZeroMem(p);
   }
-  const r: Requested = { cpu, mem, nonZeroCpu: nzCpu, nonZeroMem: nzMem };
-  if (Object.isExtensible(pods)) Object.defineProperty(pods, SUMS, { value: r });
-  else frozenSums.set(pods, r);
-  return r;
+  return { cpu, mem, nonZeroCpu: nzCpu, nonZeroMem: nzMem };
 }
 
 /** The incoming pod's own requests, read once per cycle rather than once per node scored. */
