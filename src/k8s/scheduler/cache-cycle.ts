@@ -195,7 +195,7 @@ function defaultSpreadScores(
     info.spreadCount++;
   }
   // No node is ignored under the system defaults: the hostname weight is log(feasible + 2).
-  const weight = Math.log(nf - 0 + 2);
+  const weight = Math.log(nf + 2);
   const [skew, top] = [DEFAULT_HOSTNAME_SKEW, MAX_NODE_SCORE];
   const raw = spreadRaw;
   let min = Number.MAX_SAFE_INTEGER;
