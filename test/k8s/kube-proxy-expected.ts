@@ -11,6 +11,7 @@ import {
   type Table,
   type TableName,
 } from '../../src/netfilter/index.js';
+import { asTable } from './kube-proxy-fixtures.js';
 
 export function expectedProxyTables(
   base: readonly Table[],
@@ -20,12 +21,18 @@ export function expectedProxyTables(
   for (const t of base) tables.set(t.name, new Map(t.chains));
   for (const [name, t] of out) {
     const chains = tables.get(name) ?? new Map<string, Chain>();
-    for (const b of BUILTIN_CHAINS[name]) {
-      const cur = chains.get(b);
-      const jumps = t.jumps.filter((j) => j.chain === b).map((j) => j.rule);
-      chains.set(b, { name: b, policy: cur?.policy ?? 'ACCEPT', rules: [...jumps, ...(cur?.rules ?? [])] });
+    const builtin = new Set<string>(BUILTIN_CHAINS[name]);
+    for (const [chain, c] of asTable(name, t).chains) {
+      const cur = chains.get(chain);
+      // A built-in chain keeps its policy and rules, behind kube-proxy's jumps.
+      if (builtin.has(chain)) {
+        chains.set(chain, {
+          name: chain,
+          policy: cur?.policy ?? 'ACCEPT',
+          rules: [...c.rules, ...(cur?.rules ?? [])],
+        });
+      } else chains.set(chain, c);
     }
-    for (const c of t.chains) chains.set(c.name, c);
     tables.set(name, chains);
   }
   return formatIptablesSave([...tables].map(([name, chains]) => ({ name, chains })));

@@ -10,17 +10,11 @@ import {
   type ProxyConfig,
   type ProxyEndpoint,
   type ProxyService,
-  type ProxyTableRules,
   type ServiceProtocol,
 } from '../../src/k8s/index.js';
-import {
-  BUILTIN_CHAINS,
-  type Chain,
-  formatIptablesSave,
-  type Table,
-  type TableName,
-} from '../../src/netfilter/index.js';
+import { formatIptablesSave, type Table } from '../../src/netfilter/index.js';
 import { ip4 } from '../../src/wire/index.js';
+import { asTable } from '../k8s/kube-proxy-fixtures.js';
 
 export const CLUSTER_CIDR = '10.244.0.0/16';
 export const EXT = '192.168.56.1';
@@ -119,20 +113,6 @@ export function proxyRules(): KubeProxyRules {
 
 export function nodeConfig(): ProxyConfig {
   return defaultProxyConfig('node1', [ip4(NODE1), ip4(CNI0)], CLUSTER_CIDR);
-}
-
-/**
- * One table as the node holds it after kube-proxy's sync: built-in chains (policy ACCEPT) starting with
- * kube-proxy's jumps in their order, then its own chains.
- */
-function asTable(name: TableName, t: ProxyTableRules): Table {
-  const chains = new Map<string, Chain>();
-  for (const b of BUILTIN_CHAINS[name]) {
-    const rules = t.jumps.filter((j) => j.chain === b).map((j) => j.rule);
-    chains.set(b, { name: b, policy: 'ACCEPT', rules });
-  }
-  for (const c of t.chains) chains.set(c.name, c);
-  return { name, chains };
 }
 
 /** node1's mangle, filter and nat tables from podwire's kube-proxy. */
