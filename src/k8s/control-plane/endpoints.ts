@@ -17,7 +17,7 @@ import {
 } from '../api/index.js';
 import { compileSelector, frozenCopy } from '../store/index.js';
 
-/** One selected pod with its resolved ports. */
+/** One selected pod with its resolved ports, and what the Endpoints subsets group and order it by. */
 export interface PodEndpoint {
   readonly pod: Pod;
   readonly ip: string;
@@ -25,10 +25,6 @@ export interface PodEndpoint {
   readonly serving: boolean;
   readonly terminating: boolean;
   readonly ports: readonly { readonly name: string; readonly port: number; readonly protocol: Protocol }[];
-}
-
-/** What the Endpoints subsets need of an entry beyond PodEndpoint, worked out once with it. */
-interface Prepared extends PodEndpoint {
   /** The IP as a number, for RepackSubsets' address order. */
   readonly ipNum: number;
   /** The ports sorted by name, and the port set's key (`name/port/protocol,…`) the subsets group by. */
@@ -38,7 +34,7 @@ interface Prepared extends PodEndpoint {
 
 // Every change of one pod re-syncs its Service, which reads all of the Service's pods again: each pod
 // version's entry is kept for the Service version it was computed against (null: not an endpoint).
-const entries = new WeakMap<Pod, { readonly svc: Service; readonly entry: Prepared | null }>();
+const entries = new WeakMap<Pod, { readonly svc: Service; readonly entry: PodEndpoint | null }>();
 
 /** The pods a Service selects, in name order, with their endpoint conditions. Empty without a selector. */
 export function serviceEndpoints(svc: Service, pods: Iterable<Pod>): PodEndpoint[] {
@@ -48,7 +44,7 @@ export function serviceEndpoints(svc: Service, pods: Iterable<Pod>): PodEndpoint
   const out: PodEndpoint[] = [];
   for (const pod of pods) {
     const memo = entries.get(pod);
-    let entry: Prepared | null;
+    let entry: PodEndpoint | null;
     if (memo !== undefined && memo.svc === svc) entry = memo.entry;
     else {
       matches ??= compileSelector({ matchLabels: selector });
@@ -64,7 +60,7 @@ function podEndpoint(
   svc: Service,
   pod: Pod,
   matches: (labels: Pod['metadata']['labels']) => boolean,
-): Prepared | null {
+): PodEndpoint | null {
   if (pod.metadata.namespace !== svc.metadata.namespace || !matches(pod.metadata.labels)) return null;
   const ip = pod.status?.podIP;
   if (ip === undefined || ip === '') return null;
@@ -87,14 +83,6 @@ function podEndpoint(
   return { pod, ip, ready, serving, terminating, ports, ipNum, sortedPorts, portKey };
 }
 
-/** The extra fields for an entry made elsewhere (a caller's own PodEndpoint). */
-function prepared(e: PodEndpoint): Prepared {
-  if ('portKey' in e) return e as Prepared;
-  const sortedPorts = [...e.ports].sort((a, b) => cmp(a.name, b.name));
-  const portKey = sortedPorts.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
-  return { ...e, ipNum: parseIp4(e.ip) ?? 0, sortedPorts, portKey };
-}
-
 /** podutil.FindPort: a number as is; a name looked up in the pod's container ports of that protocol. */
 function targetPortOn(pod: Pod, target: number | string, protocol: Protocol): number | undefined {
   if (typeof target === 'number') return target;
@@ -115,9 +103,8 @@ export function endpointsSubsets(svc: Service, eps: readonly PodEndpoint[]): End
     { ports: PodEndpoint['ports']; ready: NumberedAddress[]; notReady: NumberedAddress[] }
   >();
   const publishNotReady = svc.spec.publishNotReadyAddresses === true;
-  for (const entry of eps) {
-    if (entry.terminating && !publishNotReady) continue;
-    const e = prepared(entry);
+  for (const e of eps) {
+    if (e.terminating && !publishNotReady) continue;
     let g = groups.get(e.portKey);
     if (g === undefined) {
       g = { ports: e.sortedPorts, ready: [], notReady: [] };
