@@ -57,8 +57,9 @@ export interface WorkloadControllers {
  */
 export function startWorkloadControllers(
   ctx: ControlPlaneContext,
-  informers: SharedInformers = new SharedInformers(ctx),
+  shared?: SharedInformers,
 ): WorkloadControllers {
+  const informers = shared ?? new SharedInformers(ctx);
   const garbageCollector = new GarbageCollector(ctx, informers);
   const replicaSets = new ReplicaSetController(ctx, informers);
   const deployments = new DeploymentController(ctx, informers);
@@ -74,7 +75,8 @@ export function startWorkloadControllers(
     garbageCollector,
     stop(): void {
       for (const c of [garbageCollector, replicaSets, deployments, daemonSets, statefulSets]) c.stop();
-      informers.stop();
+      // Informers given by the caller serve its other controllers too: they stop with the caller.
+      if (shared === undefined) informers.stop();
     },
   };
 }
