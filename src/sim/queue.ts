@@ -5,6 +5,12 @@
  * Kept allocation-free on the hot path: each heap position holds its time and slot in typed arrays, so a
  * sift compares neighbouring memory; seq, handler and argument live in slot-indexed arrays (seq is only
  * read to break a tie in time, so sifts do not move it) and slots are reused.
+ *
+ * Events scheduled for the time being run (a zero delay: the control plane settling at t=0 makes
+ * millions) skip the heap: they go to a first-in first-out lane. That is the same order: every event
+ * already in the heap for that time was scheduled before the clock reached it, so it has a smaller seq
+ * than anything in the lane, and the lane is drained before the clock moves on. In the heap, such
+ * events would all tie on time and sink through every level comparing seqs.
  */
 export type Handler<T> = (arg: T) => void;
 
@@ -26,15 +32,33 @@ export class EventQueue {
   private running = -1;
   private runningTime = 0;
   private runningSeq = 0;
+  /** The lane: events at time `now`, in push order, from `laneHead` on. */
+  private now = -1;
+  private laneFns: Array<Handler<never> | undefined> = [];
+  private laneArgs: unknown[] = [];
+  private laneSeqs: number[] = [];
+  private laneHead = 0;
+  /** The event being run came from the lane (its entry is at `laneHead` until finish()). */
+  private runningFromLane = false;
+  private runningFn: Handler<unknown> | undefined;
+  private runningArg: unknown;
 
   /** Number of pending events (the running one excluded). */
   get size(): number {
-    return this.running >= 0 ? this.count - 1 : this.count;
+    const lane = this.laneFns.length - this.laneHead;
+    if (this.runningFromLane) return this.count + lane - 1;
+    return (this.running >= 0 ? this.count - 1 : this.count) + lane;
   }
 
   /** Adds an event; returns its sequence number (unique, increasing). */
   push<T>(time: number, fn: Handler<T>, arg: T): number {
     const seq = this.nextSeq++;
+    if (time === this.now) {
+      this.laneFns.push(fn as Handler<never>);
+      this.laneArgs.push(arg);
+      this.laneSeqs.push(seq);
+      return seq;
+    }
     const running = this.running;
     if (running >= 0) {
       // The hold pattern (an event schedules its successor): the new event takes over the running
@@ -65,19 +89,35 @@ export class EventQueue {
 
   /** Time of the earliest pending event; Infinity when empty. */
   peekTime(): number {
+    if (this.laneHead < this.laneFns.length) return this.now;
     return this.count === 0 ? Number.POSITIVE_INFINITY : (this.hTime[0] as number);
   }
 
   /**
-   * Starts running the earliest event and returns its slot; `time`, `seq`, `fnOf` and `argOf` describe it.
-   * The event stays at the root until `finish()` or the handler's first `push()`. -1 when empty.
+   * Starts running the earliest event; false when there is none. `time`, `seq`, `fn` and `arg` describe
+   * it. A heap event stays at the root until `finish()` or the handler's first `push()`.
    */
-  begin(): number {
-    if (this.count === 0) return -1;
-    this.running = this.hSlot[0] as number;
-    this.runningTime = this.hTime[0] as number;
-    this.runningSeq = this.seqs[this.running] as number;
-    return this.running;
+  begin(): boolean {
+    const laneEmpty = this.laneHead === this.laneFns.length;
+    if (this.count > 0 && (laneEmpty || this.hTime[0] === this.now)) {
+      const slot = this.hSlot[0] as number;
+      this.running = slot;
+      this.runningFromLane = false;
+      this.runningTime = this.hTime[0] as number;
+      this.runningSeq = this.seqs[slot] as number;
+      this.runningFn = this.fns[slot] as Handler<unknown> | undefined;
+      this.runningArg = this.args[slot];
+      this.now = this.runningTime;
+      return true;
+    }
+    if (laneEmpty) return false;
+    const head = this.laneHead;
+    this.runningFromLane = true;
+    this.runningTime = this.now;
+    this.runningSeq = this.laneSeqs[head] as number;
+    this.runningFn = this.laneFns[head] as Handler<unknown> | undefined;
+    this.runningArg = this.laneArgs[head];
+    return true;
   }
 
   /** Time of the event started by `begin()`. */
@@ -88,15 +128,24 @@ export class EventQueue {
   get seq(): number {
     return this.runningSeq;
   }
-  fnOf(slot: number): Handler<unknown> | undefined {
-    return this.fns[slot] as Handler<unknown> | undefined;
+  /** Handler of the event started by `begin()`. */
+  get fn(): Handler<unknown> | undefined {
+    return this.runningFn;
   }
-  argOf(slot: number): unknown {
-    return this.args[slot];
+  /** Argument of the event started by `begin()`. */
+  get arg(): unknown {
+    return this.runningArg;
   }
 
   /** Ends the event started by `begin()`, removing it if the handler did not already replace it. */
   finish(): void {
+    this.runningFn = undefined;
+    this.runningArg = undefined;
+    if (this.runningFromLane) {
+      this.runningFromLane = false;
+      this.shiftLane();
+      return;
+    }
     const top = this.running;
     if (top < 0) return;
     this.running = -1;
@@ -106,6 +155,26 @@ export class EventQueue {
     const slot = this.hSlot[last] as number;
     if (last > 0) this.replaceTop(time, this.seqs[slot] as number, slot);
     this.release(top);
+  }
+
+  /** Drops the lane's head; an emptied lane starts over, a long-drained prefix is cut off. */
+  private shiftLane(): void {
+    const head = this.laneHead;
+    this.laneFns[head] = undefined;
+    this.laneArgs[head] = undefined;
+    this.laneHead = head + 1;
+    const n = this.laneFns.length;
+    if (this.laneHead === n) {
+      this.laneFns.length = 0;
+      this.laneArgs.length = 0;
+      this.laneSeqs.length = 0;
+      this.laneHead = 0;
+    } else if (this.laneHead > 4096 && this.laneHead * 2 > n) {
+      this.laneFns.splice(0, this.laneHead);
+      this.laneArgs.splice(0, this.laneHead);
+      this.laneSeqs.splice(0, this.laneHead);
+      this.laneHead = 0;
+    }
   }
 
   private release(slot: number): void {

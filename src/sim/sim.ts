@@ -128,13 +128,13 @@ export class Sim {
       }
       if (queue.peekTime() > until) return this.result('until', count, until);
       if (count >= limit) return this.result('event-limit', count, until);
-      const slot = queue.begin();
+      if (!queue.begin()) return this.result('idle', count, until);
       const time = queue.time;
       if (time < this.clock) throw new Error(`Sim: time went backwards (${time} < ${this.clock})`);
       this.clock = time;
       this.seq = queue.seq;
-      const fn = queue.fnOf(slot);
-      const arg = queue.argOf(slot);
+      const fn = queue.fn;
+      const arg = queue.arg;
       count++;
       this.executed++;
       // A throwing handler is a bug in the model; the run is over then, so no try/finally here.
