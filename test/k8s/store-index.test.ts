@@ -129,10 +129,15 @@ describe('informer indexes', () => {
         const names = (xs: readonly KubeObject[]) => xs.map((p) => p.metadata.name);
         const all = store.list('Pod').items;
         expect(names(onNode.list())).toEqual(names(all.filter((p) => nodeOf(p) === 'n1')));
-        for (const app of ['web', 'db'])
-          expect(names(byApp.byIndex('app', app))).toEqual(
-            names(byApp.list().filter((p) => p.metadata.labels?.['app'] === app)),
-          );
+        const rv = (p: KubeObject) => Number(p.metadata.resourceVersion);
+        for (const app of ['web', 'db']) {
+          const filed = byApp.byIndex('app', app);
+          expect(names(filed)).toEqual(names(byApp.list().filter((p) => p.metadata.labels?.['app'] === app)));
+          // Every entry is the cached version, and `indexed` lists them in the order of their last write.
+          for (const p of filed) expect(p).toBe(byApp.get('default', p.metadata.name));
+          const arrival = byApp.indexed('app', app);
+          expect(names(arrival)).toEqual(names([...filed].sort((a, b) => rv(a) - rv(b))));
+        }
         for (const node of ['', 'n1', 'n2'])
           expect(names(byApp.byIndex('node', node))).toEqual(
             names(all.filter((p) => (nodeOf(p) ?? '') === node)),

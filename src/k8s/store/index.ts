@@ -7,7 +7,7 @@ export {
   type StatusReason,
 } from './errors.js';
 export { type IndexFunc, Informer, type InformerHandlers, type InformerOptions } from './informer.js';
-export { labelIndexKeys, labelPairKey, selectorIndexKey } from './label-index.js';
+export { labelIndexKeys, labelPairKey, labelPairKeys, selectorIndexKey } from './label-index.js';
 export {
   compileSelector,
   type LabelMatcher,

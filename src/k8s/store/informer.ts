@@ -35,6 +35,9 @@ export class Informer<O extends KubeObject = KubeObject> {
   /** key → the values each index filed the object under (in `indices` order), for its removal. */
   private readonly filed = new Map<string, (readonly string[])[]>();
   private readonly indexers = new Map<string, IndexFunc<O>>();
+  /** The index functions and their indices in one order, for the write path (no Map iterators). */
+  private readonly indexFns: IndexFunc<O>[] = [];
+  private readonly indexMaps: Map<string, Bucket<O>>[] = [];
   /** Every component's handlers, called in the order added (a shared informer fans out to several). */
   private readonly listeners: InformerHandlers<O>[] = [];
   private watchHandle: Watch | undefined;
@@ -58,8 +61,11 @@ export class Informer<O extends KubeObject = KubeObject> {
     if (this.watchHandle !== undefined) throw new Error(`informer ${this.kind}: indexers added after start`);
     for (const [name, fn] of Object.entries(indexers)) {
       if (this.indexers.has(name)) throw new Error(`informer ${this.kind}: index ${name} exists`);
+      const index = new Map<string, Bucket<O>>();
       this.indexers.set(name, fn);
-      this.indices.set(name, new Map());
+      this.indices.set(name, index);
+      this.indexFns.push(fn);
+      this.indexMaps.push(index);
     }
   }
 
@@ -178,15 +184,24 @@ export class Informer<O extends KubeObject = KubeObject> {
     }
   }
 
+  /**
+   * Files `obj` under `key`. The cache and `filed` entries are overwritten in place: a delete and
+   * re-insert of a key of a large Map leaves a hole each time, and the holes make the Map rehash its
+   * whole table over and over (every pod is written several times). Buckets are refiled as before, so
+   * an updated object still moves to the end of its bucket's arrival order (`indexed`).
+   */
   private put(key: string, obj: O): void {
-    this.remove(key);
     this.cache.set(key, obj);
     this.sorted = undefined;
-    if (this.indices.size === 0) return;
-    const filed: (readonly string[])[] = [];
-    for (const [name, index] of this.indices) {
-      const values = this.indexers.get(name)?.(obj) ?? NONE;
-      filed.push(values);
+    const n = this.indexFns.length;
+    if (n === 0) return;
+    const before = this.filed.get(key);
+    const filed: (readonly string[])[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const index = this.indexMaps[i] as Map<string, Bucket<O>>;
+      if (before !== undefined) unfile(index, key, before[i] ?? NONE);
+      const values = (this.indexFns[i] as IndexFunc<O>)(obj);
+      filed[i] = values;
       for (const value of values) {
         let bucket = index.get(value);
         if (bucket === undefined) {
@@ -206,16 +221,19 @@ export class Informer<O extends KubeObject = KubeObject> {
     const filed = this.filed.get(key);
     if (filed === undefined) return;
     this.filed.delete(key);
-    let i = 0;
-    for (const index of this.indices.values()) {
-      for (const value of filed[i++] ?? NONE) {
-        const bucket = index.get(value);
-        if (bucket === undefined) continue;
-        bucket.items.delete(key);
-        bucket.sorted = undefined;
-        if (bucket.items.size === 0) index.delete(value);
-      }
-    }
+    for (let i = 0; i < this.indexMaps.length; i++)
+      unfile(this.indexMaps[i] as Map<string, Bucket<O>>, key, filed[i] ?? NONE);
+  }
+}
+
+/** Takes `key` out of the buckets of one index it was filed under. */
+function unfile<O>(index: Map<string, Bucket<O>>, key: string, values: readonly string[]): void {
+  for (const value of values) {
+    const bucket = index.get(value);
+    if (bucket === undefined) continue;
+    bucket.items.delete(key);
+    bucket.sorted = undefined;
+    if (bucket.items.size === 0) index.delete(value);
   }
 }
 

@@ -12,13 +12,7 @@ import type { Sim } from '../../sim/index.js';
 import { alreadyExists, conflict, expired, invalid, notFound } from './errors.js';
 import { fieldsMatch, fieldValue, nodeOf, parseFieldSelector } from './fields.js';
 import { compileSelector, type LabelSelector } from './selector.js';
-import {
-  isNamespaced,
-  type KubeObject,
-  type ObjectInput,
-  type ObjectMeta,
-  qualifiedResource,
-} from './types.js';
+import { isNamespaced, type KubeObject, type ObjectInput, qualifiedResource } from './types.js';
 import { deepEqual, frozenCopy, generatedName, uuid4 } from './values.js';
 import {
   type Commit,
@@ -233,7 +227,11 @@ export class ApiStore {
   updateStatus<O extends KubeObject = KubeObject>(input: ObjectInput): O {
     const { state, key, stored } = this.existing(input);
     if (deepEqual(input.status, stored.status)) return stored as O;
-    return this.replace(state, key, { ...stored, status: input.status }, stored) as O;
+    // The stored object with the new status, in the stored key order (as `{...stored, status}`).
+    const next: Record<string, unknown> = {};
+    for (const k in stored) next[k] = stored[k];
+    next['status'] = input.status;
+    return this.replace(state, key, next, stored) as O;
   }
 
   /**
@@ -348,11 +346,25 @@ export class ApiStore {
     prev: KubeObject,
   ): KubeObject {
     const revision = ++this.rev;
-    const metadata = { ...(next['metadata'] as ObjectMeta), resourceVersion: String(revision) };
-    const object = frozenCopy({ ...next, metadata }) as KubeObject;
-    state.objects.set(key, object);
-    this.commit(state, { revision, type: 'MODIFIED', key, object, prev });
-    return object;
+    // Built key by key, each value frozen as it is copied: one new top-level object and one new
+    // metadata per write (spreading frozen objects is slow, and frozenCopy would copy the spread again).
+    const metadata: Record<string, unknown> = {};
+    const meta = next['metadata'] as Readonly<Record<string, unknown>>;
+    const rv = String(revision);
+    for (const k in meta) {
+      const v = k === 'resourceVersion' ? rv : meta[k];
+      if (v !== undefined) metadata[k] = frozenCopy(v);
+    }
+    metadata['resourceVersion'] = rv;
+    const object: Record<string, unknown> = {};
+    for (const k in next) {
+      const v = next[k];
+      if (v !== undefined) object[k] = k === 'metadata' ? Object.freeze(metadata) : frozenCopy(v);
+    }
+    Object.freeze(object);
+    state.objects.set(key, object as unknown as KubeObject);
+    this.commit(state, { revision, type: 'MODIFIED', key, object: object as unknown as KubeObject, prev });
+    return object as unknown as KubeObject;
   }
 
   private remove(state: KindState, key: string, last: KubeObject): KubeObject {

@@ -15,8 +15,10 @@ import type { Rng } from '../../sim/index.js';
 export function frozenCopy<T>(value: T): T {
   if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
   if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy)) as T;
+  // for-in rather than Object.keys: no key array per object (API values are plain objects, so for-in
+  // sees exactly their own enumerable keys).
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(value)) {
+  for (const k in value) {
     const v = (value as Record<string, unknown>)[k];
     if (v !== undefined) out[k] = frozenCopy(v);
   }
@@ -35,8 +37,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   }
   const ra = a as Record<string, unknown>;
   const rb = b as Record<string, unknown>;
-  for (const k of Object.keys(ra)) if (!deepEqual(ra[k], rb[k])) return false;
-  for (const k of Object.keys(rb)) if (!(k in ra) && rb[k] !== undefined) return false;
+  for (const k in ra) if (!deepEqual(ra[k], rb[k])) return false;
+  for (const k in rb) if (!(k in ra) && rb[k] !== undefined) return false;
   return true;
 }
 
