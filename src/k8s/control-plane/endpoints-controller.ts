@@ -6,13 +6,22 @@
  * store by the watch delay, and kube-proxy lags them by its own.
  */
 
-import type { ControlPlaneContext, EndpointSlice, Endpoints, Pod, Service } from '../api/index.js';
+import {
+  type ControlPlaneContext,
+  type EndpointSlice,
+  type Endpoints,
+  isPodReady,
+  type Pod,
+  type Service,
+} from '../api/index.js';
 import { type SharedInformer, SharedInformers } from '../controllers/index.js';
 import {
-  compileSelector,
+  deepEqual,
   Informer,
   type InformerHandlers,
   labelIndexKeys,
+  labelPairKey,
+  labelPairKeys,
   type ObjectInput,
   selectorIndexKey,
 } from '../store/index.js';
@@ -56,7 +65,7 @@ export class EndpointsController {
       },
     });
     this.pods = informers.for<Pod>('Pod');
-    this.pods.addIndexers({ [BY_LABEL]: labelIndexKeys });
+    this.pods.addIndexers({ [BY_LABEL]: labelPairKeys });
   }
 
   start(): this {
@@ -75,18 +84,51 @@ export class EndpointsController {
   }
 
   /**
-   * getPodServiceMemberships: the Services selecting the pod now or before the change. Only Services
-   * filed under one of the pod's labels (or selecting the whole namespace) can, so only those are tried.
+   * addPod / deletePod queue the Services selecting the pod; updatePod only those a change can matter
+   * to (endpointutil.GetServicesToUpdateOnPodChange): none when neither what an endpoint says of the pod
+   * (readiness, IPs, deletion) nor its labels, hostname or subdomain changed — so the binding, which
+   * only sets the node, syncs nothing. Labels alone changing touch the Services that select exactly one
+   * of the two versions; labels and endpoint both changing, every Service selecting either.
    */
   private podChanged(pod: Pod, old: Pod | undefined): void {
-    for (const p of old === undefined ? [pod] : [pod, old]) {
-      for (const k of labelIndexKeys(p)) {
-        for (const svc of this.services.byIndex(BY_SELECTOR, k)) {
-          if (compileSelector({ matchLabels: svc.spec.selector ?? {} })(p.metadata.labels))
-            this.enqueue(key(svc));
-        }
+    if (old === undefined) {
+      this.enqueueSelecting(pod);
+      return;
+    }
+    if (old.metadata.resourceVersion === pod.metadata.resourceVersion) return;
+    const endpointChanged = podEndpointChanged(old, pod);
+    const labelsChanged =
+      (old.metadata.labels !== pod.metadata.labels && !deepEqual(old.metadata.labels, pod.metadata.labels)) ||
+      old.spec.hostname !== pod.spec.hostname ||
+      old.spec.subdomain !== pod.spec.subdomain;
+    if (!labelsChanged) {
+      if (endpointChanged) this.enqueueSelecting(pod);
+      return;
+    }
+    const now = this.selecting(pod);
+    const before = this.selecting(old);
+    for (const k of now) if (endpointChanged || !before.includes(k)) this.enqueue(k);
+    for (const k of before) if (endpointChanged || !now.includes(k)) this.enqueue(k);
+  }
+
+  /** Queues every Service whose selector selects `pod`. */
+  private enqueueSelecting(pod: Pod): void {
+    for (const k of this.selecting(pod)) this.enqueue(k);
+  }
+
+  /**
+   * getPodServiceMemberships: the keys of the Services selecting `pod`. Only Services filed under one
+   * of the pod's labels (or selecting the whole namespace) can, so only those are tried.
+   */
+  private selecting(pod: Pod): string[] {
+    const out: string[] = [];
+    const labels = pod.metadata.labels;
+    for (const k of labelIndexKeys(pod)) {
+      for (const svc of this.services.byIndex(BY_SELECTOR, k)) {
+        if (matchesLabels(svc.spec.selector ?? {}, labels)) out.push(key(svc));
       }
     }
+    return out;
   }
 
   private enqueue(k: string): void {
@@ -111,9 +153,19 @@ export class EndpointsController {
       }
       return;
     }
-    const eps = serviceEndpoints(svc, this.pods.byIndex(BY_LABEL, selectorKey(svc)));
+    const eps = serviceEndpoints(svc, this.selectedPods(namespace, svc.spec.selector));
     this.writeEndpoints(svc, endpointsSubsets(svc, eps));
     this.writeSlice(svc, eps);
+  }
+
+  /**
+   * The pods a selector may select, sorted by key: the bucket of its first pair, or — an empty selector
+   * selects the whole namespace — the namespace's pods.
+   */
+  private selectedPods(namespace: string, selector: Readonly<Record<string, string>>): readonly Pod[] {
+    for (const k in selector)
+      return this.pods.byIndex(BY_LABEL, labelPairKey(namespace, k, selector[k] ?? ''));
+    return this.pods.list().filter((p) => (p.metadata.namespace ?? 'default') === namespace);
   }
 
   private writeEndpoints(svc: Service, subsets: Endpoints['subsets']): void {
@@ -190,6 +242,31 @@ const BY_SELECTOR = 'selector';
 const BY_LABEL = 'label';
 
 /** Where a Service is filed, and where the pods it may select are found. */
+/** A Service's selector (`matchLabels` only) against a pod's labels, as compileSelector would judge it. */
+function matchesLabels(
+  selector: Readonly<Record<string, string>>,
+  labels: Readonly<Record<string, string>> | undefined,
+): boolean {
+  for (const k in selector) {
+    if (labels === undefined || !Object.hasOwn(labels, k) || labels[k] !== selector[k]) return false;
+  }
+  return true;
+}
+
+/**
+ * podEndpointsChanged's first answer: what an endpoint says of the pod changed — its deletion, its
+ * readiness, its IPs. The node is set before the pod has an IP, so the binding is not such a change.
+ */
+function podEndpointChanged(old: Pod, pod: Pod): boolean {
+  if (old.metadata.deletionTimestamp !== pod.metadata.deletionTimestamp) return true;
+  if (isPodReady(old) !== isPodReady(pod)) return true;
+  const a = old.status?.podIPs ?? [];
+  const b = pod.status?.podIPs ?? [];
+  if (a.length !== b.length) return true;
+  for (let i = 0; i < a.length; i++) if (a[i]?.ip !== b[i]?.ip) return true;
+  return false;
+}
+
 function selectorKey(svc: Service): string {
   return selectorIndexKey(svc.metadata.namespace, svc.spec.selector ?? {});
 }
