@@ -174,13 +174,15 @@ export class Informer<O extends KubeObject = KubeObject> {
   private apply(e: WatchEvent<O>): void {
     const key = e.key ?? keyOf(e.object);
     const old = this.cache.get(key);
+    // Indexed loops: this runs for every event of every informer, and iterator objects add up.
+    const ls = this.listeners;
     if (e.type === 'DELETED') {
       this.remove(key);
-      for (const l of this.listeners) l.onDelete?.(e.object);
+      for (let i = 0; i < ls.length; i++) ls[i]?.onDelete?.(e.object);
     } else {
       this.put(key, e.object);
-      if (old === undefined) for (const l of this.listeners) l.onAdd?.(e.object);
-      else for (const l of this.listeners) l.onUpdate?.(old, e.object);
+      if (old === undefined) for (let i = 0; i < ls.length; i++) ls[i]?.onAdd?.(e.object);
+      else for (let i = 0; i < ls.length; i++) ls[i]?.onUpdate?.(old, e.object);
     }
   }
 
@@ -202,7 +204,8 @@ export class Informer<O extends KubeObject = KubeObject> {
       if (before !== undefined) unfile(index, key, before[i] ?? NONE);
       const values = (this.indexFns[i] as IndexFunc<O>)(obj);
       filed[i] = values;
-      for (const value of values) {
+      for (let v = 0; v < values.length; v++) {
+        const value = values[v] as string;
         let bucket = index.get(value);
         if (bucket === undefined) {
           bucket = { items: new Map(), sorted: undefined };
@@ -228,12 +231,12 @@ export class Informer<O extends KubeObject = KubeObject> {
 
 /** Takes `key` out of the buckets of one index it was filed under. */
 function unfile<O>(index: Map<string, Bucket<O>>, key: string, values: readonly string[]): void {
-  for (const value of values) {
-    const bucket = index.get(value);
+  for (let v = 0; v < values.length; v++) {
+    const bucket = index.get(values[v] as string);
     if (bucket === undefined) continue;
     bucket.items.delete(key);
     bucket.sorted = undefined;
-    if (bucket.items.size === 0) index.delete(value);
+    if (bucket.items.size === 0) index.delete(values[v] as string);
   }
 }
 

@@ -158,11 +158,16 @@ export class ApiStore {
   list<O extends KubeObject = KubeObject>(kind: string, options: ListOptions = {}): ListResult<O> {
     const match = compileSelector(options.selector);
     const fields = parseFieldSelector(options.fieldSelector ?? '');
-    const items: O[] = [];
-    for (const [, obj] of [...(this.kinds.get(kind)?.objects ?? [])].sort(byKey)) {
+    // Filtered first, then only the matches sorted (a selector picks a few of 150,000 pods).
+    const matched: [string, KubeObject][] = [];
+    for (const entry of this.kinds.get(kind)?.objects ?? []) {
+      const obj = entry[1];
       if (options.namespace !== undefined && obj.metadata.namespace !== options.namespace) continue;
-      if (match(obj.metadata.labels) && fieldsMatch(fields, obj)) items.push(obj as O);
+      if (match(obj.metadata.labels) && fieldsMatch(fields, obj)) matched.push(entry);
     }
+    matched.sort(byKey);
+    const items: O[] = new Array(matched.length);
+    for (let i = 0; i < matched.length; i++) items[i] = (matched[i] as [string, KubeObject])[1] as O;
     return { items, resourceVersion: String(this.rev) };
   }
 
