@@ -6,10 +6,18 @@
  */
 
 import { type Ip4, parseIp4 } from '../../wire/index.js';
-import type { ControlPlaneContext, EndpointSlice, Service } from '../api/index.js';
-import type { KubeProxyNode, KubeProxyRules, ProxyEndpoint, ProxyService } from '../kube-proxy/index.js';
+import type { ControlPlaneContext, EndpointSlice, Service, SliceEndpoint } from '../api/index.js';
+import type {
+  KubeProxyNode,
+  KubeProxyRules,
+  ProxyEndpoint,
+  ProxyEndpointPort,
+  ProxyService,
+} from '../kube-proxy/index.js';
 import { Informer } from '../store/index.js';
 import { SERVICE_NAME_LABEL } from './endpoints-controller.js';
+
+type EndpointSlicePort = NonNullable<EndpointSlice['ports']>[number];
 
 /** The Service as kube-proxy's snapshot; undefined for ExternalName (kube-proxy ignores those). */
 export function proxyServiceOf(svc: Service): ProxyService | undefined {
@@ -56,24 +64,53 @@ export function proxyEndpointsOf(slices: readonly EndpointSlice[]): ProxyEndpoin
   const seen = new Set<number>();
   for (const slice of slices) {
     if (slice.addressType !== 'IPv4') continue;
-    const ports = (slice.ports ?? []).flatMap((p) =>
-      p.port === undefined ? [] : [{ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' }],
-    );
+    const ports = proxyPortsOf(slice.ports ?? []);
     for (const e of slice.endpoints) {
-      const ip = parseIp4(e.addresses[0] ?? '');
-      if (ip === undefined || seen.has(ip)) continue;
-      seen.add(ip);
-      out.push({
-        ip,
-        nodeName: e.nodeName,
-        ready: e.conditions.ready ?? true,
-        serving: e.conditions.serving ?? true,
-        terminating: e.conditions.terminating ?? false,
-        ports,
-      });
+      const pe = proxyEndpointOf(e, ports);
+      if (pe === undefined || seen.has(pe.ip)) continue;
+      seen.add(pe.ip);
+      out.push(pe);
     }
   }
   return out;
+}
+
+// Every change of a slice re-reads all its endpoints; the stored slice versions share each endpoint
+// entry and the ports list while they do not change (frozen), so what kube-proxy makes of them is kept
+// per object, and the address is parsed once.
+const portsMemo = new WeakMap<readonly EndpointSlicePort[], readonly ProxyEndpointPort[]>();
+const endpointMemo = new WeakMap<
+  SliceEndpoint,
+  { readonly ports: readonly ProxyEndpointPort[]; readonly pe: ProxyEndpoint | undefined }
+>();
+
+function proxyPortsOf(ports: readonly EndpointSlicePort[]): readonly ProxyEndpointPort[] {
+  const hit = portsMemo.get(ports);
+  if (hit !== undefined) return hit;
+  const out = ports.flatMap((p) =>
+    p.port === undefined ? [] : [{ name: p.name ?? '', port: p.port, protocol: p.protocol ?? 'TCP' }],
+  );
+  if (Object.isFrozen(ports)) portsMemo.set(ports, out);
+  return out;
+}
+
+function proxyEndpointOf(e: SliceEndpoint, ports: readonly ProxyEndpointPort[]): ProxyEndpoint | undefined {
+  const hit = endpointMemo.get(e);
+  if (hit !== undefined && hit.ports === ports) return hit.pe;
+  const ip = parseIp4(e.addresses[0] ?? '');
+  const pe =
+    ip === undefined
+      ? undefined
+      : {
+          ip,
+          nodeName: e.nodeName,
+          ready: e.conditions.ready ?? true,
+          serving: e.conditions.serving ?? true,
+          terminating: e.conditions.terminating ?? false,
+          ports,
+        };
+  if (Object.isFrozen(e)) endpointMemo.set(e, { ports, pe });
+  return pe;
 }
 
 /** One node's kube-proxy: its syncProxyRules and the runner pacing it. */
