@@ -36,6 +36,8 @@ const cluster = buildCluster(loaded.topology);
 const t2 = performance.now();
 gc?.();
 const heapMb = process.memoryUsage().heapUsed / 2 ** 20;
+// The request's clock starts after that full collection (seconds at 5,000 nodes, not the request's).
+const t2b = performance.now();
 let frames = 0;
 cluster.trace.on(() => {
   frames++;
@@ -52,7 +54,7 @@ const result: ScaleRunResult = {
   services: cluster.controlPlane.store.list('Service').items.length,
   loadMs: t1 - t0,
   buildMs: t2 - t1,
-  packetMs: t3 - t2,
+  packetMs: t3 - t2b,
   heapMb,
   rssMb: process.resourceUsage().maxRSS / 1024,
   frames,
