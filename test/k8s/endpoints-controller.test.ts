@@ -5,7 +5,7 @@
  * deleting a Service's Endpoints by hand: only a sync writes them again.
  */
 import { describe, expect, it } from 'vitest';
-import { ControlPlaneContext, type Endpoints } from '../../src/k8s/api/index.js';
+import { ControlPlaneContext, type Endpoints, type Pod } from '../../src/k8s/api/index.js';
 import { EndpointsController } from '../../src/k8s/control-plane/endpoints-controller.js';
 import { ApiStore, type ObjectInput } from '../../src/k8s/store/index.js';
 import { Sim } from '../../src/sim/index.js';
@@ -72,7 +72,7 @@ describe('EndpointsController', () => {
     store.create(service('web', 'default', { app: 'web' }));
     sim.run();
     store.delete('Endpoints', 'default', 'web');
-    const annotated = store.update({ ...a, metadata: { ...a.metadata, annotations: { note: 'x' } } });
+    const annotated = store.update<Pod>({ ...a, metadata: { ...a.metadata, annotations: { note: 'x' } } });
     sim.run();
     expect(store.tryGet('Endpoints', 'default', 'web')).toBeUndefined();
     store.updateStatus({
