@@ -38,13 +38,13 @@ const nodeArb = (i: number) =>
   });
 
 /** `zoned`: whether the cluster has zone labels at all (without, the zone default constraint scores nothing). */
-function toNode(i: number, r: NodeGen, zoned: boolean): SchedNode {
+function toNode(i: number, r: NodeGen, zoned: boolean, name = `n${i}`): SchedNode {
   const labels = new Map<string, string>();
-  if (r.hostname) labels.set(LABEL_HOSTNAME, `n${i}`);
+  if (r.hostname) labels.set(LABEL_HOSTNAME, name);
   if (zoned && r.zone !== null) labels.set(LABEL_ZONE, r.zone);
   if (r.disk !== null) labels.set('disk', r.disk);
   return {
-    name: `n${i}`,
+    name,
     labels,
     taints: r.taints,
     unschedulable: r.unschedulable,
@@ -159,6 +159,10 @@ const stepArb = fc.oneof(
     weight: 1,
     arbitrary: fc.record({ kind: fc.constant('renode' as const), k: fc.nat(), node: nodeArb(0) }),
   },
+  // Node added to / removed from the list between cycles (the Snapshot rebuilds its slots). (Names stay
+  // unique, as in the scheduler's node list; a name listed twice is Snapshot's own property test.)
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('addNode' as const), node: nodeArb(1) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('dropNode' as const), k: fc.nat() }) },
 );
 
 type StepGen = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
@@ -176,7 +180,20 @@ function runSteps(zoned: boolean, gens: readonly NodeGen[], steps: readonly Step
     plain.set(n.name, []);
   }
   const placed: [string, SchedPod][] = [];
+  let names = nodes.length;
   steps.forEach((s, i) => {
+    if (s.kind === 'addNode') {
+      const n = toNode(names++, s.node, zoned);
+      nodes.push(n);
+      cache.set(n.name, []);
+      plain.set(n.name, []);
+      return;
+    }
+    if (s.kind === 'dropNode') {
+      // A deleted Node leaves the list; its pods stay in the cache until their own deletes arrive.
+      if (nodes.length > 1) nodes.splice(s.k % nodes.length, 1);
+      return;
+    }
     if (s.kind === 'remove') {
       if (placed.length === 0) return;
       const [node, pod] = placed.splice(s.k % placed.length, 1)[0]!;
@@ -190,7 +207,7 @@ function runSteps(zoned: boolean, gens: readonly NodeGen[], steps: readonly Step
     if (s.kind === 'renode') {
       // A Node update: a new object in place in the same list (the cache realigns its record).
       const k = s.k % nodes.length;
-      nodes[k] = toNode(k, s.node, zoned);
+      nodes[k] = toNode(k, s.node, zoned, nodes[k]?.name);
       return;
     }
     const pod = toPod(`p${i}`, s.pod);
@@ -212,7 +229,7 @@ function runSteps(zoned: boolean, gens: readonly NodeGen[], steps: readonly Step
         s.want,
       );
       expect(st.feasible.map((n) => n.name)).toEqual(full.scores.map((x) => x.node));
-      expect(totalsWithCache(pod, st.feasible, st.infos, cache, nodes)).toEqual(
+      expect(totalsWithCache(pod, st.feasible, st.slots, cache, nodes)).toEqual(
         full.scores.map((x) => x.total),
       );
     }

@@ -1,12 +1,11 @@
 /**
  * The scheduler cache's record of one node (pkg/scheduler/framework NodeInfo): the node's bound pods
  * with their summed requests kept up to date as pods come and go (NodeInfo.Requested and
- * NonZeroRequested), so a scheduling cycle reads a node's load in O(1) instead of summing its pods, plus
- * the few facts of the node object the hot Filter/Score loop asks of every node.
+ * NonZeroRequested), so a scheduling cycle reads a node's load in O(1) instead of summing its pods. The
+ * Snapshot copies the sums into its slot for the node (`slot`) whenever they change.
  */
 import { actualCpu, actualMem, nonZeroCpu, nonZeroMem, type Requested, sumRequested } from './resources.js';
-import { LABEL_HOSTNAME, LABEL_ZONE } from './topology-spread.js';
-import type { SchedNode, SchedPod } from './types.js';
+import type { SchedPod } from './types.js';
 
 const NO_PODS: readonly SchedPod[] = Object.freeze([]);
 
@@ -17,16 +16,8 @@ export class NodeInfo implements Requested {
   mem = 0;
   nonZeroCpu = 0;
   nonZeroMem = 0;
-  /**
-   * The node object this record was last aligned with (an entry of the Snapshot's nodeInfoList), and
-   * what its labels said then: node objects are values, replaced when the Node changes.
-   */
-  node: SchedNode | undefined;
-  hasHostname = false;
-  hasZone = false;
-  /** PodTopologySpread scratch: the matching pods here, valid while `spreadCycle` is the cache's. */
-  spreadCycle = 0;
-  spreadCount = 0;
+  /** This record's index in the Snapshot's node list (-1 before it is first aligned). */
+  slot = -1;
 
   constructor(readonly name: string) {}
 
@@ -50,12 +41,5 @@ export class NodeInfo implements Requested {
     this.mem += actualMem(pod);
     this.nonZeroCpu += nonZeroCpu(pod);
     this.nonZeroMem += nonZeroMem(pod);
-  }
-
-  /** Aligns the record with the node object the cycle is looking at. */
-  bind(node: SchedNode): void {
-    this.node = node;
-    this.hasHostname = node.labels.has(LABEL_HOSTNAME);
-    this.hasZone = node.labels.has(LABEL_ZONE);
   }
 }

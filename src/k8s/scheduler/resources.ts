@@ -118,9 +118,17 @@ export function leastAllocatedScore(pod: SchedPod, node: SchedNode, bound: reado
 
 /** LeastAllocated from the node's sums (`requested`) and the incoming pod's (`podRequest`). */
 export function leastAllocatedFrom(req: Requested, own: Requested, node: SchedNode): number {
-  const cpu = leastRequested(req.nonZeroCpu + own.nonZeroCpu, node.allocatable.cpuMilli);
-  const mem = leastRequested(req.nonZeroMem + own.nonZeroMem, node.allocatable.memoryBytes);
-  return Math.floor((cpu + mem) / 2);
+  return leastAllocatedOf(
+    req.nonZeroCpu + own.nonZeroCpu,
+    req.nonZeroMem + own.nonZeroMem,
+    node.allocatable.cpuMilli,
+    node.allocatable.memoryBytes,
+  );
+}
+
+/** LeastAllocated from the summed non-zero requests (node's + incoming pod's) and the allocatable. */
+export function leastAllocatedOf(cpuReq: number, memReq: number, cpuCap: number, memCap: number): number {
+  return Math.floor((leastRequested(cpuReq, cpuCap) + leastRequested(memReq, memCap)) / 2);
 }
 
 /**
@@ -135,10 +143,15 @@ export function balancedAllocationScore(pod: SchedPod, node: SchedNode, bound: r
 /** BalancedAllocation from the node's sums and the incoming pod's. */
 export function balancedAllocationFrom(req: Requested, own: Requested, node: SchedNode): number {
   const { cpuMilli, memoryBytes } = node.allocatable;
+  return balancedAllocationOf(req.cpu + own.cpu, req.mem + own.mem, cpuMilli, memoryBytes);
+}
+
+/** BalancedAllocation from the summed actual requests (node's + incoming pod's) and the allocatable. */
+export function balancedAllocationOf(cpuReq: number, memReq: number, cpuCap: number, memCap: number): number {
   let std = 0;
-  if (cpuMilli > 0 && memoryBytes > 0) {
-    const cpu = Math.min(1, (req.cpu + own.cpu) / cpuMilli);
-    const mem = Math.min(1, (req.mem + own.mem) / memoryBytes);
+  if (cpuCap > 0 && memCap > 0) {
+    const cpu = Math.min(1, cpuReq / cpuCap);
+    const mem = Math.min(1, memReq / memCap);
     std = Math.abs(cpu - mem) / 2;
   }
   return Math.trunc((1 - std) * MAX_NODE_SCORE);

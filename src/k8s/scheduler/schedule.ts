@@ -159,8 +159,8 @@ export function schedule(
   if (feasible.length > 1) {
     if (scan.breakdown === false) {
       const totals =
-        cache !== undefined && 'infos' in found
-          ? totalsWithCache(pod, feasible, found.infos, cache, nodes)
+        cache !== undefined && 'slots' in found
+          ? totalsWithCache(pod, feasible, found.slots, cache, nodes)
           : scoreTotals(pod, feasible, bound, nodes, 'pods' in found ? found.pods : undefined);
       const pick = feasible[pickHighest(totals, rng)];
       return { node: pick?.name ?? '', scores: [], processed };

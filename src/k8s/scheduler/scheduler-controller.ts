@@ -5,18 +5,12 @@
  * to back see each other before the watch returns), one scheduling cycle at a time through the event
  * queue, Bind by writing spec.nodeName, and the PodScheduled condition plus an event log.
  */
-import type {
-  ControlPlaneContext,
-  Node,
-  Pod,
-  PodCondition,
-  ReplicaSet,
-  Service,
-  StatefulSet,
-} from '../api/index.js';
+import type { ControlPlaneContext, Node, Pod, ReplicaSet, Service, StatefulSet } from '../api/index.js';
 import { Informer, labelPairKey, selectorIndexKey } from '../store/index.js';
+import { confirmsAssumed, type PlacedPod } from './assumed.js';
 import { BoundPodCache } from './bound-cache.js';
 import { defaultSpreadSelector, schedNodeFromApi, schedPodFromApi } from './from-api.js';
+import { withScheduledCondition } from './pod-scheduled.js';
 import { Scheduler } from './scheduler.js';
 import {
   ActiveQueue,
@@ -85,7 +79,7 @@ export class SchedulerController {
   private order: SchedNode[] | undefined;
   /** Pods per node: informer-confirmed plus assumed. Arrays are replaced, never mutated (memo keys). */
   private readonly bound = new BoundPodCache();
-  private readonly placed = new Map<string, { node: string; pod: SchedPod }>();
+  private readonly placed = new Map<string, PlacedPod>();
   private readonly assumed = new Set<string>();
 
   private readonly active = new ActiveQueue();
@@ -192,23 +186,27 @@ export class SchedulerController {
     return out;
   }
 
-  private place(key: string, node: string, pod: SchedPod): void {
+  /** `from`: the API object of a pod being assumed (cache.AssumePod). */
+  private place(key: string, node: string, pod: SchedPod, from?: Pod): void {
     this.unplace(key);
-    this.placed.set(key, { node, pod });
+    this.placed.set(key, { node, pod, assumedFrom: from });
     this.bound.add(node, pod);
   }
 
   /**
    * The cache holds the pod on `node` as this update leaves it: what the scheduler reads of a pod
-   * (spec, labels, deletionTimestamp) is the same objects as before — a status write shares them.
+   * (spec, labels, deletionTimestamp) is the same objects as before — a status write shares them — or
+   * the update is the binding of the pod assumed there.
    */
   private placedAs(key: string, node: string, old: Pod | undefined, pod: Pod): boolean {
+    const at = this.placed.get(key);
+    if (at?.node !== node) return false;
     return (
-      old !== undefined &&
-      old.spec === pod.spec &&
-      old.metadata.labels === pod.metadata.labels &&
-      old.metadata.deletionTimestamp === pod.metadata.deletionTimestamp &&
-      this.placed.get(key)?.node === node
+      (old !== undefined &&
+        old.spec === pod.spec &&
+        old.metadata.labels === pod.metadata.labels &&
+        old.metadata.deletionTimestamp === pod.metadata.deletionTimestamp) ||
+      confirmsAssumed(at, pod)
     );
   }
 
@@ -386,7 +384,7 @@ export class SchedulerController {
       this.info.delete(q.key);
       // Assume: the cache counts the pod on its node before the binding comes back through the watch.
       this.assumed.add(q.key);
-      this.place(q.key, r.node, { ...sp, nodeName: r.node });
+      this.place(q.key, r.node, { ...sp, nodeName: r.node }, pod);
       if (!this.bind(ns, name, r.node)) {
         this.assumed.delete(q.key);
         this.unplace(q.key);
@@ -443,25 +441,6 @@ export class SchedulerController {
 function splitKey(key: string): [string, string] {
   const i = key.indexOf('/');
   return [key.slice(0, i), key.slice(i + 1)];
-}
-
-/** podutil.UpdatePodCondition: lastTransitionTime moves only when the status changes. */
-function withScheduledCondition(
-  pod: Pod,
-  now: number,
-  c: { status: 'True' | 'False'; reason?: string; message?: string },
-): NonNullable<Pod['status']> {
-  const conds = pod.status?.conditions ?? [];
-  const old = conds.find((x) => x.type === 'PodScheduled');
-  const next: PodCondition = {
-    type: 'PodScheduled',
-    status: c.status,
-    ...(c.reason === undefined ? {} : { reason: c.reason }),
-    ...(c.message === undefined ? {} : { message: c.message }),
-    lastTransitionTime: old !== undefined && old.status === c.status ? (old.lastTransitionTime ?? now) : now,
-  };
-  const rest = conds.filter((x) => x.type !== 'PodScheduled');
-  return { ...pod.status, phase: pod.status?.phase ?? 'Pending', conditions: [next, ...rest] };
 }
 
 const BY_SELECTOR = 'selector';
