@@ -44,12 +44,22 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 
 /** A version-4 UUID from the seeded stream (the API server uses uuid.NewUUID; only the format matters). */
 export function uuid4(rng: Rng): string {
-  const w = [rng.u32(), rng.u32(), rng.u32(), rng.u32()];
-  const w1 = ((w[1] ?? 0) & 0xffff0fff) | 0x00004000; // version 4 in the time_hi nibble
-  const w2 = ((w[2] ?? 0) & 0x3fffffff) | 0x80000000; // RFC 4122 variant
-  const hex = (n: number): string => (n >>> 0).toString(16).padStart(8, '0');
-  const h = hex(w[0] ?? 0) + hex(w1) + hex(w2) + hex(w[3] ?? 0);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  const w0 = rng.u32();
+  const w1 = (rng.u32() & 0xffff0fff) | 0x00004000; // version 4 in the time_hi nibble
+  const w2 = ((rng.u32() & 0x3fffffff) | 0x80000000) >>> 0; // RFC 4122 variant
+  const w3 = rng.u32();
+  // Byte by byte through a table: every object the store creates gets one.
+  return `${hex32(w0)}-${hex16(w1 >>> 16)}-${hex16(w1 & 0xffff)}-${hex16(w2 >>> 16)}-${hex16(w2 & 0xffff)}${hex32(w3)}`;
+}
+
+const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+function hex16(v: number): string {
+  return (HEX[(v >>> 8) & 0xff] as string) + (HEX[v & 0xff] as string);
+}
+
+function hex32(v: number): string {
+  return hex16(v >>> 16) + hex16(v & 0xffff);
 }
 
 /** apimachinery's util/rand alphabet: no vowels (no words), no 0/1/3 (look like letters). */
