@@ -44,8 +44,8 @@ export {
   DEFAULT_SCHEDULER_NAME,
   SchedulerController,
   type SchedulerControllerOptions,
-  type SchedulerEvent,
 } from './scheduler-controller.js';
+export type { SchedulerEvent } from './scheduler-events.js';
 export {
   backoffDuration,
   POD_INITIAL_BACKOFF_NS,

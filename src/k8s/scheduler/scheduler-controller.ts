@@ -12,6 +12,7 @@ import { BoundPodCache } from './bound-cache.js';
 import { defaultSpreadSelector, schedNodeFromApi, schedPodFromApi } from './from-api.js';
 import { withScheduledCondition } from './pod-scheduled.js';
 import { Scheduler } from './scheduler.js';
+import { ScheduledEvent, type SchedulerEvent } from './scheduler-events.js';
 import {
   ActiveQueue,
   backoffDuration,
@@ -22,14 +23,6 @@ import {
 import type { SchedNode, SchedPod } from './types.js';
 
 export const DEFAULT_SCHEDULER_NAME = 'default-scheduler';
-
-export interface SchedulerEvent {
-  readonly atNs: number;
-  /** namespace/name */
-  readonly pod: string;
-  readonly reason: 'Scheduled' | 'FailedScheduling';
-  readonly message: string;
-}
 
 export interface SchedulerControllerOptions {
   readonly percentageOfNodesToScore?: number;
@@ -385,7 +378,7 @@ export class SchedulerController {
       // Assume: the cache counts the pod on its node before the binding comes back through the watch.
       this.assumed.add(q.key);
       this.place(q.key, r.node, { ...sp, nodeName: r.node }, pod);
-      if (!this.bind(ns, name, r.node)) {
+      if (!this.bind(q.key, ns, name, r.node)) {
         this.assumed.delete(q.key);
         this.unplace(q.key);
       }
@@ -413,7 +406,8 @@ export class SchedulerController {
   }
 
   /** DefaultBinder: spec.nodeName on the pod as stored now, then PodScheduled=True. */
-  private bind(ns: string, name: string, node: string): boolean {
+  /** `key`: the pod's `namespace/name`. */
+  private bind(key: string, ns: string, name: string, node: string): boolean {
     const stored = this.ctx.store.tryGet<Pod>('Pod', ns, name);
     if (
       stored === undefined ||
@@ -428,12 +422,7 @@ export class SchedulerController {
       spec: { ...stored.spec, nodeName: node },
       status: withScheduledCondition(stored, this.ctx.sim.now, { status: 'True' }),
     });
-    this.events.push({
-      atNs: this.ctx.sim.now,
-      pod: `${ns}/${name}`,
-      reason: 'Scheduled',
-      message: `Successfully assigned ${ns}/${name} to ${node}`,
-    });
+    this.events.push(new ScheduledEvent(this.ctx.sim.now, key, node));
     return true;
   }
 }
