@@ -48,18 +48,28 @@ export function uuid4(rng: Rng): string {
   const w1 = (rng.u32() & 0xffff0fff) | 0x00004000; // version 4 in the time_hi nibble
   const w2 = ((rng.u32() & 0x3fffffff) | 0x80000000) >>> 0; // RFC 4122 variant
   const w3 = rng.u32();
-  // Byte by byte through a table: every object the store creates gets one.
-  return `${hex32(w0)}-${hex16(w1 >>> 16)}-${hex16(w1 & 0xffff)}-${hex16(w2 >>> 16)}-${hex16(w2 & 0xffff)}${hex32(w3)}`;
+  // Character codes into one flat string: every object the store creates keeps one, and a string
+  // concatenated from pieces would stay a tree of pieces (several times the bytes) for the whole run.
+  const c = UUID_CODES;
+  hexInto(c, 0, w0, 8);
+  hexInto(c, 9, w1 >>> 16, 4);
+  hexInto(c, 14, w1 & 0xffff, 4);
+  hexInto(c, 19, w2 >>> 16, 4);
+  hexInto(c, 24, w2 & 0xffff, 4);
+  hexInto(c, 28, w3, 8);
+  return String.fromCharCode.apply(null, c);
 }
 
-const HEX = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+const DASH = 0x2d;
+const UUID_CODES: number[] = Array.from({ length: 36 }, (_, i) => ([8, 13, 18, 23].includes(i) ? DASH : 0));
+const HEX_CODES = Array.from('0123456789abcdef', (ch) => ch.charCodeAt(0));
 
-function hex16(v: number): string {
-  return (HEX[(v >>> 8) & 0xff] as string) + (HEX[v & 0xff] as string);
-}
-
-function hex32(v: number): string {
-  return hex16(v >>> 16) + hex16(v & 0xffff);
+/** `digits` lowercase hex digits of `v` (an unsigned value) at `at`. */
+function hexInto(out: number[], at: number, v: number, digits: number): void {
+  for (let i = digits - 1; i >= 0; i--) {
+    out[at + i] = HEX_CODES[v & 15] as number;
+    v >>>= 4;
+  }
 }
 
 /** apimachinery's util/rand alphabet: no vowels (no words), no 0/1/3 (look like letters). */
@@ -67,7 +77,9 @@ const ALPHANUMS = 'bcdfghjklmnpqrstvwxz2456789';
 
 /** names.SimpleNameGenerator: the prefix plus 5 random characters (`web-7d4b9c8f5-` + `x2k9q`). */
 export function generatedName(prefix: string, rng: Rng): string {
-  let s = prefix.length > 58 ? prefix.slice(0, 58) : prefix; // maxGeneratedNameLength = 63 - 5
-  for (let i = 0; i < 5; i++) s += ALPHANUMS[rng.int(0, ALPHANUMS.length - 1)];
-  return s;
+  const p = prefix.length > 58 ? prefix.slice(0, 58) : prefix; // maxGeneratedNameLength = 63 - 5
+  let suffix = '';
+  for (let i = 0; i < 5; i++) suffix += ALPHANUMS[rng.int(0, ALPHANUMS.length - 1)];
+  // Joined into one flat string (see uuid4): a pod's name is kept in many places for the whole run.
+  return [p, suffix].join('');
 }
