@@ -178,18 +178,33 @@ export interface PodConversionOptions {
   readonly defaultSpreadSelector?: SchedLabelSelector;
 }
 
-export function schedPodFromApi(pod: Pod, options: PodConversionOptions = {}): SchedPod {
+/** What schedPodFromApi reads of a pod's spec alone. */
+interface SpecParts {
+  readonly nodeSelector: SchedPod['nodeSelector'];
+  readonly tolerations: SchedPod['tolerations'];
+  readonly requests: SchedPod['requests'];
+  readonly nonZeroRequests: NonNullable<SchedPod['nonZeroRequests']>;
+  readonly hostPorts: SchedPod['hostPorts'];
+  readonly priority: number;
+  readonly affinity?: NonNullable<SchedPod['affinity']>;
+  readonly topologySpreadConstraints?: NonNullable<SchedPod['topologySpreadConstraints']>;
+}
+
+// Kept per frozen spec and labels object: the pods of one template share both until they are bound, and
+// the scheduler keeps a converted pod for every pod of the cluster. Nothing mutates a SchedPod's parts.
+const specPartsMemo = new WeakMap<object, SpecParts>();
+const labelsMemo = new WeakMap<object, ReadonlyMap<string, string>>();
+
+function specParts(pod: Pod): SpecParts {
+  const spec = pod.spec;
+  const hit = specPartsMemo.get(spec);
+  if (hit !== undefined) return hit;
   const actual = podRequests(pod, false);
   const nonZero = podRequests(pod, true);
   const requests: { cpuMilli?: number; memoryBytes?: number } = {};
   if (actual.cpu !== undefined) requests.cpuMilli = actual.cpu;
   if (actual.mem !== undefined) requests.memoryBytes = actual.mem;
-  const spec = pod.spec;
-  const affinity = affinityFromApi(spec.affinity);
-  const out: { -readonly [K in keyof SchedPod]: SchedPod[K] } = {
-    namespace: pod.metadata.namespace ?? 'default',
-    name: pod.metadata.name,
-    labels: toMap(pod.metadata.labels),
+  const out: { -readonly [K in keyof SpecParts]: SpecParts[K] } = {
     nodeSelector: toMap(spec.nodeSelector),
     tolerations: (spec.tolerations ?? []).map((t) => ({
       key: t.key ?? '',
@@ -202,10 +217,8 @@ export function schedPodFromApi(pod: Pod, options: PodConversionOptions = {}): S
     hostPorts: hostPortsOf(pod),
     priority: spec.priority ?? 0,
   };
-  if (spec.nodeName !== undefined && spec.nodeName !== '') out.nodeName = spec.nodeName;
+  const affinity = affinityFromApi(spec.affinity);
   if (affinity !== undefined) out.affinity = affinity;
-  if (pod.metadata.deletionTimestamp !== undefined) out.terminating = true;
-  if (options.defaultSpreadSelector !== undefined) out.defaultSpreadSelector = options.defaultSpreadSelector;
   const tsc = spec.topologySpreadConstraints;
   if (tsc !== undefined && tsc.length > 0) {
     out.topologySpreadConstraints = tsc.map((c) => {
@@ -215,6 +228,40 @@ export function schedPodFromApi(pod: Pod, options: PodConversionOptions = {}): S
         : { ...rest, labelSelector: labelSelectorFromApi(labelSelector) };
     });
   }
+  if (Object.isFrozen(spec)) specPartsMemo.set(spec, out);
+  return out;
+}
+
+function labelsOf(pod: Pod): ReadonlyMap<string, string> {
+  const labels = pod.metadata.labels;
+  if (labels === undefined) return EMPTY_MAP;
+  const hit = labelsMemo.get(labels);
+  if (hit !== undefined) return hit;
+  const out = toMap(labels);
+  if (Object.isFrozen(labels)) labelsMemo.set(labels, out);
+  return out;
+}
+
+export function schedPodFromApi(pod: Pod, options: PodConversionOptions = {}): SchedPod {
+  const spec = pod.spec;
+  const parts = specParts(pod);
+  const out: { -readonly [K in keyof SchedPod]: SchedPod[K] } = {
+    namespace: pod.metadata.namespace ?? 'default',
+    name: pod.metadata.name,
+    labels: labelsOf(pod),
+    nodeSelector: parts.nodeSelector,
+    tolerations: parts.tolerations,
+    requests: parts.requests,
+    nonZeroRequests: parts.nonZeroRequests,
+    hostPorts: parts.hostPorts,
+    priority: parts.priority,
+  };
+  if (spec.nodeName !== undefined && spec.nodeName !== '') out.nodeName = spec.nodeName;
+  if (parts.affinity !== undefined) out.affinity = parts.affinity;
+  if (pod.metadata.deletionTimestamp !== undefined) out.terminating = true;
+  if (options.defaultSpreadSelector !== undefined) out.defaultSpreadSelector = options.defaultSpreadSelector;
+  if (parts.topologySpreadConstraints !== undefined)
+    out.topologySpreadConstraints = parts.topologySpreadConstraints;
   return out;
 }
 
