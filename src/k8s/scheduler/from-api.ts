@@ -176,6 +176,8 @@ function affinityFromApi(a: ApiAffinity | undefined): SchedPodAffinity | undefin
 export interface PodConversionOptions {
   /** helper.DefaultSelector for this pod (see defaultSpreadSelector). */
   readonly defaultSpreadSelector?: SchedLabelSelector;
+  /** The node the scheduler assumes the pod on (AssumePod), in place of spec.nodeName. */
+  readonly nodeName?: string;
 }
 
 /** What schedPodFromApi reads of a pod's spec alone. */
@@ -256,7 +258,8 @@ export function schedPodFromApi(pod: Pod, options: PodConversionOptions = {}): S
     hostPorts: parts.hostPorts,
     priority: parts.priority,
   };
-  if (spec.nodeName !== undefined && spec.nodeName !== '') out.nodeName = spec.nodeName;
+  const nodeName = options.nodeName ?? spec.nodeName;
+  if (nodeName !== undefined && nodeName !== '') out.nodeName = nodeName;
   if (parts.affinity !== undefined) out.affinity = parts.affinity;
   if (pod.metadata.deletionTimestamp !== undefined) out.terminating = true;
   if (options.defaultSpreadSelector !== undefined) out.defaultSpreadSelector = options.defaultSpreadSelector;

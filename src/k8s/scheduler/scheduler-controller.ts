@@ -371,16 +371,16 @@ export class SchedulerController {
     }
     q.attempts++;
     const selector = defaultSpreadSelector(pod, this.servicesFor(pod), ...this.controllerOf(pod));
-    const plain = schedPodFromApi(pod);
-    const sp = selector === undefined ? plain : { ...plain, defaultSpreadSelector: selector };
+    const sp = schedPodFromApi(pod, selector === undefined ? {} : { defaultSpreadSelector: selector });
     const r = this.scheduler.schedule(sp, this.nodeList(), this.bound, this.rng);
     if ('node' in r) {
       this.info.delete(q.key);
       // Assume: the cache counts the pod on its node before the binding comes back through the watch.
       // It keeps the pod without the default spread selector: only the pod being scheduled reads that,
-      // and a placed pod is kept for the whole run.
+      // and a placed pod is kept for the whole run (made afresh rather than spread from `sp`: spread
+      // copies got a hidden class each).
       this.assumed.add(q.key);
-      this.place(q.key, r.node, { ...plain, nodeName: r.node }, pod);
+      this.place(q.key, r.node, schedPodFromApi(pod, { nodeName: r.node }), pod);
       if (!this.bind(q.key, ns, name, r.node)) {
         this.assumed.delete(q.key);
         this.unplace(q.key);
