@@ -32,8 +32,6 @@ export class Informer<O extends KubeObject = KubeObject> {
   private sorted: O[] | undefined;
   /** index name → value → the objects filed there. */
   private readonly indices = new Map<string, Map<string, Bucket<O>>>();
-  /** key → the values each index filed the object under (in `indices` order), for its removal. */
-  private readonly filed = new Map<string, (readonly string[])[]>();
   private readonly indexers = new Map<string, IndexFunc<O>>();
   /** The index functions and their indices in one order, for the write path (no Map iterators). */
   private readonly indexFns: IndexFunc<O>[] = [];
@@ -187,23 +185,23 @@ export class Informer<O extends KubeObject = KubeObject> {
   }
 
   /**
-   * Files `obj` under `key`. The cache and `filed` entries are overwritten in place: a delete and
-   * re-insert of a key of a large Map leaves a hole each time, and the holes make the Map rehash its
-   * whole table over and over (every pod is written several times). Buckets are refiled as before, so
-   * an updated object still moves to the end of its bucket's arrival order (`indexed`).
+   * Files `obj` under `key`, taking the version it replaces out of its buckets first; an index
+   * function's values for the old version are computed again (cache.updateIndices does the same) rather
+   * than kept per object and index. The cache entry is overwritten in place: a delete and re-insert of a
+   * key of a large Map leaves a hole each time, and the holes make the Map rehash its whole table over
+   * and over (every pod is written several times). Buckets are refiled, so an updated object moves to
+   * the end of its bucket's arrival order (`indexed`).
    */
   private put(key: string, obj: O): void {
+    const old = this.cache.get(key);
     this.cache.set(key, obj);
     this.sorted = undefined;
-    const n = this.indexFns.length;
-    if (n === 0) return;
-    const before = this.filed.get(key);
-    const filed: (readonly string[])[] = new Array(n);
-    for (let i = 0; i < n; i++) {
+    const fns = this.indexFns;
+    for (let i = 0; i < fns.length; i++) {
+      const fn = fns[i] as IndexFunc<O>;
       const index = this.indexMaps[i] as Map<string, Bucket<O>>;
-      if (before !== undefined) unfile(index, key, before[i] ?? NONE);
-      const values = (this.indexFns[i] as IndexFunc<O>)(obj);
-      filed[i] = values;
+      if (old !== undefined) unfile(index, key, fn(old));
+      const values = fn(obj);
       for (let v = 0; v < values.length; v++) {
         const value = values[v] as string;
         let bucket = index.get(value);
@@ -215,17 +213,15 @@ export class Informer<O extends KubeObject = KubeObject> {
         bucket.sorted = undefined;
       }
     }
-    this.filed.set(key, filed);
   }
 
   private remove(key: string): void {
-    if (!this.cache.delete(key)) return;
+    const old = this.cache.get(key);
+    if (old === undefined) return;
+    this.cache.delete(key);
     this.sorted = undefined;
-    const filed = this.filed.get(key);
-    if (filed === undefined) return;
-    this.filed.delete(key);
     for (let i = 0; i < this.indexMaps.length; i++)
-      unfile(this.indexMaps[i] as Map<string, Bucket<O>>, key, filed[i] ?? NONE);
+      unfile(this.indexMaps[i] as Map<string, Bucket<O>>, key, (this.indexFns[i] as IndexFunc<O>)(old));
   }
 }
 
