@@ -77,10 +77,26 @@ function podEndpoint(
     return port === undefined ? [] : [{ name: p.name ?? '', port, protocol }];
   });
   if (ports.length === 0 && (svc.spec.ports ?? []).length > 0) return null;
+  const set = portSet(ports);
+  const ipNum = parseIp4(ip) ?? 0;
+  return { pod, ip, ready, serving, terminating, ...set, ipNum };
+}
+
+type PortSet = Pick<PodEndpoint, 'ports' | 'sortedPorts' | 'portKey'>;
+
+// Port sets by their ports in Service order: the pods behind a Service nearly always resolve the same
+// ports, and an entry is kept per pod version, so each set is made once (there are few distinct ones).
+const portSets = new Map<string, PortSet>();
+
+function portSet(ports: PodEndpoint['ports']): PortSet {
+  const inOrder = ports.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
+  const known = portSets.get(inOrder);
+  if (known !== undefined) return known;
   const sortedPorts = [...ports].sort((a, b) => cmp(a.name, b.name));
   const portKey = sortedPorts.map((p) => `${p.name}/${p.port}/${p.protocol}`).join(',');
-  const ipNum = parseIp4(ip) ?? 0;
-  return { pod, ip, ready, serving, terminating, ports, ipNum, sortedPorts, portKey };
+  const set = { ports, sortedPorts, portKey };
+  portSets.set(inOrder, set);
+  return set;
 }
 
 /** podutil.FindPort: a number as is; a name looked up in the pod's container ports of that protocol. */
