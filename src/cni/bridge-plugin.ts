@@ -1,41 +1,12 @@
 import { Bridge, type NetDevice, type NetNs, type Veth, vethPair } from '../net/index.js';
 import type { Rng } from '../sim/index.js';
-import { formatIp4, formatMac, type Ip4, type Mac } from '../wire/index.js';
+import { formatIp4, type Ip4 } from '../wire/index.js';
+import { BridgeAdded } from './bridge-result.js';
 import { BRIDGE_PLUGIN } from './defaults.js';
-import { type AllocatedIp, HostLocalStore } from './host-local.js';
+import { HostLocalStore } from './host-local.js';
 import type { HostLocalConfig, HostLocalRoute } from './host-local-config.js';
 import { cniFail, cniOk } from './result.js';
-import {
-  CNI_ERR,
-  type CniAddResult,
-  type CniDns,
-  type CniIpConfig,
-  type CniResult,
-  type CniRoute,
-} from './types.js';
-
-/** The result's empty `dns`: one object for every pod's result (results are only read). */
-const NO_DNS: CniDns = Object.freeze({});
-
-/** Two hex digits per byte value. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-/**
- * `formatMac`'s text (aa:bb:cc:dd:ee:ff) as one flat string: results are kept for the pod's life, and
- * a string built by `+=` is a rope of cons cells several times the size of its 17 characters.
- */
-function macText(mac: Mac): string {
-  const hi = Math.floor(mac / 4294967296);
-  const lo = mac >>> 0;
-  return [
-    HEX_BYTES[(hi >>> 8) & 0xff],
-    HEX_BYTES[hi & 0xff],
-    HEX_BYTES[lo >>> 24],
-    HEX_BYTES[(lo >>> 16) & 0xff],
-    HEX_BYTES[(lo >>> 8) & 0xff],
-    HEX_BYTES[lo & 0xff],
-  ].join(':');
-}
+import { CNI_ERR, type CniAddResult, type CniResult, type CniRoute } from './types.js';
 
 /** The bridge plugin's config keys flannel sets (plugins/main/bridge NetConf), already checked. */
 export interface BridgeConf {
@@ -78,13 +49,13 @@ export class BridgePlugin {
   private readonly stores = new Map<string, HostLocalStore>();
   /** The store `store` returned last: every ADD of a node names the same one. */
   private lastStore: HostLocalStore | undefined;
-  private readonly attachments = new Map<string, BridgeAttachment>();
+  /**
+   * What ADD made, by interface name and then container ID (nearly always one inner map, for eth0): the
+   * container ID is a string the pod keeps anyway, where a `<id>/<ifname>` key was ~100 bytes per pod.
+   */
+  private readonly attachments = new Map<string, Map<string, BridgeAttachment>>();
   /** `<node>/cni-veth-names`, fetched once (sim.rng hashes and looks up the name on every call). */
   private vethNames: Rng | undefined;
-  /** The bridge's MAC as last formatted for a result: the same text for every pod of the node. */
-  private bridgeMac: { readonly mac: Mac; readonly text: string } | undefined;
-  /** The gateway as last formatted for a result (every pod of a node has the same). */
-  private gatewayText: { readonly ip: Ip4; readonly text: string } | undefined;
   /** The last config's routes as result records, reused while ADDs get the same config. */
   private resultRoutes:
     | {
@@ -118,11 +89,17 @@ export class BridgePlugin {
 
   /** The devices ADD made for a container, while it has them. */
   attachment(containerId: string, ifName: string): BridgeAttachment | undefined {
-    return this.attachments.get(`${containerId}/${ifName}`);
+    return this.attachments.get(ifName)?.get(containerId);
   }
 
-  /** cmdAdd. */
+  /** cmdAdd, with its result as the CNI records. */
   add(conf: BridgeConf, args: CniArgs): CniResult<CniAddResult> {
+    const r = this.addPod(conf, args);
+    return r.ok ? cniOk(r.value.result()) : r;
+  }
+
+  /** cmdAdd, with its result kept compact (what the kubelet keeps for each pod). */
+  addPod(conf: BridgeConf, args: CniArgs): CniResult<BridgeAdded> {
     const mtu = conf.mtu > 0 ? conf.mtu : BRIDGE_PLUGIN.defaultMtu;
     const bridge = this.ensureBridge(conf.bridge, mtu);
     if (args.netns.deviceByName(args.ifName) !== undefined) {
@@ -135,7 +112,12 @@ export class BridgePlugin {
     const { hostVeth, podVeth } = this.makeVeth(args, mtu);
     const port = bridge.addPort(hostVeth);
     port.hairpin = conf.hairpinMode;
-    this.attachments.set(`${args.containerId}/${args.ifName}`, { bridge, hostVeth, podVeth });
+    let byId = this.attachments.get(args.ifName);
+    if (byId === undefined) {
+      byId = new Map();
+      this.attachments.set(args.ifName, byId);
+    }
+    byId.set(args.containerId, { bridge, hostVeth, podVeth });
 
     const ipam = this.store(conf.ipam).allocate(conf.ipam, args.containerId, args.ifName);
     if (!ipam.ok) return ipam; // the veth pair stays until DEL (LAB)
@@ -154,17 +136,20 @@ export class BridgePlugin {
     if (conf.isDefaultGateway) pod.addRoute({ dst: 0, prefixLen: 0, gateway: ip.gateway, dev: args.ifName });
     if (conf.isGateway || conf.isDefaultGateway) this.ensureGatewayAddress(bridge, ip.gateway, ip.prefixLen);
 
-    return cniOk({
-      cniVersion: conf.cniVersion,
-      interfaces: [
-        { name: bridge.name, mac: this.bridgeMacText(bridge) },
-        { name: hostVeth.name, mac: macText(hostVeth.mac) },
-        { name: args.ifName, mac: macText(podVeth.mac), sandbox: args.netnsPath },
-      ],
-      ips: [this.ipConfig(conf.cniVersion, ip)],
-      routes: this.routesOf(conf, ipam.value.routes, ip.gateway),
-      dns: NO_DNS,
-    });
+    return cniOk(
+      new BridgeAdded(
+        conf.cniVersion,
+        bridge.name,
+        bridge.mac,
+        hostVeth.name,
+        hostVeth.mac,
+        args.ifName,
+        podVeth.mac,
+        args.netnsPath,
+        ip,
+        this.routesOf(conf, ipam.value.routes, ip.gateway),
+      ),
+    );
   }
 
   /**
@@ -189,29 +174,13 @@ export class BridgePlugin {
     return routes;
   }
 
-  /** The result's IP record: `version` only for 0.x results (two literals: a spread clones per pod). */
-  private ipConfig(cniVersion: string, ip: AllocatedIp): CniIpConfig {
-    const address = [formatIp4(ip.address), ip.prefixLen].join('/'); // flat: the result is kept (macText)
-    if (this.gatewayText?.ip !== ip.gateway)
-      this.gatewayText = { ip: ip.gateway, text: formatIp4(ip.gateway) };
-    const gateway = this.gatewayText.text;
-    return cniVersion.startsWith('0.')
-      ? { version: '4', interface: 2, address, gateway }
-      : { interface: 2, address, gateway };
-  }
-
-  private bridgeMacText(bridge: Bridge): string {
-    if (this.bridgeMac?.mac !== bridge.mac) this.bridgeMac = { mac: bridge.mac, text: formatMac(bridge.mac) };
-    return this.bridgeMac.text;
-  }
-
   /** cmdDel: releases the address and deletes the pod's veth pair; idempotent; the bridge stays. */
   del(conf: BridgeConf, args: CniArgs): CniResult<null> {
     this.store(conf.ipam).release(args.containerId, args.ifName);
-    const key = `${args.containerId}/${args.ifName}`;
-    const a = this.attachments.get(key);
-    if (a === undefined) return cniOk(null);
-    this.attachments.delete(key);
+    const byId = this.attachments.get(args.ifName);
+    const a = byId?.get(args.containerId);
+    if (byId === undefined || a === undefined) return cniOk(null);
+    byId.delete(args.containerId);
     a.bridge.removePort(a.hostVeth);
     this.node.removeDevice(a.hostVeth.name);
     if (args.netns.deviceByName(a.podVeth.name) === a.podVeth) args.netns.removeDevice(a.podVeth.name);
@@ -221,7 +190,7 @@ export class BridgePlugin {
   private ensureBridge(name: string, mtu: number): Bridge {
     const existing = this.node.deviceByName(name);
     if (existing instanceof Bridge) return existing;
-    const mac = this.node.sim.rng(`mac/${this.node.name}/${name}`).mac();
+    const mac = this.node.sim.mac(`mac/${this.node.name}/${name}`);
     const bridge = new Bridge(this.node.sim, this.node.deviceOptions(name, mac, mtu));
     this.node.attach(bridge);
     return bridge;
@@ -238,8 +207,10 @@ export class BridgePlugin {
     const pod = args.netns;
     const [podVeth, hostVeth] = vethPair(
       sim,
-      pod.deviceOptions(args.ifName, sim.rng(`mac/${pod.name}/${args.ifName}`).mac(), mtu),
-      this.node.deviceOptions(hostName, sim.rng(`mac/${this.node.name}/${hostName}`).mac(), mtu),
+      // Stream names joined, not templated: the simulator keeps each name, and a template's rope is a
+      // cons cell beside the flat copy hashing makes.
+      pod.deviceOptions(args.ifName, sim.mac(['mac', pod.name, args.ifName].join('/')), mtu),
+      this.node.deviceOptions(hostName, sim.mac(['mac', this.node.name, hostName].join('/')), mtu),
     );
     // Veths the plugin makes over netlink have txqueuelen 0 (no `qlen` in ip link; OBSERVED-cni.md).
     podVeth.txqlen = 0;

@@ -1,5 +1,6 @@
 import { formatIp4, type Ip4, maskOf } from '../wire/index.js';
 import type { BridgeConf, BridgePlugin, CniArgs } from './bridge-plugin.js';
+import type { BridgeAdded } from './bridge-result.js';
 import { BRIDGE_PLUGIN, FLANNEL_DATA_DIR } from './defaults.js';
 import { hostLocalConfigFrom } from './host-local-config.js';
 import { isJsonObject } from './json-fields.js';
@@ -89,11 +90,17 @@ export class FlannelPlugin {
 
   /** cmdAdd: save the delegate config, then delegate to the bridge plugin. */
   add(args: CniArgs): CniResult<CniAddResult> {
+    const r = this.addPod(args);
+    return r.ok ? cniOk(r.value.result()) : r;
+  }
+
+  /** cmdAdd, with the bridge plugin's result kept compact (what the kubelet keeps for each pod). */
+  addPod(args: CniArgs): CniResult<BridgeAdded> {
     this.delegateText ??= this.delegate();
     const { text, conf } = this.parsed(this.delegateText);
     this.saved.set(args.containerId, text);
     if (!conf.ok) return conf;
-    return this.bridge.add(conf.value, args);
+    return this.bridge.addPod(conf.value, args);
   }
 
   /** cmdDel: replay the saved delegate config; none saved is success. */

@@ -47,6 +47,17 @@ function byteOrder(a: string, b: string): number {
   return a > b ? 1 : 0;
 }
 
+/**
+ * The names under one content in the index: the name itself while it is the only one (nearly every
+ * content is one pod's "id\r\nifname"), an array from the second on — an array per pod cost ~32 bytes.
+ */
+type Names = string | string[];
+
+function namesOf(names: Names | undefined): readonly string[] {
+  if (names === undefined) return [];
+  return typeof names === 'string' ? [names] : names;
+}
+
 /** The state directory of one network name, and the host-local ADD/DEL that work on it. */
 export class HostLocalStore {
   /** The network name (the config's `name`, `cbr0` with stock flannel). */
@@ -58,7 +69,16 @@ export class HostLocalStore {
    * The files' names by trimmed content, beside `#files`: GetByID and ReleaseByID read every file of the
    * directory, which per ADD grows with the pods of the node; this answers the same question by lookup.
    */
-  readonly #byContent = new Map<string, string[]>();
+  readonly #byContent = new Map<string, Names>();
+  /**
+   * The files kept out of `#byContent`: `lock` and `last_reserved_ip.<set>`, a handful per directory.
+   * last_reserved_ip is rewritten by every ADD, and indexing it made an index entry and an array per ADD;
+   * lookups scan these few instead (GetByID skips them anyway: their names are no addresses).
+   */
+  readonly #unindexed = new Set<string>();
+  /** `last_reserved_ip.<set>`'s text and address as last read or written: the ADD after reads it back. */
+  #seenText: string | undefined;
+  #seenIp: Ip4 | undefined;
 
   constructor(network: string, dataDir: string = HOST_LOCAL_DATA_DIR) {
     this.network = network;
@@ -79,6 +99,10 @@ export class HostLocalStore {
     if (config.name !== this.network || config.dataDir !== this.dataDir)
       throw new RangeError(`config for ${config.dataDir}/${config.name} given to the store of ${this.dir}`);
     this.#write(HOST_LOCAL_LOCK_FILE, '');
+    // The owner texts GetByID matches ("id\r\nifname", and the bare id of the old format), built once per
+    // ADD and flat (joined): the exact one is also each reserved file's content, kept while the pod lives.
+    const bare = containerId.trim();
+    const owner = [bare, ifname].join(HOST_LOCAL_LINE_BREAK);
     const requested: Ip4[] = [];
     for (const ip of config.requestedIps) if (!requested.includes(ip)) requested.push(ip);
     const ips: AllocatedIp[] = [];
@@ -86,7 +110,7 @@ export class HostLocalStore {
       const at = requested.findIndex((ip) => rangeFor(set, ip) !== undefined);
       const want = requested[at];
       if (at >= 0) requested.splice(at, 1);
-      const got = this.#get(set, idx, containerId, ifname, want);
+      const got = this.#get(set, idx, containerId, owner, bare, want);
       if (!got.ok) {
         if (ips.length > 0) this.#releaseById(containerId, ifname);
         return cniFail(
@@ -132,7 +156,8 @@ export class HostLocalStore {
     set: HostLocalRangeSet,
     rangeId: number,
     id: string,
-    ifname: string,
+    owner: string,
+    bare: string,
     want: Ip4 | undefined,
   ): GetResult {
     if (want !== undefined) {
@@ -141,14 +166,14 @@ export class HostLocalStore {
         return { ok: false, msg: `${formatIp4(want)} not in range set ${formatRangeSet(set)}` };
       if (want === r.gateway)
         return { ok: false, msg: `requested ip ${formatIp4(want)} is subnet's gateway` };
-      if (!this.#reserve(id, ifname, want, rangeId)) {
+      if (!this.#reserve(owner, want, rangeId)) {
         const msg = `requested IP address ${formatIp4(want)} is not available in range set ${formatRangeSet(set)}`;
         return { ok: false, msg };
       }
       return { ok: true, ip: { address: want, prefixLen: r.prefixLen, gateway: r.gateway } };
     }
     // The spec forbids a second ADD for the same container and interface.
-    for (const held of this.#getById(id, ifname)) {
+    for (const held of this.#getById(owner, bare)) {
       if (rangeFor(set, held) !== undefined)
         return {
           ok: false,
@@ -156,35 +181,43 @@ export class HostLocalStore {
         };
     }
     for (const c of candidates(set, this.#lastReserved(rangeId))) {
-      if (this.#reserve(id, ifname, c.ip, rangeId))
+      if (this.#reserve(owner, c.ip, rangeId))
         return { ok: true, ip: { address: c.ip, prefixLen: c.range.prefixLen, gateway: c.range.gateway } };
     }
     return { ok: false, msg: `no IP addresses available in range set: ${formatRangeSet(set)}` };
   }
 
-  // disk Store.Reserve: O_CREAT|O_EXCL of the address file, then rewrite last_reserved_ip.<rangeId>.
-  #reserve(id: string, ifname: string, ip: Ip4, rangeId: number): boolean {
+  // disk Store.Reserve: O_CREAT|O_EXCL of the address file (content `owner`, "id\r\nifname"), then
+  // rewrite last_reserved_ip.<rangeId>.
+  #reserve(owner: string, ip: Ip4, rangeId: number): boolean {
     const name = formatIp4(ip);
     if (this.#files.has(name)) return false;
-    this.#write(name, id.trim() + HOST_LOCAL_LINE_BREAK + ifname);
+    this.#write(name, owner);
     this.#write(LAST_RESERVED_IP_PREFIX + rangeId, name);
+    this.#seenText = name;
+    this.#seenIp = ip;
     return true;
   }
 
-  // disk Store.LastReservedIP: an unreadable address counts as none.
+  // disk Store.LastReservedIP: an unreadable address counts as none. The text this store wrote last is
+  // not parsed again: the next ADD of the node reads back the address the previous one wrote.
   #lastReserved(rangeId: number): Ip4 | undefined {
     const text = this.#files.get(LAST_RESERVED_IP_PREFIX + rangeId);
-    return text === undefined ? undefined : parseIp4(text);
+    if (text === undefined) return undefined;
+    if (text === this.#seenText) return this.#seenIp;
+    this.#seenText = text;
+    this.#seenIp = parseIp4(text);
+    return this.#seenIp;
   }
 
-  // disk Store.GetByID: address-named files whose content is "id\r\nifname" (or a bare "id", the old format).
-  #getById(id: string, ifname: string): Ip4[] {
-    const old = id.trim();
-    const exact = this.#byContent.get(old + HOST_LOCAL_LINE_BREAK + ifname);
+  // disk Store.GetByID: address-named files whose content is "id\r\nifname" (or a bare "id", the old
+  // format); `owner` is the former and `old` the trimmed id. Unindexed files have no address names.
+  #getById(owner: string, old: string): Ip4[] {
+    const exact = this.#byContent.get(owner);
     const bare = this.#byContent.get(old);
     if (exact === undefined && bare === undefined) return []; // every ADD
     // The directory is walked in name order; only the matches need sorting.
-    const names = [...(exact ?? []), ...(bare ?? [])];
+    const names = [...namesOf(exact), ...namesOf(bare)];
     const out: Ip4[] = [];
     for (const name of names.sort(byteOrder)) {
       const ip = parseIp4(name);
@@ -195,13 +228,21 @@ export class HostLocalStore {
 
   // disk Store.ReleaseByID: remove every file matching "id\r\nifname"; only when none did, try a bare "id".
   #releaseById(id: string, ifname: string): void {
-    if (!this.#releaseByKey(id.trim() + HOST_LOCAL_LINE_BREAK + ifname)) this.#releaseByKey(id.trim());
+    const bare = id.trim();
+    if (!this.#releaseByKey([bare, ifname].join(HOST_LOCAL_LINE_BREAK))) this.#releaseByKey(bare);
   }
 
+  // Every file whose trimmed content is `match` goes, the unindexed ones included (ReleaseByKey reads all).
   #releaseByKey(match: string): boolean {
+    let found = false;
+    for (const name of [...this.#unindexed]) {
+      if ((this.#files.get(name) ?? '').trim() !== match) continue;
+      this.#remove(name);
+      found = true;
+    }
     const gone = this.#byContent.get(match);
-    if (gone === undefined) return false;
-    for (const name of [...gone]) this.#remove(name);
+    if (gone === undefined) return found;
+    for (const name of [...namesOf(gone)]) this.#remove(name);
     return true;
   }
 
@@ -209,11 +250,16 @@ export class HostLocalStore {
   #write(name: string, content: string): void {
     const before = this.#files.get(name);
     if (before === content) return;
-    if (before !== undefined) this.#unindex(name, before);
     this.#files.set(name, content);
+    if (name === HOST_LOCAL_LOCK_FILE || name.startsWith(LAST_RESERVED_IP_PREFIX)) {
+      this.#unindexed.add(name);
+      return;
+    }
+    if (before !== undefined) this.#unindex(name, before);
     const key = content.trim();
     const names = this.#byContent.get(key);
-    if (names === undefined) this.#byContent.set(key, [name]);
+    if (names === undefined) this.#byContent.set(key, name);
+    else if (typeof names === 'string') this.#byContent.set(key, [names, name]);
     else names.push(name);
   }
 
@@ -221,6 +267,7 @@ export class HostLocalStore {
     const content = this.#files.get(name);
     if (content === undefined) return;
     this.#files.delete(name);
+    if (this.#unindexed.delete(name)) return;
     this.#unindex(name, content);
   }
 
@@ -228,6 +275,10 @@ export class HostLocalStore {
     const key = content.trim();
     const names = this.#byContent.get(key);
     if (names === undefined) return;
+    if (typeof names === 'string') {
+      if (names === name) this.#byContent.delete(key);
+      return;
+    }
     const at = names.indexOf(name);
     if (at >= 0) names.splice(at, 1);
     if (names.length === 0) this.#byContent.delete(key);

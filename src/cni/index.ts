@@ -14,6 +14,7 @@
  * Imports only wire/ (through its index).
  */
 export * from './bridge-plugin.js';
+export * from './bridge-result.js';
 export * from './defaults.js';
 export * from './flannel-plugin.js';
 export * from './host-local.js';

@@ -1,8 +1,8 @@
-import type { CniAddResult, CniArgs, CniError, FlannelPlugin } from '../cni/index.js';
+import type { BridgeAdded, CniAddResult, CniArgs, CniError, FlannelPlugin } from '../cni/index.js';
 import type { NetNs } from '../net/index.js';
 import { NetNs as Namespace } from '../net/index.js';
 import type { Rng } from '../sim/index.js';
-import { type Ip4, parseIp4 } from '../wire/index.js';
+import type { Ip4 } from '../wire/index.js';
 
 /** What the kubelet needs of a Pod object to give it a network. */
 export interface PodDesc {
@@ -25,7 +25,27 @@ export interface PodRecord {
   readonly createdAt: number;
   status: PodStatus;
   /** CNI ADD's result, kept for `show` (undefined for hostNetwork pods and failed ADDs). */
-  cniResult: CniAddResult | undefined;
+  readonly cniResult: CniAddResult | undefined;
+}
+
+/**
+ * A pod record as the kubelet keeps it: one class for all (one hidden class), holding ADD's result in
+ * the plugin's compact form and rendering the CNI records when `cniResult` is read (`show`, the graph).
+ */
+class KeptPod implements PodRecord {
+  constructor(
+    readonly desc: PodDesc,
+    readonly node: string,
+    readonly netns: NetNs,
+    readonly containerId: string,
+    readonly createdAt: number,
+    public status: PodStatus,
+    private readonly added: BridgeAdded | undefined,
+  ) {}
+
+  get cniResult(): CniAddResult | undefined {
+    return this.added?.result();
+  }
 }
 
 /** Pod phase and the container state reason kubectl prints in STATUS. */
@@ -71,15 +91,9 @@ export class Kubelet {
     const createdAt = sim.now;
     if (desc.hostNetwork) {
       const status: PodStatus = { phase: 'Running', podIP: this.nodeIp };
-      return this.keep(desc, {
-        desc,
-        node: this.node.name,
-        containerId,
-        createdAt,
-        cniResult: undefined,
-        netns: this.node,
-        status,
-      });
+      return this.keep(
+        new KeptPod(desc, this.node.name, this.node, containerId, createdAt, status, undefined),
+      );
     }
     // Strings the pod keeps are joined, not concatenated: `+` and templates of 13 characters or more
     // make V8 ropes, cons cells that stay beside the pieces for the pod's life.
@@ -94,19 +108,21 @@ export class Kubelet {
       netnsPath: ['/var/run/netns/cni-', containerId.slice(0, 8)].join(''),
       ifName: 'eth0',
     };
-    const r = this.cni.add(args);
-    const status = r.ok ? running(r.value) : creating(r.error, containerId);
-    const cniResult = r.ok ? r.value : undefined;
+    const r = this.cni.addPod(args);
+    // The pod IP is the result's first address (`ips[0].address`), taken as the number it was made from.
+    const status: PodStatus = r.ok
+      ? { phase: 'Running', podIP: r.value.ip.address }
+      : creating(r.error, containerId);
     if (r.ok && desc.mtu !== undefined) {
       const eth0 = netns.deviceByName('eth0');
       if (eth0 !== undefined) eth0.mtu = desc.mtu;
     }
-    return this.keep(desc, { desc, node: this.node.name, containerId, createdAt, cniResult, netns, status });
+    const added = r.ok ? r.value : undefined;
+    return this.keep(new KeptPod(desc, this.node.name, netns, containerId, createdAt, status, added));
   }
 
-  // One object literal for every record (spreading a shared base gave each its own hidden class).
-  private keep(desc: PodDesc, record: PodRecord): PodRecord {
-    this.records.set(key(desc), record);
+  private keep(record: KeptPod): PodRecord {
+    this.records.set(key(record.desc), record);
     return record;
   }
 
@@ -124,13 +140,6 @@ export class Kubelet {
 
 function key(desc: PodDesc): string {
   return `${desc.namespace}/${desc.name}`;
-}
-
-function running(result: CniAddResult): PodStatus {
-  const cidr = result.ips?.[0]?.address;
-  const cut = cidr === undefined ? -1 : cidr.indexOf('/');
-  const ip = cidr === undefined ? undefined : parseIp4(cut < 0 ? cidr : cidr.slice(0, cut));
-  return ip === undefined ? { phase: 'Running' } : { phase: 'Running', podIP: ip };
 }
 
 /** containerd's event text for a sandbox whose network setup failed (kubectl describe pod, Events). */

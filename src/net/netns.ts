@@ -58,7 +58,8 @@ export class NetNs implements StackView, VxlanUnderlay {
   readonly tracePrefix: string;
   readonly local = new RouteTable('local');
   readonly main = new RouteTable('main');
-  readonly neigh: NeighTable;
+  /** Made at the first use: most pods never resolve a neighbour, nor are asked to show them. */
+  private neighTable: NeighTable | undefined;
   readonly sockets = new Sockets(this);
   private statsMap: Map<string, number> | undefined;
   readonly ip: Ipv4Stack;
@@ -97,13 +98,18 @@ export class NetNs implements StackView, VxlanUnderlay {
     this.trace = options.trace;
     this.tracePrefix = options.tracePrefix ?? options.name;
     this.ip = new Ipv4Stack(this);
-    this.neigh = new NeighTable(sim, this.ip, this.name);
     this.lo = new Loopback(sim, this.deviceOptions('lo', 0, 65536));
     this.attach(this.lo);
     // `addAddress('lo', 127.0.0.1, 8, 'host')`, with the address and its three routes shared by every
     // namespace: they are equal everywhere (lo is ifindex 1) and never changed in place.
     this.setAddrs(LO_IFINDEX, [LO_ADDR]);
     for (const r of LO_ROUTES) this.local.add(r);
+  }
+
+  /** The ARP neighbour table (its random stream opens at its first draw, so when it is made is moot). */
+  get neigh(): NeighTable {
+    this.neighTable ??= new NeighTable(this.sim, this.ip, this.name);
+    return this.neighTable;
   }
 
   /** Counters by name (drops and their reasons), made at the first one. */
@@ -119,7 +125,9 @@ export class NetNs implements StackView, VxlanUnderlay {
       ifindex: this.nextIfindex++,
       mac,
       mtu,
-      tracePoint: `${this.tracePrefix}/${name}`,
+      // Joined, not templated: the trace bus keeps the name, and a template's rope is a cons cell kept
+      // beside the flat copy that hashing it makes.
+      tracePoint: [this.tracePrefix, name].join('/'),
       trace: this.trace,
     };
   }
@@ -161,7 +169,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     if (this.addrs[dev.ifindex] !== undefined) this.addrs[dev.ifindex] = undefined;
     this.local.remove((r) => r.dev === dev.ifindex);
     this.main.remove((r) => r.dev === dev.ifindex);
-    this.neigh.flushDev(dev.ifindex);
+    this.neighTable?.flushDev(dev.ifindex);
     dev.adminUp = false;
     dev.handler = undefined;
   }
@@ -360,7 +368,7 @@ export class NetNs implements StackView, VxlanUnderlay {
     const dev = this.mustDevice(devName);
     dev.adminUp = up;
     if (up) dev.activated = true;
-    if (!up) this.neigh.flushDev(dev.ifindex);
+    if (!up) this.neighTable?.flushDev(dev.ifindex);
   }
 
   /** The route and source a local send to `dst` would use (`ip route get DST`). */

@@ -1,6 +1,9 @@
 import { EventQueue, type Handler } from './queue.js';
 import { Rng } from './rng.js';
 
+/** The u32 draws `Rng.mac` takes (two: the high 16 bits, then the low 32; sim-mac-streams.property.test.ts checks it). */
+const MAC_DRAWS = 2;
+
 /** Why a run stopped. */
 export type RunOutcome = 'idle' | 'until' | 'event-limit' | 'stopped';
 
@@ -31,7 +34,13 @@ export class Sim {
   private executed = 0;
   /** Pending daemon events: periodic background work that does not keep a run going. */
   private daemons = 0;
-  private readonly streams = new Map<string, Rng>();
+  /**
+   * Streams by name: the generator, or — for a stream drawn only through `mac` so far — how many u32s it
+   * has given. Device MAC streams (`mac/<netns>/<dev>`, two per pod) are drawn once and looked up again
+   * only when a device of the same name comes back, so a small integer stands in for a ~60-byte
+   * generator kept for the whole run; `rng` rebuilds the generator at the same place when asked.
+   */
+  private readonly streams = new Map<string, Rng | number>();
 
   constructor(options: { readonly seed?: number } = {}) {
     const seed = options.seed ?? 1;
@@ -98,11 +107,27 @@ export class Sim {
 
   /** The random stream called `name`, derived from the seed and the name alone. */
   rng(name: string): Rng {
-    let r = this.streams.get(name);
-    if (r === undefined) {
-      r = new Rng(this.seed, name);
-      this.streams.set(name, r);
-    }
+    const r = this.streams.get(name);
+    if (typeof r === 'object') return r;
+    const fresh = this.replayed(name, r ?? 0);
+    this.streams.set(name, fresh);
+    return fresh;
+  }
+
+  /** `rng(name).mac()`, without keeping a generator for a stream that only ever gives MACs. */
+  mac(name: string): number {
+    const r = this.streams.get(name);
+    if (typeof r === 'object') return r.mac();
+    const drawn = r ?? 0;
+    const mac = this.replayed(name, drawn).mac();
+    this.streams.set(name, drawn + MAC_DRAWS);
+    return mac;
+  }
+
+  /** Stream `name` after `draws` u32 draws. */
+  private replayed(name: string, draws: number): Rng {
+    const r = new Rng(this.seed, name);
+    for (let i = 0; i < draws; i++) r.u32();
     return r;
   }
 

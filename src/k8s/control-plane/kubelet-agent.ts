@@ -18,7 +18,7 @@ import {
   type PodStatusApi,
 } from '../api/index.js';
 import type { Kubelet, PodDesc, PodRecord } from '../kubelet.js';
-import { deepEqual, Informer } from '../store/index.js';
+import { deepEqual, frozenCopy, Informer } from '../store/index.js';
 import type { ContainerRuntime } from './runtime.js';
 
 const S = 1_000_000_000;
@@ -40,6 +40,11 @@ export class KubeletAgent {
   private readonly ready = new Set<string>();
   /** Pods whose readiness delay ran out while the node was down: the prober passes them once it is back. */
   private readonly readyMissed = new Set<string>();
+  /** `startPod` bound once: every pod's start is one event, and a closure per pod was garbage per pod. */
+  private readonly startLater = (key: string): void => this.startPod(key);
+  /** status.hostIP, formatted once: every pod of the node has the same, and the store keeps it per pod. */
+  private hostIpText: string | undefined;
+  private readonly shared = new SharedStatus();
 
   constructor(
     private readonly ctx: ControlPlaneContext,
@@ -107,7 +112,7 @@ export class KubeletAgent {
     }
     if (record === undefined && pod.status?.phase === 'Pending') {
       this.busy.add(key);
-      this.ctx.sim.after(this.ctx.delay(this.ctx.timings.podStartNs), () => this.startPod(key), undefined);
+      this.ctx.sim.after(this.ctx.delay(this.ctx.timings.podStartNs), this.startLater, key);
     }
   }
 
@@ -146,9 +151,9 @@ export class KubeletAgent {
       this.writeStatus(pod, {
         ...pod.status,
         phase: 'Pending',
-        hostIP: formatIp4(this.node.ip),
+        hostIP: this.hostIp(),
         startTime: now,
-        conditions: conditions(pod, { scheduled: true, sandbox: false, ready: false }, now),
+        conditions: conditions(pod, { scheduled: true, sandbox: false, ready: false }, now, this.shared),
         containerStatuses: pod.spec.containers.map((c) => ({
           name: c.name,
           image: c.image,
@@ -182,25 +187,39 @@ export class KubeletAgent {
     const now = this.ctx.sim.now;
     if (ready) this.ready.add(keyOf(pod));
     const ip = record.status.podIP;
+    const podIP = ip === undefined ? undefined : formatIp4(ip); // one string for podIP and podIPs[0].ip
     const started = pod.status?.startTime ?? record.createdAt;
-    const containerStatuses: ContainerStatus[] = pod.spec.containers.map((c, i) => ({
-      name: c.name,
-      image: c.image,
-      imageID: '',
-      ready,
-      started: true,
-      restartCount: 0,
-      // One ID per container, derived from the sandbox's, so the same seed gives the same IDs.
-      containerID: `containerd://${record.containerId.slice(i * 8)}${record.containerId.slice(0, i * 8)}`,
-      state: { running: { startedAt: record.createdAt } },
-    }));
+    // A loop, not `map`: every pod comes here, and a callback is one more closure per call.
+    const containerStatuses: ContainerStatus[] = [];
+    const containers = pod.spec.containers;
+    for (let i = 0; i < containers.length; i++) {
+      const c = containers[i] as (typeof containers)[number];
+      // imageID is what the kubelet writes before the runtime reports a digest (not in the typed shape).
+      const status = {
+        name: c.name,
+        image: c.image,
+        imageID: '',
+        ready,
+        started: true,
+        restartCount: 0,
+        // One ID per container, derived from the sandbox's, so the same seed gives the same IDs. Joined:
+        // the store keeps it, and a template's rope is a cons cell beside its flat copy.
+        containerID: [
+          'containerd://',
+          record.containerId.slice(i * 8),
+          record.containerId.slice(0, i * 8),
+        ].join(''),
+        state: this.shared.runningState(record.createdAt),
+      };
+      containerStatuses.push(status);
+    }
     this.writeStatus(pod, {
       ...pod.status,
       phase: 'Running',
-      hostIP: formatIp4(this.node.ip),
-      ...(ip !== undefined ? { podIP: formatIp4(ip), podIPs: [{ ip: formatIp4(ip) }] } : {}),
+      hostIP: this.hostIp(),
+      ...(podIP !== undefined ? { podIP, podIPs: [{ ip: podIP }] } : {}),
       startTime: started,
-      conditions: conditions(pod, { scheduled: true, sandbox: true, ready }, now),
+      conditions: conditions(pod, { scheduled: true, sandbox: true, ready }, now, this.shared),
       containerStatuses,
     });
   }
@@ -251,6 +270,11 @@ export class KubeletAgent {
     if (this.records.get(key) === record) this.records.delete(key);
   }
 
+  private hostIp(): string {
+    this.hostIpText ??= formatIp4(this.node.ip);
+    return this.hostIpText;
+  }
+
   private writeStatus(pod: Pod, status: PodStatusApi): void {
     const current = this.ctx.store.tryGet<Pod>('Pod', pod.metadata.namespace, pod.metadata.name);
     if (current === undefined || current.metadata.uid !== pod.metadata.uid) return;
@@ -275,33 +299,89 @@ function readinessDelayNs(pod: Pod): number {
   return d;
 }
 
+/**
+ * Frozen status parts handed out again while equal to what a pod gets: the store keeps a frozen value as
+ * it is, so the pods of a node that start together share their conditions and running state instead of
+ * each keeping copies (~200 bytes a pod). Each slot holds the last value given; a value that differs
+ * replaces it, so what a pod gets always equals a plain build.
+ */
+class SharedStatus {
+  private readonly conditions: (PodCondition | undefined)[] = [];
+  private list: readonly PodCondition[] | undefined;
+  private running: ContainerStatus['state'] | undefined;
+
+  condition(slot: number, c: PodCondition): PodCondition {
+    const last = this.conditions[slot];
+    if (last !== undefined && deepEqual(last, c)) return last;
+    this.conditions[slot] = Object.freeze(c);
+    return c;
+  }
+
+  /** `cs`, or the last list when it holds the very same conditions. */
+  conditionList(cs: PodCondition[]): readonly PodCondition[] {
+    const last = this.list;
+    if (last?.length === cs.length) {
+      let same = true;
+      for (let i = 0; i < cs.length && same; i++) same = cs[i] === last[i];
+      if (same) return last;
+    }
+    this.list = Object.freeze(cs);
+    return cs;
+  }
+
+  runningState(startedAt: number): ContainerStatus['state'] {
+    if (this.running?.running?.startedAt !== startedAt) this.running = frozenCopy({ running: { startedAt } });
+    return this.running;
+  }
+}
+
 /** The pod conditions the kubelet writes, keeping each one's transition time while its status holds. */
 function conditions(
   pod: Pod,
   s: { readonly scheduled: boolean; readonly sandbox: boolean; readonly ready: boolean },
   now: number,
-): PodCondition[] {
+  shared: SharedStatus,
+): readonly PodCondition[] {
   const old = pod.status?.conditions ?? [];
-  const make = (type: PodCondition['type'], ok: boolean, reason?: string): PodCondition => {
-    const status = ok ? 'True' : 'False';
-    const prev = old.find((c) => c.type === type);
-    const next: PodCondition = {
-      type,
-      status,
-      ...(reason !== undefined && !ok ? { reason } : {}),
-      lastTransitionTime:
-        prev !== undefined && prev.status === status ? (prev.lastTransitionTime ?? now) : now,
-    };
-    // An unchanged condition is the stored (frozen) one: the store keeps it instead of a copy.
-    return prev !== undefined && deepEqual(prev, next) ? prev : next;
-  };
-  return [
-    make('PodReadyToStartContainers', s.sandbox),
-    make('Initialized', true),
-    make('Ready', s.ready, 'ContainersNotReady'),
-    make('ContainersReady', s.ready, 'ContainersNotReady'),
-    make('PodScheduled', s.scheduled),
-  ];
+  return shared.conditionList([
+    condition(old, now, shared, 0, 'PodReadyToStartContainers', s.sandbox),
+    condition(old, now, shared, 1, 'Initialized', true),
+    condition(old, now, shared, 2, 'Ready', s.ready, 'ContainersNotReady'),
+    condition(old, now, shared, 3, 'ContainersReady', s.ready, 'ContainersNotReady'),
+    condition(old, now, shared, 4, 'PodScheduled', s.scheduled),
+  ]);
+}
+
+/**
+ * One condition (`reason` only while it is False). A plain function rather than a closure per call:
+ * every pod's status comes through here.
+ */
+function condition(
+  old: readonly PodCondition[],
+  now: number,
+  shared: SharedStatus,
+  place: number,
+  type: PodCondition['type'],
+  ok: boolean,
+  reason?: string,
+): PodCondition {
+  const status = ok ? 'True' : 'False';
+  let prev: PodCondition | undefined;
+  for (const c of old) {
+    if (c.type === type) {
+      prev = c;
+      break;
+    }
+  }
+  const lastTransitionTime =
+    prev !== undefined && prev.status === status ? (prev.lastTransitionTime ?? now) : now;
+  const next: PodCondition =
+    reason !== undefined && !ok
+      ? { type, status, reason, lastTransitionTime }
+      : { type, status, lastTransitionTime };
+  // An unchanged condition is the stored (frozen) one: the store keeps it instead of a copy.
+  if (prev !== undefined && deepEqual(prev, next)) return prev;
+  return shared.condition(2 * place + (ok ? 1 : 0), next); // the call's place, and True or False
 }
 
 function podDesc(pod: Pod): PodDesc {
@@ -310,7 +390,7 @@ function podDesc(pod: Pod): PodDesc {
   return {
     name: pod.metadata.name,
     namespace: pod.metadata.namespace ?? 'default',
-    containers: pod.spec.containers.map((c) => ({ name: c.name })),
+    containers: pod.spec.containers, // the store's frozen containers: the kubelet reads only their names
     hostNetwork: pod.spec.hostNetwork === true,
     ...(mtu !== undefined && Number.isInteger(mtu) ? { mtu } : {}),
   };

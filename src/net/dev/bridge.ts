@@ -107,6 +107,11 @@ export class Bridge extends NetDevice {
   private readonly portList: BridgePort[] = [];
   /** FDB in creation order (the kernel's fdb_list is newest first: `fdbDump` reverses). */
   private readonly fdb = new Map<Mac, BridgeFdbEntry>();
+  /**
+   * Whether the port numbers in use are exactly 1..ports: the lowest free one is then the next, with no
+   * scan. True while ports only come, or go from the top; a gap sends `freePortNo` back to scanning.
+   */
+  private portNosDense = true;
   /** Whether a port was ever added: a bridge that never had one has carrier (`state UNKNOWN`). */
   private hadPorts = false;
   /** When br_fdb_cleanup runs next, ns; caught up lazily before the FDB is read or changed. */
@@ -143,7 +148,9 @@ export class Bridge extends NetDevice {
   addPort(dev: NetDevice): BridgePort {
     if (dev === this) throw new Error(`${this.name}: cannot enslave the bridge to itself`);
     if (dev.master !== undefined) throw new Error(`${dev.name} is already a port of ${dev.master.name}`);
-    const port = new BridgePort(this, dev, this.freePortNo(), this.sim.now, dev.handler);
+    const portNo = this.portNosDense ? this.portList.length + 1 : this.freePortNo();
+    this.portNosDense = portNo === this.portList.length + 1;
+    const port = new BridgePort(this, dev, portNo, this.sim.now, dev.handler);
     this.portList.unshift(port);
     this.hadPorts = true;
     dev.master = this;
@@ -156,6 +163,7 @@ export class Bridge extends NetDevice {
   removePort(dev: NetDevice): void {
     const port = this.portOf(dev);
     if (port === undefined) throw new Error(`${dev.name} is not a port of ${this.name}`);
+    if (port.portNo !== this.portList.length) this.portNosDense = false;
     this.portList.splice(this.portList.indexOf(port), 1);
     for (const [mac, e] of this.fdb) {
       if (e.port !== port) continue;
