@@ -8,7 +8,7 @@
 
 import type { ControlPlaneContext } from '../api/index.js';
 import { type KubeObject, type LabelSelector, type OwnerReference, StatusError } from '../store/index.js';
-import { selectorMatches } from './memo.js';
+import { type CompiledSelector, compiledSelector, matchesCompiled } from './memo.js';
 import { controllerRefOf, isTerminating, newControllerRef } from './pods.js';
 
 export interface ClaimOptions {
@@ -17,27 +17,45 @@ export interface ClaimOptions {
   readonly ownerApiVersion: string;
   readonly ownerKind: string;
   readonly selector: LabelSelector;
+  /**
+   * Objects the cache's owner index files under the owner's uid: their controller reference is known to
+   * name the owner, so it is not read again (SharedInformer.ownedBy). Looked at before `candidates`.
+   */
+  readonly owned?: readonly KubeObject[];
   /** The owned objects and the orphans of the namespace (anything owned by others is ignored anyway). */
   readonly candidates: readonly KubeObject[];
+  /** Only objects passing this are looked at (the ReplicaSet controller's FilterActivePods). */
+  readonly accept?: (obj: KubeObject) => boolean;
 }
 
-/** Returns the objects the owner controls after adoption and release, in candidate order. */
+/**
+ * Returns the objects the owner controls after adoption and release, in the order of `owned` then
+ * `candidates`. Indexed loops and one selector lookup: the ReplicaSet controller claims every pod of a
+ * ReplicaSet in every sync.
+ */
 export function claim<O extends KubeObject>(ctx: ControlPlaneContext, kind: string, o: ClaimOptions): O[] {
   const out: O[] = [];
+  const selector = compiledSelector(o.selector);
+  const accept = o.accept;
+  const owned = o.owned;
+  if (owned !== undefined) {
+    for (let i = 0; i < owned.length; i++) {
+      const obj = owned[i] as KubeObject;
+      if (accept === undefined || accept(obj)) claimOwned(ctx, kind, o, selector, obj, out);
+    }
+  }
   let canAdopt: boolean | undefined;
   const ownerUid = o.owner.metadata.uid;
-  for (const obj of o.candidates) {
+  const candidates = o.candidates;
+  for (let i = 0; i < candidates.length; i++) {
+    const obj = candidates[i] as KubeObject;
+    if (accept !== undefined && !accept(obj)) continue;
     const ref = controllerRefOf(obj);
     if (ref !== undefined) {
-      if (ref.uid !== ownerUid) continue;
-      if (selectorMatches(o.selector, obj.metadata.labels)) {
-        out.push(obj as O);
-      } else if (!isTerminating(o.owner) && !isTerminating(obj)) {
-        patchOwnerRefs(ctx, kind, obj, (refs) => refs.filter((r) => r.uid !== ownerUid));
-      }
+      if (ref.uid === ownerUid) claimOwned(ctx, kind, o, selector, obj, out);
       continue;
     }
-    if (!selectorMatches(o.selector, obj.metadata.labels) || isTerminating(obj)) continue;
+    if (!matchesCompiled(selector, obj.metadata.labels) || isTerminating(obj)) continue;
     if (canAdopt === undefined) {
       const live = ctx.store.tryGet(o.owner.kind, o.owner.metadata.namespace, o.owner.metadata.name);
       canAdopt = live !== undefined && live.metadata.uid === ownerUid && !isTerminating(live);
@@ -50,6 +68,23 @@ export function claim<O extends KubeObject>(ctx: ControlPlaneContext, kind: stri
     if (adopted !== undefined) out.push(adopted as O);
   }
   return out;
+}
+
+/** An object the owner controls: kept while the selector matches it, else released. */
+function claimOwned<O extends KubeObject>(
+  ctx: ControlPlaneContext,
+  kind: string,
+  o: ClaimOptions,
+  selector: CompiledSelector,
+  obj: KubeObject,
+  out: O[],
+): void {
+  if (matchesCompiled(selector, obj.metadata.labels)) {
+    out.push(obj as O);
+  } else if (!isTerminating(o.owner) && !isTerminating(obj)) {
+    const ownerUid = o.owner.metadata.uid;
+    patchOwnerRefs(ctx, kind, obj, (refs) => refs.filter((r) => r.uid !== ownerUid));
+  }
 }
 
 /**

@@ -35,7 +35,12 @@ export function rolloutRolling(s: DeploymentSync): void {
     s.syncRolloutStatus(allRSs, newRS);
     return;
   }
-  if (newRS !== undefined && reconcileOldReplicaSets(s, allRSs, activeReplicaSets(oldRSs), newRS)) {
+  // With no old ReplicaSet there is nothing to scale down (reconcileOldReplicaSets returns false at once).
+  if (
+    newRS !== undefined &&
+    oldRSs.length > 0 &&
+    reconcileOldReplicaSets(s, allRSs, activeReplicaSets(oldRSs), newRS)
+  ) {
     s.syncRolloutStatus(allRSs, newRS);
     return;
   }

@@ -6,15 +6,8 @@
  */
 
 import type { Deployment, DeploymentStatusApi, ReplicaSet } from '../api/index.js';
-import {
-  actualReplicas,
-  availableReplicas,
-  maxUnavailable,
-  progressDeadline,
-  readyReplicas,
-  replicasOf,
-  specReplicas,
-} from './deployment-util.js';
+import { maxUnavailable, progressDeadline, replicasOf } from './deployment-util.js';
+import { deepEqualJson } from './json.js';
 
 const SECOND_NS = 1_000_000_000;
 
@@ -65,8 +58,12 @@ let lastConditions: readonly DeploymentCondition[] = NO_CONDITIONS;
 export function conditionsOf(status: DeploymentStatusApi | undefined): readonly DeploymentCondition[] {
   if (status === undefined) return NO_CONDITIONS;
   if (status === lastStatus) return lastConditions;
-  const conds = readConditions(status);
-  if (Object.isFrozen(status)) {
+  const frozen = Object.isFrozen(status);
+  // A frozen list already as readConditions would make it (what this controller wrote) is used as is:
+  // the same members in the same order, so nothing reading or printing it can tell the difference.
+  const stored = status.conditions;
+  const conds = frozen && stored !== undefined && isRead(stored) ? stored : readConditions(status);
+  if (frozen) {
     lastStatus = status;
     lastConditions = conds;
   }
@@ -85,11 +82,49 @@ function readConditions(status: DeploymentStatusApi): DeploymentCondition[] {
   }));
 }
 
+const READ_MEMBERS = ['type', 'status', 'lastUpdateTime', 'lastTransitionTime', 'reason', 'message'];
+
+/** Whether readConditions would return these conditions member for member, in the same order. */
+function isRead(conds: readonly object[]): conds is readonly DeploymentCondition[] {
+  for (let i = 0; i < conds.length; i++) {
+    const c = conds[i] as Readonly<Record<string, unknown>>;
+    let n = 0;
+    for (const k in c) if (k !== READ_MEMBERS[n++]) return false;
+    if (n !== READ_MEMBERS.length) return false;
+    if (c['type'] !== 'Available' && c['type'] !== 'Progressing' && c['type'] !== 'ReplicaFailure') {
+      return false;
+    }
+    if (c['status'] !== 'True' && c['status'] !== 'False' && c['status'] !== 'Unknown') return false;
+    if (typeof c['lastUpdateTime'] !== 'number' || typeof c['lastTransitionTime'] !== 'number') return false;
+    if (typeof c['reason'] !== 'string' || typeof c['message'] !== 'string') return false;
+  }
+  return true;
+}
+
+/** GetDeploymentCondition (a loop: a callback would be a closure made in every call). */
 export function getCondition(
   conds: readonly DeploymentCondition[],
   type: DeploymentCondition['type'],
 ): DeploymentCondition | undefined {
-  return conds.find((c) => c.type === type);
+  for (let i = 0; i < conds.length; i++) {
+    const c = conds[i] as DeploymentCondition;
+    if (c.type === type) return c;
+  }
+  return undefined;
+}
+
+/**
+ * Whether setCondition with a condition of this type, status and reason leaves the list as it is — asked
+ * before the condition (and its message) is built, as a sync almost always finds it already there.
+ */
+export function conditionHolds(
+  conds: readonly DeploymentCondition[],
+  type: DeploymentCondition['type'],
+  status: DeploymentCondition['status'],
+  reason: string,
+): boolean {
+  const cur = getCondition(conds, type);
+  return cur !== undefined && cur.status === status && cur.reason === reason;
 }
 
 /**
@@ -107,16 +142,42 @@ export function setCondition(
   return [...conds.filter((x) => x.type !== c.type), next];
 }
 
+/** RemoveDeploymentCondition; the list itself (not a copy) when it holds no condition of the type. */
 export function removeCondition(
   conds: readonly DeploymentCondition[],
   type: DeploymentCondition['type'],
-): DeploymentCondition[] {
-  return conds.filter((c) => c.type !== type);
+): readonly DeploymentCondition[] {
+  return getCondition(conds, type) === undefined ? conds : conds.filter((c) => c.type !== type);
+}
+
+/**
+ * RemoveDeploymentCondition then SetDeploymentCondition of `c` (syncRolloutStatus' ReplicaSetUpdated):
+ * the others, then `c`. The list itself when that is what it already is.
+ */
+export function replaceCondition(
+  conds: readonly DeploymentCondition[],
+  c: DeploymentCondition,
+): readonly DeploymentCondition[] {
+  const last = conds[conds.length - 1];
+  if (last !== undefined && sameCondition(last, c) && getCondition(conds, c.type) === last) return conds;
+  return [...removeCondition(conds, c.type), c];
+}
+
+function sameCondition(a: DeploymentCondition, b: DeploymentCondition): boolean {
+  return (
+    a.type === b.type &&
+    a.status === b.status &&
+    a.lastUpdateTime === b.lastUpdateTime &&
+    a.lastTransitionTime === b.lastTransitionTime &&
+    a.reason === b.reason &&
+    a.message === b.message
+  );
 }
 
 /** A status with the omitempty counters left out when zero, in DeploymentStatus field order. */
 export function makeStatus(
-  s: StatusCounters & { readonly conditions: readonly DeploymentCondition[] },
+  s: StatusCounters,
+  conditions: readonly DeploymentCondition[] = s.conditions ?? NO_CONDITIONS,
 ): DeploymentStatusOut {
   // Named stores, not a helper storing by key: the Deployment controller builds a status in every sync.
   const out: { -readonly [K in keyof DeploymentStatusOut]: DeploymentStatusOut[K] } = {};
@@ -132,9 +193,79 @@ export function makeStatus(
   if (s.unavailableReplicas !== undefined && s.unavailableReplicas !== 0) {
     out.unavailableReplicas = s.unavailableReplicas;
   }
-  if (s.conditions.length > 0) out.conditions = s.conditions;
+  if (conditions.length > 0) out.conditions = conditions;
   if (s.collisionCount !== undefined) out.collisionCount = s.collisionCount;
   return out;
+}
+
+/** The members makeStatus writes; any other member of a stored status must be empty to be equal. */
+const STATUS_MEMBERS: ReadonlySet<string> = new Set([
+  'observedGeneration',
+  'replicas',
+  'updatedReplicas',
+  'readyReplicas',
+  'availableReplicas',
+  'unavailableReplicas',
+  'conditions',
+  'collisionCount',
+]);
+const NO_STATUS: DeploymentStatusApi = Object.freeze({});
+
+/**
+ * deepEqualJson(stored, makeStatus(counters, conds)) — whether the sync has a status to write — without
+ * building the status: member by member, with deepEqualJson's rule that an empty member equals an absent
+ * one. Conditions that are the stored ones read back (conditionsOf) are compared once per stored status.
+ */
+export function statusUnchanged(
+  stored: DeploymentStatusApi | undefined,
+  c: StatusCounters,
+  conds: readonly DeploymentCondition[],
+): boolean {
+  const s = stored ?? NO_STATUS;
+  if (
+    !sameCounter(s.observedGeneration, c.observedGeneration) ||
+    !sameCounter(s.replicas, c.replicas) ||
+    !sameCounter(s.updatedReplicas, c.updatedReplicas) ||
+    !sameCounter(s.readyReplicas, c.readyReplicas) ||
+    !sameCounter(s.availableReplicas, c.availableReplicas) ||
+    !sameCounter(s.unavailableReplicas, c.unavailableReplicas)
+  ) {
+    return false;
+  }
+  if (
+    c.collisionCount === undefined
+      ? !deepEqualJson(s.collisionCount, undefined)
+      : s.collisionCount !== c.collisionCount
+  ) {
+    return false;
+  }
+  if (!sameConditions(s, conds)) return false;
+  const r = s as Readonly<Record<string, unknown>>;
+  for (const k in r) {
+    if (Object.hasOwn(r, k) && !STATUS_MEMBERS.has(k) && !deepEqualJson(r[k], undefined)) return false;
+  }
+  return true;
+}
+
+/** A stored counter against one makeStatus writes only when not 0. */
+function sameCounter(stored: unknown, n: number): boolean {
+  return n === 0 ? deepEqualJson(stored, undefined) : stored === n;
+}
+
+/** Whether the stored status's conditions are those read back from it, per frozen stored status. */
+const readBackEqual = new WeakMap<object, boolean>();
+
+function sameConditions(s: DeploymentStatusApi, conds: readonly DeploymentCondition[]): boolean {
+  const ours = conds.length > 0 ? conds : undefined;
+  if (ours === undefined || conds !== conditionsOf(s) || !Object.isFrozen(s)) {
+    return deepEqualJson(s.conditions, ours);
+  }
+  let equal = readBackEqual.get(s);
+  if (equal === undefined) {
+    equal = deepEqualJson(s.conditions, ours);
+    readBackEqual.set(s, equal);
+  }
+  return equal;
 }
 
 /** Reads a stored status back as numbers (absent counters are 0). */
@@ -150,7 +281,7 @@ export function countersOf(d: Deployment): {
   };
 }
 
-/** The counters of calculateStatus. */
+/** The counters of calculateStatus (and, for a test's convenience, conditions to go with them). */
 export interface StatusCounters {
   readonly observedGeneration: number;
   readonly replicas: number;
@@ -159,42 +290,60 @@ export interface StatusCounters {
   readonly availableReplicas: number;
   readonly unavailableReplicas: number;
   readonly collisionCount: number | undefined;
+  readonly conditions?: readonly DeploymentCondition[];
 }
 
-/** calculateStatus: the counters, and the conditions with the Available condition it always sets. */
+/**
+ * calculateStatus: the counters, and the conditions with the Available condition it always sets (the
+ * stored conditions themselves when that one is already there). One pass over the ReplicaSets.
+ */
 export function calculateStatus(
   allRSs: readonly ReplicaSet[],
   newRS: ReplicaSet | undefined,
   d: Deployment,
   now: number,
-): { readonly counters: StatusCounters; readonly conditions: DeploymentCondition[] } {
-  const available = availableReplicas(allRSs);
-  const minAvailable = available >= replicasOf(d) - maxUnavailable(d);
-  const cond = minAvailable
-    ? newCondition(
-        'Available',
-        'True',
-        REASON.minimumReplicasAvailable,
-        'Deployment has minimum availability.',
-        now,
-      )
-    : newCondition(
-        'Available',
-        'False',
-        REASON.minimumReplicasUnavailable,
-        'Deployment does not have minimum availability.',
-        now,
-      );
+): { readonly counters: StatusCounters; readonly conditions: readonly DeploymentCondition[] } {
+  let replicas = 0;
+  let ready = 0;
+  let available = 0;
+  let wanted = 0;
+  for (let i = 0; i < allRSs.length; i++) {
+    const rs = allRSs[i] as ReplicaSet;
+    const st = rs.status;
+    if (st !== undefined) {
+      replicas += st.replicas ?? 0;
+      ready += st.readyReplicas ?? 0;
+      available += st.availableReplicas ?? 0;
+    }
+    wanted += rs.spec.replicas ?? 1;
+  }
   const counters: StatusCounters = {
     observedGeneration: d.metadata.generation,
-    replicas: actualReplicas(allRSs),
+    replicas,
     updatedReplicas: newRS === undefined ? 0 : (newRS.status?.replicas ?? 0),
-    readyReplicas: readyReplicas(allRSs),
+    readyReplicas: ready,
     availableReplicas: available,
-    unavailableReplicas: Math.max(0, specReplicas(allRSs) - available),
+    unavailableReplicas: Math.max(0, wanted - available),
     collisionCount: d.status?.collisionCount,
   };
-  return { counters, conditions: setCondition(conditionsOf(d.status), cond) };
+  return { counters, conditions: withAvailable(conditionsOf(d.status), available, d, now) };
+}
+
+/** The Available condition calculateStatus sets: minimum availability is replicas - maxUnavailable. */
+function withAvailable(
+  conds: readonly DeploymentCondition[],
+  available: number,
+  d: Deployment,
+  now: number,
+): readonly DeploymentCondition[] {
+  if (available >= replicasOf(d) - maxUnavailable(d)) {
+    if (conditionHolds(conds, 'Available', 'True', REASON.minimumReplicasAvailable)) return conds;
+    const msg = 'Deployment has minimum availability.';
+    return setCondition(conds, newCondition('Available', 'True', REASON.minimumReplicasAvailable, msg, now));
+  }
+  if (conditionHolds(conds, 'Available', 'False', REASON.minimumReplicasUnavailable)) return conds;
+  const msg = 'Deployment does not have minimum availability.';
+  return setCondition(conds, newCondition('Available', 'False', REASON.minimumReplicasUnavailable, msg, now));
 }
 
 /** The counters of a status that DeploymentComplete and DeploymentProgressing read (absent: 0). */

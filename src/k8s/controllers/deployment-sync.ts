@@ -12,6 +12,7 @@ import { StatusError } from '../store/index.js';
 import { newRSAnnotations, sortedRecord } from './deployment-annotations.js';
 import {
   calculateStatus,
+  conditionHolds,
   conditionsOf,
   type DeploymentCondition,
   type DeploymentStatusOut,
@@ -21,12 +22,14 @@ import {
   getCondition,
   makeStatus,
   newCondition,
+  type ProgressCounters,
   REASON,
   removeCondition,
+  replaceCondition,
   setCondition,
+  statusUnchanged,
 } from './deployment-status.js';
 import {
-  activeReplicaSets,
   byRevision,
   DESIRED_REPLICAS_ANNOTATION,
   desiredReplicasAnnotation,
@@ -46,7 +49,6 @@ import {
   specReplicas,
 } from './deployment-util.js';
 import { computeHash } from './hash.js';
-import { deepEqualJson } from './json.js';
 import { controllerRefOf, newControllerRef } from './pods.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -62,6 +64,9 @@ export interface DeploymentSyncDeps {
 export class DeploymentSync {
   private found: { readonly template: PodTemplate; readonly rs: ReplicaSet | undefined } | undefined;
   private pods: ReadonlyMap<string, readonly Pod[]> | undefined;
+  /** The Deployment and new ReplicaSet of the last newReplicaSet pass that wrote nothing. */
+  private unchanged: { readonly d: Deployment; readonly rs: ReplicaSet } | undefined;
+  private olds: { readonly existing: ReplicaSet | undefined; readonly oldRSs: ReplicaSet[] } | undefined;
 
   constructor(
     private readonly deps: DeploymentSyncDeps,
@@ -89,10 +94,19 @@ export class DeploymentSync {
     return this.ctx.sim.now;
   }
 
-  /** getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created when asked) and all the old ones. */
-  allReplicaSets(createIfNotExisted: boolean): { newRS: ReplicaSet | undefined; oldRSs: ReplicaSet[] } {
+  /**
+   * getAllReplicaSetsAndSyncRevision: the new ReplicaSet (created when asked) and all the old ones. The
+   * old ones are listed once per new one found (a sync asks twice); the list is shared, not to be changed.
+   */
+  allReplicaSets(createIfNotExisted: boolean): {
+    newRS: ReplicaSet | undefined;
+    oldRSs: readonly ReplicaSet[];
+  } {
     const existing = this.findNewReplicaSet();
-    const oldRSs = findOldReplicaSets(this.rsList, existing);
+    if (this.olds === undefined || this.olds.existing !== existing) {
+      this.olds = { existing, oldRSs: findOldReplicaSets(this.rsList, existing) };
+    }
+    const oldRSs = this.olds.oldRSs;
     return { newRS: this.newReplicaSet(existing, oldRSs, createIfNotExisted), oldRSs };
   }
 
@@ -113,6 +127,11 @@ export class DeploymentSync {
     oldRSs: readonly ReplicaSet[],
     create: boolean,
   ): ReplicaSet | undefined {
+    // Asked again of the same new ReplicaSet and Deployment after a pass that wrote nothing: a pass that
+    // would write nothing again (its inputs are those, the fixed rsList and the clock, still).
+    if (existing !== undefined && this.unchanged?.d === this.d && this.unchanged.rs === existing) {
+      return existing;
+    }
     const newRevision = maxRevision(oldRSs) + 1;
     if (existing !== undefined) {
       const annotations = newRSAnnotations(this.d, existing.metadata.annotations, newRevision, true);
@@ -130,7 +149,9 @@ export class DeploymentSync {
         const msg = `Found new replica set "${existing.metadata.name}"`;
         conds = setCondition(conds, newCondition('Progressing', 'True', REASON.foundNewRS, msg, this.now));
       }
+      const d = this.d;
       this.writeRevisionAndConditions(existing.metadata.annotations?.[REVISION_ANNOTATION], conds, before);
+      if (this.d === d) this.unchanged = { d, rs: existing };
       return existing;
     }
     if (!create) return undefined;
@@ -240,15 +261,15 @@ export class DeploymentSync {
   isScalingEvent(): boolean {
     const { newRS, oldRSs } = this.allReplicaSets(false);
     const r = replicasOf(this.d);
-    return activeReplicaSets([...oldRSs, newRS]).some((rs) => {
-      const desired = desiredReplicasAnnotation(rs);
-      return desired !== undefined && desired !== r;
-    });
+    for (let i = 0; i < oldRSs.length; i++) if (sizedForOther(oldRSs[i] as ReplicaSet, r)) return true;
+    return newRS !== undefined && sizedForOther(newRS, r);
   }
 
   /** cleanupDeployment: delete the oldest empty ReplicaSets beyond revisionHistoryLimit. */
   cleanup(oldRSs: readonly ReplicaSet[]): void {
     const limit = revisionHistoryLimit(this.d);
+    // No more old ReplicaSets than the limit: none is past it (and no list need be made to see that).
+    if (oldRSs.length <= limit) return;
     const cleanable = oldRSs.filter((rs) => rs.metadata.deletionTimestamp === undefined).sort(byRevision);
     const diff = cleanable.length - limit;
     for (let i = 0; i < diff; i++) {
@@ -267,7 +288,7 @@ export class DeploymentSync {
   /** syncDeploymentStatus: counters and Available only, no progress estimate (scaling, paused). */
   syncDeploymentStatus(allRSs: readonly ReplicaSet[], newRS: ReplicaSet | undefined): void {
     const { counters, conditions } = calculateStatus(allRSs, newRS, this.d, this.now);
-    this.writeStatus(makeStatus({ ...counters, conditions }));
+    if (!statusUnchanged(this.d.status, counters, conditions)) this.write(makeStatus(counters, conditions));
   }
 
   /** syncRolloutStatus: status plus the Progressing condition of a rollout. */
@@ -280,41 +301,47 @@ export class DeploymentSync {
     const current = getCondition(conditionsOf(d.status), 'Progressing');
     const complete =
       counters.replicas === counters.updatedReplicas && current?.reason === REASON.newRSAvailable;
-    // The status with these counters, as DeploymentComplete and DeploymentProgressing read it (they
-    // read only counters, absent as 0, which is how makeStatus leaves out zeros).
-    const probe = counters;
+    // DeploymentComplete and DeploymentProgressing read only the counters of the new status (absent as
+    // 0, which is how makeStatus leaves out zeros), so they are given the counters.
     if (deadline !== undefined && !complete) {
-      const what =
-        newRS === undefined ? `Deployment "${d.metadata.name}"` : `ReplicaSet "${newRS.metadata.name}"`;
-      if (deploymentComplete(d, probe)) {
-        const msg = `${what} has successfully progressed.`;
-        conds = setCondition(
-          conds,
-          newCondition('Progressing', 'True', REASON.newRSAvailable, msg, this.now),
-        );
-      } else if (deploymentProgressing(d, probe)) {
-        const msg = `${what} is progressing.`;
-        let c = newCondition('Progressing', 'True', REASON.replicaSetUpdated, msg, this.now);
-        if (current !== undefined) {
-          if (current.status === 'True') c = { ...c, lastTransitionTime: current.lastTransitionTime };
-          conds = removeCondition(conds, 'Progressing');
+      if (deploymentComplete(d, counters)) {
+        if (!conditionHolds(conds, 'Progressing', 'True', REASON.newRSAvailable)) {
+          const msg = `${this.progressSubject(newRS)} has successfully progressed.`;
+          const c = newCondition('Progressing', 'True', REASON.newRSAvailable, msg, this.now);
+          conds = setCondition(conds, c);
         }
-        conds = setCondition(conds, c);
+      } else if (deploymentProgressing(d, counters)) {
+        const msg = `${this.progressSubject(newRS)} is progressing.`;
+        let c = newCondition('Progressing', 'True', REASON.replicaSetUpdated, msg, this.now);
+        if (current?.status === 'True') c = { ...c, lastTransitionTime: current.lastTransitionTime };
+        // With a current condition: removed, then set (so appended); without one: set, also appended.
+        conds = replaceCondition(conds, c);
       } else if (deploymentTimedOut(d, conds, this.now)) {
-        const msg = `${what} has timed out progressing.`;
-        conds = setCondition(conds, newCondition('Progressing', 'False', REASON.timedOut, msg, this.now));
+        if (!conditionHolds(conds, 'Progressing', 'False', REASON.timedOut)) {
+          const msg = `${this.progressSubject(newRS)} has timed out progressing.`;
+          conds = setCondition(conds, newCondition('Progressing', 'False', REASON.timedOut, msg, this.now));
+        }
       }
     }
     conds = removeCondition(conds, 'ReplicaFailure');
-    const status = makeStatus({ ...counters, conditions: conds });
-    if (!this.writeStatus(status)) this.requeueStuck(status);
+    if (statusUnchanged(d.status, counters, conds)) this.requeueStuck(counters);
+    else this.write(makeStatus(counters, conds));
   }
 
-  /** Writes status unless equal to the stored one; false when nothing was written. */
-  private writeStatus(status: DeploymentStatusOut): boolean {
-    if (deepEqualJson(this.d.status, status)) return false;
-    this.d = this.ctx.store.updateStatus<Deployment>({ ...this.d, status });
-    return true;
+  /** What the Progressing message is about: the new ReplicaSet, or the Deployment when there is none. */
+  private progressSubject(newRS: ReplicaSet | undefined): string {
+    return newRS === undefined
+      ? `Deployment "${this.d.metadata.name}"`
+      : `ReplicaSet "${newRS.metadata.name}"`;
+  }
+
+  /**
+   * Writes a status that differs from the stored one. The status subresource reads the identity (with
+   * the resourceVersion the cache had) and the status, so no copy of the whole Deployment is made.
+   */
+  private write(status: DeploymentStatusOut): void {
+    const { apiVersion, kind, metadata } = this.d;
+    this.d = this.ctx.store.updateStatus<Deployment>({ apiVersion, kind, metadata, status });
   }
 
   /**
@@ -322,7 +349,7 @@ export class DeploymentSync {
    * dodge clock skew; when less than a second is left it requeues at once (rate limited) — podwire
    * instead comes back 1 ns after the deadline, the first instant DeploymentTimedOut can hold.
    */
-  private requeueStuck(status: DeploymentStatusOut): void {
+  private requeueStuck(status: ProgressCounters): void {
     const deadline = progressDeadline(this.d);
     const cur = getCondition(conditionsOf(this.d.status), 'Progressing');
     if (deadline === undefined || cur === undefined) return;
@@ -330,4 +357,11 @@ export class DeploymentSync {
     const after = cur.lastUpdateTime + deadline * SECOND_NS - this.now;
     this.deps.requeueAfter(after < SECOND_NS ? Math.max(0, after) + 1 : after + SECOND_NS);
   }
+}
+
+/** An active ReplicaSet whose desired-replicas annotation names another size (isScalingEvent). */
+function sizedForOther(rs: ReplicaSet, replicas: number): boolean {
+  if (rsReplicas(rs) <= 0) return false;
+  const desired = desiredReplicasAnnotation(rs);
+  return desired !== undefined && desired !== replicas;
 }

@@ -187,7 +187,12 @@ export function revisionOf(rs: ReplicaSet): number {
   return intAnnotation(rs, REVISION_ANNOTATION) ?? 0;
 }
 
-export const maxRevision = (rss: readonly ReplicaSet[]): number => Math.max(0, ...rss.map(revisionOf));
+/** MaxRevision: the highest revision, 0 for none (a loop, no list of revisions). */
+export function maxRevision(rss: readonly ReplicaSet[]): number {
+  let max = 0;
+  for (let i = 0; i < rss.length; i++) max = Math.max(max, revisionOf(rss[i] as ReplicaSet));
+  return max;
+}
 
 /** ReplicaSetsByCreationTimestamp: older first, then by name. */
 export function byCreation(a: ReplicaSet, b: ReplicaSet): number {
@@ -221,9 +226,19 @@ function withoutHash(t: PodTemplate): unknown {
   return { ...t, metadata };
 }
 
-/** FindNewReplicaSet: the oldest ReplicaSet whose template is the Deployment's. */
+/**
+ * FindNewReplicaSet: the oldest ReplicaSet whose template is the Deployment's — the first of the list
+ * sorted by creation that matches, found as the least matching one without sorting a copy (the first
+ * of equals, as the stable sort would leave it).
+ */
 export function findNewReplicaSet(d: Deployment, rsList: readonly ReplicaSet[]): ReplicaSet | undefined {
-  return [...rsList].sort(byCreation).find((rs) => equalIgnoreHash(rs.spec.template, d.spec.template));
+  let best: ReplicaSet | undefined;
+  for (let i = 0; i < rsList.length; i++) {
+    const rs = rsList[i] as ReplicaSet;
+    if (best !== undefined && byCreation(rs, best) >= 0) continue;
+    if (equalIgnoreHash(rs.spec.template, d.spec.template)) best = rs;
+  }
+  return best;
 }
 
 /** FindOldReplicaSets: every ReplicaSet of the Deployment but the new one (findNewReplicaSet's answer). */

@@ -112,10 +112,7 @@ export class DeploymentController {
     const cached = this.deployments.get(namespace, name);
     if (cached === undefined) return;
     const selector = cached.spec.selector;
-    if (
-      (selector.matchLabels === undefined || Object.keys(selector.matchLabels).length === 0) &&
-      (selector.matchExpressions ?? []).length === 0
-    ) {
+    if (isEmptyRecord(selector.matchLabels) && (selector.matchExpressions?.length ?? 0) === 0) {
       // An empty selector would select every pod: Kubernetes refuses to act and only observes it.
       if ((cached.status?.observedGeneration ?? 0) < cached.metadata.generation) {
         const status = { ...cached.status, observedGeneration: cached.metadata.generation };
@@ -128,7 +125,8 @@ export class DeploymentController {
       ownerApiVersion: 'apps/v1',
       ownerKind: 'Deployment',
       selector,
-      candidates: concat(this.ownedReplicaSets(cached), this.replicaSets.orphansIn(namespace)),
+      owned: this.ownedReplicaSets(cached),
+      candidates: this.replicaSets.orphansIn(namespace),
     });
     const s = new DeploymentSync(
       new SyncDeps(this.ctx, this.replicaSets, this.queue, key),
@@ -190,9 +188,11 @@ export class DeploymentController {
   }
 }
 
-/** a then b, without a copy when b is empty (a namespace rarely holds orphaned ReplicaSets). */
-function concat<T>(a: readonly T[], b: readonly T[]): readonly T[] {
-  return b.length === 0 ? a : [...a, ...b];
+/** No own keys (or none at all): an empty matchLabels. A loop, not Object.keys: every sync asks it. */
+function isEmptyRecord(r: Readonly<Record<string, string>> | undefined): boolean {
+  if (r === undefined) return true;
+  for (const k in r) if (Object.hasOwn(r, k)) return false;
+  return true;
 }
 
 /**

@@ -7,22 +7,19 @@
 
 import type { ControlPlaneContext } from '../api/index.js';
 import { type IndexFunc, Informer, type InformerHandlers, type KubeObject } from '../store/index.js';
+import { controllerRefOf } from './pods.js';
 
 /** One kind's informer, shared by several controllers, with owner and orphan indexes. */
 export class SharedInformer<O extends KubeObject = KubeObject> {
   private readonly informer: Informer<O>;
   private started = false;
+  /** orphansIn's arrival-order copy per namespace, with the byIndex list it was made for. */
+  private readonly orphans = new Map<string, { version: readonly O[]; items: readonly O[] }>();
 
   constructor(ctx: ControlPlaneContext, kind: string) {
     this.informer = new Informer<O>(ctx.store, ctx.sim, kind, {
       delayNs: ctx.watchDelay,
-      indexers: {
-        [OWNER]: (o) => {
-          const uid = controllerUid(o);
-          return uid === undefined ? [] : [uid];
-        },
-        [ORPHAN]: (o) => (controllerUid(o) === undefined ? [o.metadata.namespace ?? ''] : []),
-      },
+      indexers: { [OWNER]: ownerIndex, [ORPHAN]: orphanIndex },
     });
   }
 
@@ -82,18 +79,58 @@ export class SharedInformer<O extends KubeObject = KubeObject> {
 
   /**
    * Cached objects of `namespace` with no controller reference, in the order the cache received them
-   * (deterministic; not sorted, as a namespace may hold many bare pods and every sync reads this).
+   * (deterministic; not sorted, as a namespace may hold many bare pods and every sync reads this). A
+   * shared array, kept while the orphans stay the same: do not modify it.
    */
-  orphansIn(namespace: string | undefined): O[] {
-    return this.informer.indexed(ORPHAN, namespace ?? '');
+  orphansIn(namespace: string | undefined): readonly O[] {
+    const ns = namespace ?? '';
+    // byIndex is a shared array while the bucket is unchanged (and the empty one when there is none):
+    // it tells, without a copy, whether the arrival-order copy made last time still holds.
+    const version = this.informer.byIndex(ORPHAN, ns);
+    if (version.length === 0) {
+      if (this.orphans.size > 0) this.orphans.delete(ns);
+      return version;
+    }
+    let cached = this.orphans.get(ns);
+    if (cached?.version !== version) {
+      cached = { version, items: this.informer.indexed(ORPHAN, ns) };
+      this.orphans.set(ns, cached);
+    }
+    return cached.items;
   }
 }
 
 const OWNER = 'owner';
 const ORPHAN = 'orphan';
+const NONE: readonly string[] = Object.freeze([]);
 
-function controllerUid(o: KubeObject): string | undefined {
-  return o.metadata.ownerReferences?.find((r) => r.controller === true)?.uid;
+/**
+ * The owner index value of an object, `[uid]` of its controller reference. The one-element list is
+ * remembered per (frozen, shared across writes) reference: the index runs on every write of every pod.
+ */
+const ownerValues = new WeakMap<object, readonly string[]>();
+function ownerIndex(o: KubeObject): readonly string[] {
+  const ref = controllerRefOf(o);
+  if (ref === undefined) return NONE;
+  let values = ownerValues.get(ref);
+  if (values === undefined) {
+    values = Object.freeze([ref.uid]);
+    if (Object.isFrozen(ref)) ownerValues.set(ref, values);
+  }
+  return values;
+}
+
+/** The orphan index value, `[namespace]` of an object with no controller; one list per namespace. */
+const namespaceValues = new Map<string, readonly string[]>();
+function orphanIndex(o: KubeObject): readonly string[] {
+  if (controllerRefOf(o) !== undefined) return NONE;
+  const ns = o.metadata.namespace ?? '';
+  let values = namespaceValues.get(ns);
+  if (values === undefined) {
+    values = Object.freeze([ns]);
+    namespaceValues.set(ns, values);
+  }
+  return values;
 }
 
 /** One shared informer per kind, created on first use and started with the group. */

@@ -10,23 +10,36 @@ import { compileSelector, type LabelMatcher, type LabelSelector } from '../store
 
 type Labels = Parameters<LabelMatcher>[0];
 
-interface CompiledSelector {
+export interface CompiledSelector {
   readonly match: LabelMatcher;
-  /** The answer for each frozen labels object. */
-  readonly answers: WeakMap<object, boolean>;
+  /** The answer for each frozen labels object (none for a selector that is not frozen). */
+  readonly answers: WeakMap<object, boolean> | undefined;
 }
 
 const selectors = new WeakMap<object, CompiledSelector>();
 
 /** compileSelector(selector)(labels), remembered for a frozen selector and frozen labels. */
 export function selectorMatches(selector: LabelSelector, labels: Labels): boolean {
-  if (!Object.isFrozen(selector)) return compileSelector(selector)(labels);
+  return matchesCompiled(compiledSelector(selector), labels);
+}
+
+/**
+ * The selector compiled, with its answers when it is frozen: what a loop over many objects looks up once
+ * and hands to matchesCompiled for each.
+ */
+export function compiledSelector(selector: LabelSelector): CompiledSelector {
+  if (!Object.isFrozen(selector)) return { match: compileSelector(selector), answers: undefined };
   let c = selectors.get(selector);
   if (c === undefined) {
     c = { match: compileSelector(selector), answers: new WeakMap() };
     selectors.set(selector, c);
   }
-  if (labels === undefined || !Object.isFrozen(labels)) return c.match(labels);
+  return c;
+}
+
+/** compileSelector(selector)(labels) for a selector from compiledSelector. */
+export function matchesCompiled(c: CompiledSelector, labels: Labels): boolean {
+  if (c.answers === undefined || labels === undefined || !Object.isFrozen(labels)) return c.match(labels);
   let answer = c.answers.get(labels);
   if (answer === undefined) {
     answer = c.match(labels);

@@ -72,7 +72,8 @@ export function nextAvailableIn(
 ): number | undefined {
   if (minReadySeconds === 0) return undefined;
   let best: number | undefined;
-  for (const pod of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i] as Pod;
     const t = podReadyTime(pod);
     if (t === undefined || isPodAvailable(pod, minReadySeconds, now)) continue;
     const d = t + minReadySeconds * SECOND_NS + 1 - now;

@@ -10,7 +10,7 @@
  */
 
 import type { ControlPlaneContext, Pod, ReplicaSet, ReplicaSetStatusApi } from '../api/index.js';
-import { compileSelector, StatusError } from '../store/index.js';
+import { compileSelector, type KubeObject, StatusError } from '../store/index.js';
 import { claim } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
 import { SharedInformers } from './informers.js';
@@ -150,15 +150,15 @@ export class ReplicaSetController {
       return;
     }
     const needsSync = this.expectations.satisfied(key);
-    const candidates: Pod[] = [];
-    for (const pod of this.pods.ownedBy(rs.metadata.uid)) if (isPodActive(pod)) candidates.push(pod);
-    for (const pod of this.pods.orphansIn(namespace)) if (isPodActive(pod)) candidates.push(pod);
+    // The active pods it owns, then the active orphans of the namespace (FilterActivePods), claimed.
     const pods = claim<Pod>(this.ctx, 'Pod', {
       owner: rs,
       ownerApiVersion: 'apps/v1',
       ownerKind: 'ReplicaSet',
       selector: rs.spec.selector,
-      candidates,
+      owned: this.pods.ownedBy(rs.metadata.uid),
+      candidates: this.pods.orphansIn(namespace),
+      accept: isActive,
     });
     let error: unknown;
     if (needsSync && !isTerminating(rs)) {
@@ -238,6 +238,11 @@ export class ReplicaSetController {
   }
 }
 
+/** isPodActive for claim's filter (which is handed any object of the kind it claims: pods here). */
+function isActive(obj: KubeObject): boolean {
+  return isPodActive(obj as Pod);
+}
+
 /** calculateStatus (replica_set_utils.go). */
 export function replicaSetStatus(
   rs: ReplicaSet,
@@ -250,7 +255,8 @@ export function replicaSetStatus(
   let fullyLabeled = 0;
   let ready = 0;
   let available = 0;
-  for (const pod of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i] as Pod;
     if (hasLabels(pod.metadata.labels ?? {}, templateLabels, templateKeys)) fullyLabeled++;
     const readyCond = readyCondition(pod);
     if (readyCond !== undefined) {
