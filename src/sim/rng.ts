@@ -52,7 +52,9 @@ export class Rng {
     const span = hi - lo + 1;
     if (span > 4294967296) throw new RangeError(`Rng.int(${lo}, ${hi}): span above 2^32`);
     if (span === 4294967296) return lo + this.u32();
-    const limit = 4294967296 - (4294967296 % span);
+    // 2^32 mod span as (2^32 - span) mod span on unsigned 32-bit values: the same number, without a
+    // floating-point remainder (a scheduling cycle draws once per tied node).
+    const limit = 4294967296 - (((4294967296 - span) >>> 0) % span);
     let v = this.u32();
     while (v >= limit) v = this.u32();
     return lo + (v % span);

@@ -63,6 +63,30 @@ describe('Rng.int()', () => {
     );
   });
 
+  it('is rejection sampling over u32 draws: the same values as the textbook formula, any span', () => {
+    fc.assert(
+      fc.property(
+        fc.nat(),
+        fc.oneof(
+          fc.integer({ min: 1, max: 1000 }),
+          fc.integer({ min: 1, max: 2 ** 32 }),
+          fc.constantFrom(2 ** 31 + 1, 3 * 2 ** 30, 2 ** 32 - 1),
+        ),
+        (seed, span) => {
+          const r = new Rng(seed, 'int');
+          const words = new Rng(seed, 'int');
+          for (let i = 0; i < 20; i++) {
+            // limit = 2^32 - (2^32 mod span), in doubles; draws at or above it are rejected.
+            const limit = 2 ** 32 - (2 ** 32 % span);
+            let v = words.u32();
+            while (v >= limit) v = words.u32();
+            expect(r.int(0, span - 1)).toBe(v % span);
+          }
+        },
+      ),
+    );
+  });
+
   it('is close to uniform: chi-square over 10 bins of 100,000 draws is below 27.88 (p = 0.001, 9 df)', () => {
     const r = new Rng(1, 'chi-square');
     const bins = new Array<number>(10).fill(0);
