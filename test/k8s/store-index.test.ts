@@ -124,6 +124,9 @@ describe('informer indexes', () => {
         for (const o of ops) {
           write(store, o);
           sim.run({ until: sim.now + 1 });
+          // Read between writes too: a bucket's sorted list is patched, not rebuilt, on an update.
+          for (const app of ['web', 'db'])
+            for (const p of byApp.byIndex('app', app)) expect(p).toBe(byApp.get('default', p.metadata.name));
         }
         sim.run();
         const names = (xs: readonly KubeObject[]) => xs.map((p) => p.metadata.name);

@@ -226,7 +226,17 @@ export class EndpointsController {
       });
       this.tracked.set(`${namespace ?? 'default'}/${name}`, created.metadata.name);
     } else {
-      store.update({ ...first, metadata: { ...first.metadata, labels }, ...body });
+      // What did not change is passed as the stored (frozen) value, so the slice's versions share it
+      // and readers keeping what they made of it per object (kube-proxy) find it again.
+      store.update({
+        ...first,
+        metadata: {
+          ...first.metadata,
+          labels: deepEqual(first.metadata.labels, labels) ? first.metadata.labels : labels,
+        },
+        ...body,
+        ports: deepEqual(first.ports, ports) ? first.ports : ports,
+      });
     }
   }
 

@@ -200,8 +200,12 @@ export class Informer<O extends KubeObject = KubeObject> {
     for (let i = 0; i < fns.length; i++) {
       const fn = fns[i] as IndexFunc<O>;
       const index = this.indexMaps[i] as Map<string, Bucket<O>>;
-      if (old !== undefined) unfile(index, key, fn(old));
       const values = fn(obj);
+      const before = old === undefined ? NONE : fn(old);
+      // Buckets the object leaves; a bucket it stays in has its sorted list patched below.
+      for (let v = 0; v < before.length; v++) {
+        if (!values.includes(before[v] as string)) unfile(index, key, before[v] as string);
+      }
       for (let v = 0; v < values.length; v++) {
         const value = values[v] as string;
         let bucket = index.get(value);
@@ -209,8 +213,10 @@ export class Informer<O extends KubeObject = KubeObject> {
           bucket = { items: new Map(), sorted: undefined };
           index.set(value, bucket);
         }
+        const stays = old !== undefined && before.includes(value);
+        bucket.items.delete(key); // to the end of the arrival order
         bucket.items.set(key, obj);
-        bucket.sorted = undefined;
+        bucket.sorted = stays ? replaced(bucket.sorted, old, obj) : undefined;
       }
     }
   }
@@ -220,20 +226,34 @@ export class Informer<O extends KubeObject = KubeObject> {
     if (old === undefined) return;
     this.cache.delete(key);
     this.sorted = undefined;
-    for (let i = 0; i < this.indexMaps.length; i++)
-      unfile(this.indexMaps[i] as Map<string, Bucket<O>>, key, (this.indexFns[i] as IndexFunc<O>)(old));
+    for (let i = 0; i < this.indexMaps.length; i++) {
+      const index = this.indexMaps[i] as Map<string, Bucket<O>>;
+      const values = (this.indexFns[i] as IndexFunc<O>)(old);
+      for (let v = 0; v < values.length; v++) unfile(index, key, values[v] as string);
+    }
   }
 }
 
-/** Takes `key` out of the buckets of one index it was filed under. */
-function unfile<O>(index: Map<string, Bucket<O>>, key: string, values: readonly string[]): void {
-  for (let v = 0; v < values.length; v++) {
-    const bucket = index.get(values[v] as string);
-    if (bucket === undefined) continue;
-    bucket.items.delete(key);
-    bucket.sorted = undefined;
-    if (bucket.items.size === 0) index.delete(values[v] as string);
-  }
+/** Takes `key` out of the bucket of one index value. */
+function unfile<O>(index: Map<string, Bucket<O>>, key: string, value: string): void {
+  const bucket = index.get(value);
+  if (bucket === undefined) return;
+  bucket.items.delete(key);
+  bucket.sorted = undefined;
+  if (bucket.items.size === 0) index.delete(value);
+}
+
+/**
+ * A bucket's sorted list with one object replaced by its new version (same key, so the same place): a
+ * copy, as callers may hold the old list, but no sort. Undefined when there is no list yet.
+ */
+function replaced<O>(sorted: readonly O[] | undefined, old: O, now: O): readonly O[] | undefined {
+  if (sorted === undefined) return undefined;
+  const at = sorted.indexOf(old);
+  if (at < 0) return undefined;
+  const out = sorted.slice();
+  out[at] = now;
+  return out;
 }
 
 const NONE: readonly never[] = Object.freeze([]);
