@@ -101,4 +101,20 @@ describe('EndpointsController', () => {
     expect(store.tryGet('Endpoints', 'default', 'web')).toBeUndefined();
     expect([ips('default', 'tier-a'), ips('default', 'tier-b')]).toEqual([[], ['10.244.1.2']]);
   });
+
+  it('a Service made after a pod was looked at still hears of that pod’s later changes', () => {
+    const { sim, store } = cluster();
+    const a = store.create<Pod>(readyPod('a', 'default', { app: 'web' }, '10.244.1.2'));
+    store.create(service('first', 'default', { app: 'web' }));
+    sim.run();
+    store.create(service('second', 'default', { app: 'web' }));
+    sim.run();
+    store.updateStatus({ ...a, status: { ...a.status, conditions: [{ type: 'Ready', status: 'False' }] } });
+    sim.run();
+    const notReady = (name: string) =>
+      store
+        .tryGet<Endpoints>('Endpoints', 'default', name)
+        ?.subsets?.[0]?.notReadyAddresses?.map((x) => x.ip);
+    expect([notReady('first'), notReady('second')]).toEqual([['10.244.1.2'], ['10.244.1.2']]);
+  });
 });

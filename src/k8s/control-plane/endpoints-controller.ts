@@ -41,6 +41,15 @@ export class EndpointsController {
   };
   private readonly queued = new Set<string>();
   /**
+   * selecting()'s answer per frozen labels object (a template's pods share it), valid while no Service
+   * changed since (`servicesGeneration` counts the Service informer's events).
+   */
+  private readonly memberships = new WeakMap<
+    object,
+    { readonly generation: number; readonly namespace: string | undefined; readonly keys: readonly string[] }
+  >();
+  private servicesGeneration = 0;
+  /**
    * The slice this controller keeps for each Service, by `namespace/service` (its endpointSliceTracker):
    * read back from the store at each sync, so a slice deleted by someone else is written again.
    */
@@ -59,9 +68,9 @@ export class EndpointsController {
       delayNs,
       indexers: { [BY_SELECTOR]: (s) => (s.spec.selector === undefined ? [] : [selectorKey(s)]) },
       handlers: {
-        onAdd: (s) => this.enqueue(key(s)),
-        onUpdate: (_o, s) => this.enqueue(key(s)),
-        onDelete: (s) => this.enqueue(key(s)),
+        onAdd: (s) => this.serviceChanged(s),
+        onUpdate: (_o, s) => this.serviceChanged(s),
+        onDelete: (s) => this.serviceChanged(s),
       },
     });
     this.pods = informers.for<Pod>('Pod');
@@ -120,15 +129,31 @@ export class EndpointsController {
    * getPodServiceMemberships: the keys of the Services selecting `pod`. Only Services filed under one
    * of the pod's labels (or selecting the whole namespace) can, so only those are tried.
    */
-  private selecting(pod: Pod): string[] {
-    const out: string[] = [];
+  private selecting(pod: Pod): readonly string[] {
     const labels = pod.metadata.labels;
-    for (const k of labelIndexKeys(pod)) {
-      for (const svc of this.services.byIndex(BY_SELECTOR, k)) {
+    const namespace = pod.metadata.namespace;
+    const frozen = labels !== undefined && Object.isFrozen(labels);
+    if (frozen) {
+      const hit = this.memberships.get(labels);
+      if (hit !== undefined && hit.generation === this.servicesGeneration && hit.namespace === namespace)
+        return hit.keys;
+    }
+    const out: string[] = [];
+    const indexKeys = labelIndexKeys(pod);
+    for (let i = 0; i < indexKeys.length; i++) {
+      const filed = this.services.byIndex(BY_SELECTOR, indexKeys[i] as string);
+      for (let j = 0; j < filed.length; j++) {
+        const svc = filed[j] as Service;
         if (matchesLabels(svc.spec.selector ?? {}, labels)) out.push(key(svc));
       }
     }
+    if (frozen) this.memberships.set(labels, { generation: this.servicesGeneration, namespace, keys: out });
     return out;
+  }
+
+  private serviceChanged(svc: Service): void {
+    this.servicesGeneration++;
+    this.enqueue(key(svc));
   }
 
   private enqueue(k: string): void {

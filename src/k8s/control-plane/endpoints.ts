@@ -37,12 +37,13 @@ export interface PodEndpoint {
 const entries = new WeakMap<Pod, { readonly svc: Service; readonly entry: PodEndpoint | null }>();
 
 /** The pods a Service selects, in name order, with their endpoint conditions. Empty without a selector. */
-export function serviceEndpoints(svc: Service, pods: Iterable<Pod>): PodEndpoint[] {
+export function serviceEndpoints(svc: Service, pods: readonly Pod[]): PodEndpoint[] {
   const selector = svc.spec.selector;
   if (selector === undefined || svc.spec.type === 'ExternalName') return [];
   let matches: ((labels: Pod['metadata']['labels']) => boolean) | undefined;
   const out: PodEndpoint[] = [];
-  for (const pod of pods) {
+  for (let i = 0; i < pods.length; i++) {
+    const pod = pods[i] as Pod;
     const memo = entries.get(pod);
     let entry: PodEndpoint | null;
     if (memo !== undefined && memo.svc === svc) entry = memo.entry;
@@ -53,7 +54,16 @@ export function serviceEndpoints(svc: Service, pods: Iterable<Pod>): PodEndpoint
     }
     if (entry !== null) out.push(entry);
   }
-  return out.sort((a, b) => cmp(a.pod.metadata.name, b.pod.metadata.name));
+  // The controller passes pods in key order, which within one namespace is name order already.
+  return inOrder(out, byPodName) ? out : out.sort(byPodName);
+}
+
+const byPodName = (a: PodEndpoint, b: PodEndpoint): number => cmp(a.pod.metadata.name, b.pod.metadata.name);
+
+/** Whether `xs` is sorted by `compare` already (a stable sort would leave it as it is). */
+function inOrder<T>(xs: readonly T[], compare: (a: T, b: T) => number): boolean {
+  for (let i = 1; i < xs.length; i++) if (compare(xs[i - 1] as T, xs[i] as T) > 0) return false;
+  return true;
 }
 
 function podEndpoint(
@@ -154,8 +164,13 @@ interface NumberedAddress {
 
 /** Addresses in numeric IP order. */
 function sortedByIp(addrs: NumberedAddress[]): EndpointAddress[] {
-  return addrs.sort((x, y) => x.n - y.n).map((x) => x.a);
+  const sorted = inOrder(addrs, byIp) ? addrs : addrs.sort(byIp);
+  const out: EndpointAddress[] = new Array(sorted.length);
+  for (let i = 0; i < sorted.length; i++) out[i] = (sorted[i] as NumberedAddress).a;
+  return out;
 }
+
+const byIp = (x: NumberedAddress, y: NumberedAddress): number => x.n - y.n;
 
 // A pod version's address and slice endpoint are the same in every sync of every Service selecting it,
 // unless they depend on the Service (a hostname under its subdomain, publishNotReadyAddresses): those

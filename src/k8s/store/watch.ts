@@ -116,7 +116,9 @@ export class Watcher implements Watch {
     } else if (now) {
       type = c.type;
     }
-    if (type !== undefined) this.push({ type, object: c.object, key: c.key });
+    if (type === undefined) return;
+    // The commit itself is the event when the type is the commit's (one object fewer per watcher).
+    this.push(type === c.type ? c : { type, object: c.object, key: c.key });
   }
 
   /** Queues one event for delivery `delayNs` from now. */
