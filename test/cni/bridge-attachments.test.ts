@@ -6,16 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { BridgePlugin, type CniArgs, FlannelPlugin } from '../../src/cni/index.js';
 import { NetNs } from '../../src/net/index.js';
 import { Sim, TraceBus } from '../../src/sim/index.js';
-import { type EthernetFrame, ip4 } from '../../src/wire/index.js';
-
-const ENV = {
-  network: ip4('10.244.0.0'),
-  networkLen: 16,
-  subnet: ip4('10.244.1.1'),
-  subnetLen: 24,
-  mtu: 1450,
-  ipmasq: true,
-};
+import type { EthernetFrame } from '../../src/wire/index.js';
+import { NODE1_FLANNEL_ENV as ENV } from './helpers.js';
 
 describe('bridge plugin attachments', () => {
   it('keeps one record per (container, interface) and DEL removes only its own', () => {

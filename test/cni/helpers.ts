@@ -8,7 +8,17 @@ import {
   type HostLocalStore,
   loadHostLocalConfig,
 } from '../../src/cni/index.js';
-import { formatIp4 } from '../../src/wire/index.js';
+import { formatIp4, ip4 } from '../../src/wire/index.js';
+
+/** flannel's subnet.env on node1 as the flannel plugin reads it: 10.244.1.0/24 of 10.244.0.0/16, VXLAN MTU. */
+export const NODE1_FLANNEL_ENV = {
+  network: ip4('10.244.0.0'),
+  networkLen: 16,
+  subnet: ip4('10.244.1.1'),
+  subnetLen: 24,
+  mtu: 1450,
+  ipmasq: true,
+} as const;
 
 /** The delegate config flannel's CNI plugin hands to the bridge plugin (cni.md §2), with `ipam` overridable. */
 export function flannelDelegate(subnet: string, ipam: Record<string, unknown> = {}): Record<string, unknown> {

@@ -5,15 +5,7 @@ import { bridgeFdbShow, ipLink, ipRoute } from '../../src/inspect/index.js';
 import { NetNs } from '../../src/net/index.js';
 import { SECOND, Sim, TraceBus } from '../../src/sim/index.js';
 import { type EthernetFrame, formatMac, ip4 } from '../../src/wire/index.js';
-
-const ENV = {
-  network: ip4('10.244.0.0'),
-  networkLen: 16,
-  subnet: ip4('10.244.1.1'),
-  subnetLen: 24,
-  mtu: 1450,
-  ipmasq: true,
-};
+import { NODE1_FLANNEL_ENV as ENV } from './helpers.js';
 
 function node() {
   const sim = new Sim({ seed: 1 });

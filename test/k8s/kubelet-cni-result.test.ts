@@ -10,15 +10,7 @@ import { Kubelet } from '../../src/k8s/index.js';
 import { NetNs } from '../../src/net/index.js';
 import { Sim, TraceBus } from '../../src/sim/index.js';
 import { type EthernetFrame, formatMac, ip4 } from '../../src/wire/index.js';
-
-const ENV = {
-  network: ip4('10.244.0.0'),
-  networkLen: 16,
-  subnet: ip4('10.244.1.1'),
-  subnetLen: 24,
-  mtu: 1450,
-  ipmasq: true,
-};
+import { NODE1_FLANNEL_ENV as ENV } from '../cni/helpers.js';
 
 describe('kubelet pod record CNI result', () => {
   it('renders the plugin result from the devices ADD made, key order included', () => {
