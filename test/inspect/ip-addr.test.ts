@@ -4,6 +4,7 @@ import { ipAddr, linkLocal6 } from '../../src/inspect/index.js';
 import { NetNs, Nic, Segment } from '../../src/net/index.js';
 import { Sim, TraceBus } from '../../src/sim/index.js';
 import { type EthernetFrame, ip4, mac } from '../../src/wire/index.js';
+import { NODE1_FLANNEL_ENV } from '../cni/helpers.js';
 
 /**
  * OBSERVED-cni.md (kernel 6.18, iproute2 6.1): `ip addr` in node1 and in pod pa after the real bridge +
@@ -54,14 +55,7 @@ function lab() {
   node.addAddress('eth0', ip4('192.168.56.11'), 24);
   const pa = new NetNs(sim, { name: 'pw17850x2-pa', trace });
   const bridge = new BridgePlugin(node);
-  const flannel = new FlannelPlugin(bridge, {
-    network: ip4('10.244.0.0'),
-    networkLen: 16,
-    subnet: ip4('10.244.1.1'),
-    subnetLen: 24,
-    mtu: 1450,
-    ipmasq: true,
-  });
+  const flannel = new FlannelPlugin(bridge, NODE1_FLANNEL_ENV);
   const r = flannel.add({ containerId: 'cid-pa', netns: pa, netnsPath: '/run/netns/pa', ifName: 'eth0' });
   if (!r.ok) throw new Error(r.error.msg);
   const att = bridge.attachment('cid-pa', 'eth0');
