@@ -4,7 +4,13 @@
  * template owned by the controller (GetPodFromTemplate) and a pod deletion with its grace period.
  */
 
-import type { ControlPlaneContext, Pod, PodCondition, PodTemplate } from '../api/index.js';
+import {
+  type ControlPlaneContext,
+  type Pod,
+  type PodCondition,
+  type PodTemplate,
+  podReadyCondition,
+} from '../api/index.js';
 import type { KubeObject, ObjectInput, OwnerReference } from '../store/index.js';
 
 const SECOND_NS = 1_000_000_000;
@@ -12,23 +18,9 @@ const SECOND_NS = 1_000_000_000;
 /** v1.DefaultTerminationGracePeriodSeconds. */
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 30;
 
-/**
- * The first True Ready condition: the pod is ready (isPodReady) exactly when there is one. A loop, not
- * `find` with a callback: the ReplicaSet controller asks it of every pod in every sync.
- */
-export function readyCondition(pod: Pod): PodCondition | undefined {
-  const conds = pod.status?.conditions;
-  if (conds === undefined) return undefined;
-  for (let i = 0; i < conds.length; i++) {
-    const c = conds[i];
-    if (c !== undefined && c.type === 'Ready' && c.status === 'True') return c;
-  }
-  return undefined;
-}
-
 /** The lastTransitionTime of a True Ready condition (undefined: not ready, or the time is unset). */
 export function podReadyTime(pod: Pod): number | undefined {
-  return readyCondition(pod)?.lastTransitionTime;
+  return podReadyCondition(pod)?.lastTransitionTime;
 }
 
 /**
@@ -36,10 +28,10 @@ export function podReadyTime(pod: Pod): number | undefined {
  * an unset transition time never counts as long enough.
  */
 export function isPodAvailable(pod: Pod, minReadySeconds: number, now: number): boolean {
-  return readyForLongEnough(readyCondition(pod), minReadySeconds, now);
+  return readyForLongEnough(podReadyCondition(pod), minReadySeconds, now);
 }
 
-/** isPodAvailable given the pod's readyCondition. */
+/** isPodAvailable given the pod's podReadyCondition. */
 export function readyForLongEnough(
   ready: PodCondition | undefined,
   minReadySeconds: number,

@@ -9,7 +9,13 @@
  * which is how the real controller avoids creating twice within the lag.
  */
 
-import type { ControlPlaneContext, Pod, ReplicaSet, ReplicaSetStatusApi } from '../api/index.js';
+import {
+  type ControlPlaneContext,
+  type Pod,
+  podReadyCondition,
+  type ReplicaSet,
+  type ReplicaSetStatusApi,
+} from '../api/index.js';
 import { compileSelector, type KubeObject, StatusError } from '../store/index.js';
 import { claim } from './claim.js';
 import { ControllerExpectations } from './expectations.js';
@@ -23,7 +29,6 @@ import {
   newControllerRef,
   nextAvailableIn,
   podFromTemplate,
-  readyCondition,
   readyForLongEnough,
   resolveControllerRef,
 } from './pods.js';
@@ -126,7 +131,7 @@ export class ReplicaSetController {
       this.queue.add(keyOf(rs));
       // Requeue once the pod has been ready for minReadySeconds (plus the second Kubernetes adds).
       const minReady = effectiveMinReady(this.ctx, rs.spec.minReadySeconds);
-      if (minReady > 0 && readyCondition(old) === undefined && readyCondition(pod) !== undefined) {
+      if (minReady > 0 && podReadyCondition(old) === undefined && podReadyCondition(pod) !== undefined) {
         this.queue.addAfter(keyOf(rs), (minReady + 1) * SECOND_NS);
       }
       return;
@@ -258,7 +263,7 @@ export function replicaSetStatus(
   for (let i = 0; i < pods.length; i++) {
     const pod = pods[i] as Pod;
     if (hasLabels(pod.metadata.labels ?? {}, templateLabels, templateKeys)) fullyLabeled++;
-    const readyCond = readyCondition(pod);
+    const readyCond = podReadyCondition(pod);
     if (readyCond !== undefined) {
       ready++;
       if (readyForLongEnough(readyCond, minReady, now)) available++;
