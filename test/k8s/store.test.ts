@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ApiStore,
@@ -6,6 +7,7 @@ import {
   type KubeObject,
   type ObjectInput,
   StatusError,
+  setSelects,
   type WatchEvent,
 } from '../../src/k8s/store/index.js';
 import { Sim } from '../../src/sim/index.js';
@@ -283,6 +285,19 @@ describe('label selectors', () => {
     const ex = compileSelector({ matchExpressions: [{ key: 'k', operator: 'DoesNotExist' }] });
     expect(ex({ k: '' })).toBe(false);
     expect(() => compileSelector('a b c')).toThrow(RangeError);
+  });
+
+  it('setSelects answers as the compiled matchLabels selector does, for any set and labels', () => {
+    const map = fc.dictionary(
+      fc.constantFrom('app', 'tier', 'toString', ''),
+      fc.constantFrom('web', 'db', ''),
+    );
+    fc.assert(
+      fc.property(map, fc.option(map, { nil: undefined }), (set, labels) => {
+        expect(setSelects(set, labels)).toBe(compileSelector({ matchLabels: set })(labels));
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 

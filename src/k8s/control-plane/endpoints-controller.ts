@@ -24,6 +24,7 @@ import {
   labelPairKeys,
   type ObjectInput,
   selectorIndexKey,
+  setSelects,
 } from '../store/index.js';
 import { endpointsSubsets, serviceEndpoints, sliceEndpoints } from './endpoints.js';
 
@@ -144,7 +145,7 @@ export class EndpointsController {
       const filed = this.services.byIndex(BY_SELECTOR, indexKeys[i] as string);
       for (let j = 0; j < filed.length; j++) {
         const svc = filed[j] as Service;
-        if (matchesLabels(svc.spec.selector ?? {}, labels)) out.push(key(svc));
+        if (setSelects(svc.spec.selector ?? {}, labels)) out.push(key(svc));
       }
     }
     if (frozen) this.memberships.set(labels, { generation: this.servicesGeneration, namespace, keys: out });
@@ -276,18 +277,6 @@ export class EndpointsController {
 const BY_SELECTOR = 'selector';
 const BY_LABEL = 'label';
 
-/** Where a Service is filed, and where the pods it may select are found. */
-/** A Service's selector (`matchLabels` only) against a pod's labels, as compileSelector would judge it. */
-function matchesLabels(
-  selector: Readonly<Record<string, string>>,
-  labels: Readonly<Record<string, string>> | undefined,
-): boolean {
-  for (const k in selector) {
-    if (labels === undefined || !Object.hasOwn(labels, k) || labels[k] !== selector[k]) return false;
-  }
-  return true;
-}
-
 /**
  * podEndpointsChanged's first answer: what an endpoint says of the pod changed — its deletion, its
  * readiness, its IPs. The node is set before the pod has an IP, so the binding is not such a change.
@@ -302,6 +291,7 @@ function podEndpointChanged(old: Pod, pod: Pod): boolean {
   return false;
 }
 
+/** Where a Service is filed, and where the pods it may select are found. */
 function selectorKey(svc: Service): string {
   return selectorIndexKey(svc.metadata.namespace, svc.spec.selector ?? {});
 }

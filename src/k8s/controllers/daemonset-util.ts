@@ -16,6 +16,7 @@ import type {
   Taint,
   Toleration,
 } from '../api/index.js';
+import { setSelects } from '../store/index.js';
 
 /** The well-known taints (k8s.io/api/core/v1 well_known_taints.go). */
 export const TAINT = {
@@ -145,7 +146,7 @@ function termMatches(term: NodeSelectorTerm, node: Node): boolean {
 /** GetRequiredNodeAffinity(pod).Match(node): nodeSelector AND any required term. */
 function requiredAffinityMatches(spec: PodSpec, node: Node): boolean {
   const labels = node.metadata.labels ?? {};
-  for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
+  if (!setSelects(spec.nodeSelector ?? {}, labels)) return false;
   const terms =
     spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
   return terms === undefined || terms.some((t) => termMatches(t, node));

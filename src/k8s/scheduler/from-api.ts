@@ -15,7 +15,7 @@ import type {
   Service,
   StatefulSet,
 } from '../api/index.js';
-import type { LabelSelector } from '../store/index.js';
+import { type LabelSelector, setSelects } from '../store/index.js';
 import { parseCpuMilli, parseQuantity } from './quantity.js';
 import { DEFAULT_MEMORY_REQUEST, DEFAULT_MILLI_CPU_REQUEST } from './resources.js';
 import type {
@@ -268,14 +268,6 @@ export function schedPodFromApi(pod: Pod, options: PodConversionOptions = {}): S
   return out;
 }
 
-function selects(
-  selector: Readonly<Record<string, string>>,
-  labels: Readonly<Record<string, string>>,
-): boolean {
-  for (const [k, v] of Object.entries(selector)) if (labels[k] !== v) return false;
-  return true;
-}
-
 /**
  * helper.DefaultSelector: the merged selectors of the pod's namespace's Services whose (non-empty)
  * selector matches the pod, plus the selector of the ReplicaSet or StatefulSet that controls it.
@@ -293,7 +285,7 @@ export function defaultSpreadSelector(
   for (const s of services) {
     const sel = s.spec.selector;
     if (s.metadata.namespace !== ns || sel === undefined || Object.keys(sel).length === 0) continue;
-    if (selects(sel, labels)) for (const [k, v] of Object.entries(sel)) matchLabels.set(k, v);
+    if (setSelects(sel, labels)) for (const [k, v] of Object.entries(sel)) matchLabels.set(k, v);
   }
   const matchExpressions: NonNullable<SchedLabelSelector['matchExpressions']>[number][] = [];
   const owner = pod.metadata.ownerReferences?.find((o) => o.controller === true);

@@ -14,6 +14,7 @@ export {
   type LabelSelector,
   type LabelSelectorRequirement,
   parseSelector,
+  setSelects,
 } from './selector.js';
 export {
   ApiStore,

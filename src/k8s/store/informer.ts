@@ -32,7 +32,6 @@ export class Informer<O extends KubeObject = KubeObject> {
   private sorted: O[] | undefined;
   /** index name → value → the objects filed there. */
   private readonly indices = new Map<string, Map<string, Bucket<O>>>();
-  private readonly indexers = new Map<string, IndexFunc<O>>();
   /** The index functions and their indices in one order, for the write path (no Map iterators). */
   private readonly indexFns: IndexFunc<O>[] = [];
   private readonly indexMaps: Map<string, Bucket<O>>[] = [];
@@ -58,9 +57,8 @@ export class Informer<O extends KubeObject = KubeObject> {
   addIndexers(indexers: Readonly<Record<string, IndexFunc<O>>>): void {
     if (this.watchHandle !== undefined) throw new Error(`informer ${this.kind}: indexers added after start`);
     for (const [name, fn] of Object.entries(indexers)) {
-      if (this.indexers.has(name)) throw new Error(`informer ${this.kind}: index ${name} exists`);
+      if (this.indices.has(name)) throw new Error(`informer ${this.kind}: index ${name} exists`);
       const index = new Map<string, Bucket<O>>();
-      this.indexers.set(name, fn);
       this.indices.set(name, index);
       this.indexFns.push(fn);
       this.indexMaps.push(index);
@@ -68,7 +66,7 @@ export class Informer<O extends KubeObject = KubeObject> {
   }
 
   hasIndex(name: string): boolean {
-    return this.indexers.has(name);
+    return this.indices.has(name);
   }
 
   /**

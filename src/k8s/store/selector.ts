@@ -18,6 +18,18 @@ export interface LabelSelector {
 export type Labels = Readonly<Record<string, string>> | undefined;
 export type LabelMatcher = (labels: Labels) => boolean;
 
+/**
+ * labels.SelectorFromSet(set).Matches(labels): every pair of `set` is among `labels` (an empty set selects
+ * everything) — compileSelector({ matchLabels: set }) without compiling a matcher, for loops that test
+ * many sets.
+ */
+export function setSelects(set: Readonly<Record<string, string>>, labels: Labels): boolean {
+  for (const k in set) {
+    if (labels === undefined || !Object.hasOwn(labels, k) || labels[k] !== set[k]) return false;
+  }
+  return true;
+}
+
 /** Compiles a selector; `undefined` and `{}` select everything (LabelSelectorAsSelector). */
 export function compileSelector(selector: LabelSelector | string | undefined): LabelMatcher {
   if (selector === undefined) return everything;
