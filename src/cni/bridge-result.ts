@@ -4,29 +4,12 @@
  * MAC texts, the IP record and its address text) were ~470 bytes a pod that almost nobody reads; this
  * keeps the numbers and the strings the devices share, and renders the records when asked.
  */
-import { formatIp4, type Mac } from '../wire/index.js';
+import { formatIp4, formatMac, type Mac } from '../wire/index.js';
 import type { AllocatedIp } from './host-local.js';
 import type { CniAddResult, CniDns, CniIpConfig, CniRoute } from './types.js';
 
 /** The result's empty `dns`: one object for every pod's result (results are only read). */
 const NO_DNS: CniDns = Object.freeze({});
-
-/** Two hex digits per byte value. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-/** `formatMac`'s text (aa:bb:cc:dd:ee:ff), joined into one flat string rather than a rope of `+=`. */
-export function macText(mac: Mac): string {
-  const hi = Math.floor(mac / 4294967296);
-  const lo = mac >>> 0;
-  return [
-    HEX_BYTES[(hi >>> 8) & 0xff],
-    HEX_BYTES[hi & 0xff],
-    HEX_BYTES[lo >>> 24],
-    HEX_BYTES[(lo >>> 16) & 0xff],
-    HEX_BYTES[(lo >>> 8) & 0xff],
-    HEX_BYTES[lo & 0xff],
-  ].join(':');
-}
 
 /**
  * What one ADD made and handed out. The MACs are copied at ADD time: the result reports the devices as
@@ -53,9 +36,9 @@ export class BridgeAdded {
     return {
       cniVersion: this.cniVersion,
       interfaces: [
-        { name: this.bridgeName, mac: macText(this.bridgeMac) },
-        { name: this.hostName, mac: macText(this.hostMac) },
-        { name: this.ifName, mac: macText(this.podMac), sandbox: this.sandbox },
+        { name: this.bridgeName, mac: formatMac(this.bridgeMac) },
+        { name: this.hostName, mac: formatMac(this.hostMac) },
+        { name: this.ifName, mac: formatMac(this.podMac), sandbox: this.sandbox },
       ],
       ips: [ipConfig(this.cniVersion, this.ip)],
       routes: this.routes,

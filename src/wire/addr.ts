@@ -7,15 +7,23 @@ import type { Ip4, Mac } from './types.js';
 const MAC_RE = /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i;
 const IP4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const TWO_40 = 0x100_0000_0000;
+/** Two lowercase hex digits per byte value. */
+const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** Formats a MAC as lower-case colon-separated hex, as `ip link` prints it. */
 export function formatMac(mac: Mac): string {
-  let out = '';
-  for (let shift = 40; shift >= 0; shift -= 8) {
-    const octet = Math.floor(mac / 2 ** shift) % 256;
-    out += (shift === 40 ? '' : ':') + octet.toString(16).padStart(2, '0');
-  }
-  return out;
+  const hi = Math.floor(mac / 4294967296);
+  const lo = mac >>> 0;
+  // Joined rather than appended: one flat string, where `+=` leaves a rope of pieces that callers keeping
+  // the text (a pod's CNI result) would hold for the whole run.
+  return [
+    HEX_BYTES[(hi >>> 8) & 0xff],
+    HEX_BYTES[hi & 0xff],
+    HEX_BYTES[lo >>> 24],
+    HEX_BYTES[(lo >>> 16) & 0xff],
+    HEX_BYTES[(lo >>> 8) & 0xff],
+    HEX_BYTES[lo & 0xff],
+  ].join(':');
 }
 
 /** Parses "0a:00:00:00:00:02" (either case); undefined when the text is not six hex octets. */
