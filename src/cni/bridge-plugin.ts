@@ -1,6 +1,6 @@
 import { Bridge, type NetDevice, type NetNs, type Veth, vethPair } from '../net/index.js';
 import type { Rng } from '../sim/index.js';
-import { formatIp4, type Ip4 } from '../wire/index.js';
+import { formatIp4, hex32, type Ip4 } from '../wire/index.js';
 import { BridgeAdded } from './bridge-result.js';
 import { BRIDGE_PLUGIN } from './defaults.js';
 import { HostLocalStore } from './host-local.js';
@@ -202,7 +202,7 @@ export class BridgePlugin {
     let hostName: string;
     this.vethNames ??= sim.rng(`${this.node.name}/cni-veth-names`);
     do {
-      hostName = `veth${this.vethNames.u32().toString(16).padStart(8, '0')}`;
+      hostName = `veth${hex32(this.vethNames.u32())}`;
     } while (this.node.deviceByName(hostName) !== undefined);
     const pod = args.netns;
     const [podVeth, hostVeth] = vethPair(

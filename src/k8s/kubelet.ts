@@ -2,7 +2,7 @@ import type { BridgeAdded, CniAddResult, CniArgs, CniError, FlannelPlugin } from
 import type { NetNs } from '../net/index.js';
 import { NetNs as Namespace } from '../net/index.js';
 import type { Rng } from '../sim/index.js';
-import type { Ip4 } from '../wire/index.js';
+import { hex32, type Ip4 } from '../wire/index.js';
 
 /** What the kubelet needs of a Pod object to give it a network. */
 export interface PodDesc {
@@ -153,25 +153,11 @@ function creating(error: CniError, sandbox: string): PodStatus {
   };
 }
 
-/** Two hex digits per byte value: a lookup per byte instead of toString + padStart per draw. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
-
-/**
- * A container ID: 64 hex digits, as containerd makes them (each u32 draw gives 8, most significant
- * first). Joined from 8-digit parts so the ID is one flat string: `+=` left a rope of cons cells per
- * pod, several times the size of the 64 characters, kept as long as the pod.
- */
+/** A container ID: 64 hex digits, as containerd makes them (each u32 draw gives 8, most significant first). */
 function randomHex(rng: Rng, digits: number): string {
   const parts: string[] = [];
-  for (let n = 0; n < digits; n += 8) {
-    const v = rng.u32();
-    parts.push(
-      (HEX_BYTES[v >>> 24] as string) +
-        (HEX_BYTES[(v >>> 16) & 0xff] as string) +
-        (HEX_BYTES[(v >>> 8) & 0xff] as string) +
-        (HEX_BYTES[v & 0xff] as string),
-    );
-  }
+  for (let n = 0; n < digits; n += 8) parts.push(hex32(rng.u32()));
+  // Joined: one flat string the pod keeps (`+=` left a rope several times the 64 characters).
   const s = parts.join('');
   return s.length === digits ? s : s.slice(0, digits);
 }

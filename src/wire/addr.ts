@@ -2,13 +2,12 @@
  * MAC and IPv4 addresses as numbers, with their text forms for the edges (topology files, inspect
  * output, tests). The per-packet path compares and masks plain numbers and never calls these formatters.
  */
+import { hexByte } from './hex.js';
 import type { Ip4, Mac } from './types.js';
 
 const MAC_RE = /^([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2}):([0-9a-f]{2})$/i;
 const IP4_RE = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 const TWO_40 = 0x100_0000_0000;
-/** Two lowercase hex digits per byte value. */
-const HEX_BYTES = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
 
 /** Formats a MAC as lower-case colon-separated hex, as `ip link` prints it. */
 export function formatMac(mac: Mac): string {
@@ -17,12 +16,12 @@ export function formatMac(mac: Mac): string {
   // Joined rather than appended: one flat string, where `+=` leaves a rope of pieces that callers keeping
   // the text (a pod's CNI result) would hold for the whole run.
   return [
-    HEX_BYTES[(hi >>> 8) & 0xff],
-    HEX_BYTES[hi & 0xff],
-    HEX_BYTES[lo >>> 24],
-    HEX_BYTES[(lo >>> 16) & 0xff],
-    HEX_BYTES[(lo >>> 8) & 0xff],
-    HEX_BYTES[lo & 0xff],
+    hexByte(hi >>> 8),
+    hexByte(hi),
+    hexByte(lo >>> 24),
+    hexByte(lo >>> 16),
+    hexByte(lo >>> 8),
+    hexByte(lo),
   ].join(':');
 }
 

@@ -21,6 +21,7 @@ export * from './dns.js';
 export * from './ethernet.js';
 export * from './fragment.js';
 export * from './frame.js';
+export * from './hex.js';
 export * from './icmp.js';
 export * from './ipv4.js';
 export * from './result.js';
